@@ -1,0 +1,40 @@
+/** Stable error codes. Every error the harness raises carries one. */
+export type GauntletErrorCode =
+  | 'GAUNTLET_USAGE'
+  | 'GAUNTLET_CONFIG_INVALID'
+  | 'GAUNTLET_MODEL_INVALID'
+  | 'GAUNTLET_PROTOCOL'
+  | 'GAUNTLET_TIMEOUT'
+  | 'GAUNTLET_EMBEDDER_CRASHED'
+  | 'GAUNTLET_EMBEDDER_GAVE_UP'
+  | 'GAUNTLET_EMBEDDER_ERROR'
+  | 'GAUNTLET_OVERLOADED'
+  | 'GAUNTLET_CLOSED'
+  | 'GAUNTLET_INTERNAL';
+
+export class GauntletError extends Error {
+  readonly code: GauntletErrorCode;
+  readonly details: Record<string, unknown>;
+  constructor(code: GauntletErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GauntletError';
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
+
+/** Turns any thrown value into an Error (unknown values are wrapped, never lost). */
+export function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  if (typeof value === 'string') return new Error(value);
+  try {
+    return new Error(`non-error thrown: ${JSON.stringify(value)}`);
+  } catch {
+    return new Error(`non-error thrown: ${String(value)}`);
+  }
+}
+
+/** A usage error: printed without a stack, exit code 2. */
+export function usageError(message: string): GauntletError {
+  return new GauntletError('GAUNTLET_USAGE', message);
+}
