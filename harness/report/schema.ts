@@ -1,0 +1,86 @@
+/**
+ * report.json, version 1: the one result shape every reporter reads and `compare` / `merge` consume.
+ * Producers: harness/runner (scenarios, samples, timeline), harness/claims (verdicts).
+ */
+export const REPORT_SCHEMA_VERSION = 1 as const;
+
+export type Verdict = 'pass' | 'fail' | 'not-applicable' | 'inconclusive';
+export type Severity = 'required' | 'advisory';
+
+export interface VerdictRow {
+  claim: string;            // claim id, e.g. "host-rss-max"
+  adapter: string;          // adapter name from the config
+  severity: Severity;
+  verdict: Verdict;
+  /** The measured figure the threshold was checked against (null when nothing could be measured). */
+  value: number | null;
+  unit: string;             // 'ms' | 'bytes' | 'count' | 'ratio' | 'req/s' | ...
+  threshold: string;        // k6-style, as written in the claim, e.g. "p50<25ms"
+  source: string;           // "seed 001 §Performance targets"
+  /** One sentence a user can act on: what was measured, and for theses what the real risk is. */
+  reason: string;
+  /** Where the figure came from: scenario ids, sample counts, fault proofs. */
+  evidence: { scenarios: string[]; samples?: number; notes?: string[] };
+}
+
+/** One point of a time series; t is ms since the scenario started. */
+export interface SamplePoint { t: number; value: number }
+
+export interface TimelineEvent {
+  t: number;                // ms since scenario start
+  kind: 'fault' | 'spawn' | 'ready' | 'crash' | 'restart' | 'give-up' | 'hang' | 'error' | 'host-exit' | 'note';
+  label: string;
+  details?: Record<string, unknown>;
+}
+
+export interface LatencySummary {
+  count: number;
+  errors: number;
+  min: number; p50: number; p90: number; p99: number; max: number; mean: number;   // ms
+  /** Bucketed distribution for charts: [upper bound ms, count]. */
+  histogram: Array<[number, number]>;
+}
+
+export interface ScenarioResult {
+  scenario: string;         // scenario id, e.g. "forced-kill"
+  title: string;
+  adapter: string;
+  status: 'completed' | 'host-died' | 'timed-out' | 'harness-error' | 'skipped';
+  durationMs: number;
+  /** Named figures this scenario measured (what claims read), e.g. { "restart.p50": 812 }. */
+  metrics: Record<string, number | null>;
+  latency?: Record<string, LatencySummary>;       // e.g. { single: ..., batch10: ... }
+  series?: {
+    hostHeapUsed?: SamplePoint[]; hostRss?: SamplePoint[];
+    embedderRssAnon?: SamplePoint[]; embedderRssFile?: SamplePoint[];
+    [name: string]: SamplePoint[] | undefined;
+  };
+  timeline: TimelineEvent[];
+  /** Host death, harness errors: what happened, with signal/exit code and stderr tail. */
+  errors: Array<{ code: string; message: string; signal?: string | null; exitCode?: number | null; stderrTail?: string }>;
+  notes: string[];
+}
+
+export interface EnvironmentInfo {
+  node: string; platform: string; arch: string; cpus: number; cpuModel: string; totalMemBytes: number;
+  nodeLlamaCpp: string; gauntlet: string; memoryLimitMechanism?: string; hostname?: string;
+}
+
+export interface RunReport {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  seed: number;
+  /** The command line that reproduces this run. */
+  command: string;
+  startedAt: string;        // ISO
+  durationMs: number;
+  quick: boolean;
+  shard?: { index: number; count: number };
+  environment: EnvironmentInfo;
+  model: { path: string; sha256?: string; dtype?: string; bytes?: number; dims?: number };
+  adapters: string[];
+  scenarios: ScenarioResult[];
+  verdicts: VerdictRow[];
+  /** Benchmarks section (issue 6), when `gauntlet bench` results are merged in. */
+  bench?: { targets: Array<{ name: string; target: string; value: number | null; unit: string; pass: boolean }>; [k: string]: unknown };
+  summary: { required: { pass: number; fail: number; inconclusive: number; notApplicable: number }; advisory: { pass: number; fail: number; inconclusive: number; notApplicable: number }; exitCode: 0 | 1 | 2 };
+}
