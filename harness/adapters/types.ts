@@ -1,0 +1,133 @@
+/**
+ * One client interface for every kind of embedder the host can drive, and the config shape of each adapter.
+ * The host process (harness/host/) loads exactly one adapter and talks to it only through `EmbedderClient`.
+ */
+import type { CodecName } from '../protocol/messages.ts';
+
+export type AdapterKind = 'process' | 'in-process' | 'http';
+
+/** Per-call options. `timeoutMs` overrides the adapter's request deadline; `signal` cancels the wait. */
+export interface EmbedCallOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** What `start()` resolves with once the embedder can answer. */
+export interface StartInfo {
+  dims: number;
+  /** The model's name or path as the embedder reports it. */
+  model: string;
+  /** Context length in tokens, when the embedder says. */
+  contextSize?: number;
+}
+
+/** Memory and counters of the embedder process (from its `stats` answer); bytes. */
+export interface EmbedderStats {
+  pid: number;
+  rss: number;
+  rssAnon: number;
+  rssFile: number;
+  heapUsed: number;
+  requests: number;
+  inFlight: number;
+}
+
+/**
+ * A lifecycle event (spawn, ready, exit, restart, give-up, ...). Process adapters forward the supervisor's events
+ * as they are; the other adapters emit the few that apply to them. `type` names the event; the rest is its data.
+ */
+export interface LifecycleEvent {
+  type: string;
+  /** Epoch ms when it happened. */
+  at: number;
+  pid?: number;
+  [key: string]: unknown;
+}
+
+export type LifecycleListener = (event: LifecycleEvent) => void;
+
+export interface EmbedderClient {
+  /** The adapter's name in the config (e.g. "reference-uds"). */
+  readonly name: string;
+  readonly kind: AdapterKind;
+  /** Spawns / loads / connects, and resolves once the embedder answers. */
+  start(): Promise<StartInfo>;
+  embed(text: string, opts?: EmbedCallOptions): Promise<Float32Array>;
+  embedBatch(texts: string[], opts?: EmbedCallOptions): Promise<Float32Array[]>;
+  /** Round-trip time of a no-op request, in ms. */
+  ping(opts?: EmbedCallOptions): Promise<number>;
+  /** The embedder's pid; undefined for in-process and for an external http server the harness did not start. */
+  embedderPid(): number | undefined;
+  /** The embedder's own stats, when it can report them. */
+  embedderStats(opts?: EmbedCallOptions): Promise<EmbedderStats | undefined>;
+  on(event: 'lifecycle', listener: LifecycleListener): void;
+  /** Stops the embedder (graceful, then escalating) and releases everything; idempotent. */
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- adapter config
+
+/** Options shared by every adapter kind. Missing values are filled from the top-level config. */
+export interface AdapterCommon {
+  /** Parallel lanes (embedding contexts) inside the embedder. */
+  lanes?: number;
+  /** Threads per context. */
+  threads?: number;
+  /** L2-normalise vectors. */
+  normalize?: boolean;
+  /** Context size in tokens; never above the model's context length. */
+  contextSize?: number;
+  /** Free text for reports. */
+  description?: string;
+}
+
+/** An embedder process speaking the gauntlet protocol, run under the supervisor. */
+export interface ProcessAdapterConfig extends AdapterCommon {
+  kind: 'process';
+  /** argv; the first element is the executable. `{model}`, `{socket}`, `{lanes}`, `{threads}` are substituted. */
+  command: string[];
+  transport: 'stdio' | 'uds';
+  codec: CodecName;
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+/** node-llama-cpp loaded inside the host itself (the architecture the seeds reject; kept as the comparison). */
+export interface InProcessAdapterConfig extends AdapterCommon {
+  kind: 'in-process';
+}
+
+/** An OpenAI-compatible `/v1/embeddings` server: external (baseUrl) or started by the harness (command). */
+export interface HttpAdapterConfig extends AdapterCommon {
+  kind: 'http';
+  /** e.g. http://127.0.0.1:8080. Omit when `command` prints its port in a `{"ready":true,"port":N}` stdout line. */
+  baseUrl?: string;
+  /** argv of a server to start; `{model}`, `{port}`, `{lanes}`, `{threads}` are substituted. */
+  command?: string[];
+  /** Polled (GET, 2xx = ready) until `readyTimeoutMs`. Default `${baseUrl}/health`. */
+  readyUrl?: string;
+  readyTimeoutMs?: number;
+  /** The `model` field sent in requests. */
+  modelName?: string;
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+export type AdapterConfig = ProcessAdapterConfig | InProcessAdapterConfig | HttpAdapterConfig;
+
+/** Everything a host needs to build one client: the adapter plus the run-wide settings, all resolved. */
+export interface ResolvedAdapter {
+  name: string;
+  config: AdapterConfig;
+  /** Absolute path of the GGUF model. */
+  model: string;
+  lanes: number;
+  threads: number;
+  normalize: boolean;
+  /** Per-request deadline, ms. */
+  requestTimeoutMs: number;
+  /** Deadline for start(), ms. */
+  startTimeoutMs: number;
+  maxBatch: number;
+  maxFrameBytes: number;
+}

@@ -1,0 +1,122 @@
+/**
+ * The host process (what the seeds call "the Node.js process") as the orchestrator sees it.
+ * The orchestrator forks it (harness/host/host-main.ts) and drives it over Node's IPC channel through a HostHandle.
+ */
+import type { EmbedCallOptions, EmbedderStats, LifecycleEvent, ResolvedAdapter, StartInfo } from '../adapters/types.ts';
+
+/** process.memoryUsage() of the host, in bytes, plus whether a full GC ran just before. */
+export interface HostMemory {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  /** True when global.gc() ran right before sampling (the host is forked with --expose-gc). */
+  gcRan: boolean;
+  /** Anonymous / file-backed resident memory from /proc/self/status, when available. */
+  rssAnon?: number;
+  rssFile?: number;
+}
+
+/** How the host process ended. */
+export interface HostExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The last few KB of its stderr. */
+  stderrTail: string;
+  /** Milliseconds from fork to exit. */
+  durationMs: number;
+}
+
+/** How `close()` ended the host: it obeyed `close`, or needed SIGTERM, or needed SIGKILL. */
+export type HostCloseHow = 'graceful' | 'SIGTERM' | 'SIGKILL' | 'already-exited';
+
+export interface HostCloseResult extends HostExit {
+  how: HostCloseHow;
+}
+
+export interface StartHostOptions {
+  /** Deadline for fork + adapter start, ms (default: the adapter's startTimeoutMs + 10 s). */
+  startTimeoutMs?: number;
+  /** Default deadline of every call, ms (default: requestTimeoutMs + 5 s). */
+  callTimeoutMs?: number;
+  /** Extra node flags for the host (e.g. --max-old-space-size=64). --expose-gc is always added. */
+  execArgv?: string[];
+  env?: Record<string, string>;
+  /** Wrap the host in another command, e.g. ['prlimit', '--as=1000000000', '--']: argv run before node. */
+  wrapper?: string[];
+  /** Skip the start command (call handle.start() yourself, e.g. to time it). Default false. */
+  deferStart?: boolean;
+}
+
+export interface HostCallOptions extends EmbedCallOptions {}
+
+export type HostEventMap = {
+  lifecycle: LifecycleEvent;
+  exit: HostExit;
+  /** An error the host reported outside any call (e.g. an unhandled rejection in the adapter). */
+  error: { code: string; message: string };
+};
+
+export interface HostHandle {
+  /** The host process's pid. */
+  readonly pid: number;
+  readonly adapter: ResolvedAdapter;
+  /** Set once start() resolved. */
+  readonly info: StartInfo | undefined;
+  /** False once the host exited. */
+  readonly alive: boolean;
+  /** Resolves (never rejects) when the host process exits, however it ends. */
+  readonly exited: Promise<HostExit>;
+
+  /** Starts the adapter (done by startHost unless deferStart). Resolves with dims/model. */
+  start(opts?: HostCallOptions): Promise<StartInfo>;
+  embed(text: string, opts?: HostCallOptions): Promise<Float32Array>;
+  embedBatch(texts: string[], opts?: HostCallOptions): Promise<Float32Array[]>;
+  /** Embedder round trip through the host, in ms (as the host measured it). */
+  ping(opts?: HostCallOptions): Promise<number>;
+  memory(opts?: { gc?: boolean } & HostCallOptions): Promise<HostMemory>;
+  embedderPid(opts?: HostCallOptions): Promise<number | undefined>;
+  embedderStats(opts?: HostCallOptions): Promise<EmbedderStats | undefined>;
+
+  on<E extends keyof HostEventMap>(event: E, listener: (data: HostEventMap[E]) => void): this;
+  off<E extends keyof HostEventMap>(event: E, listener: (data: HostEventMap[E]) => void): this;
+
+  /** Sends a signal to the host process; false if it already exited. */
+  kill(signal?: NodeJS.Signals): boolean;
+  /**
+   * Asks the host to close its adapter and exit; escalates to SIGTERM, then SIGKILL, when a deadline passes.
+   * Never rejects; idempotent.
+   */
+  close(opts?: { deadlineMs?: number; killAfterMs?: number }): Promise<HostCloseResult>;
+}
+
+// ---------------------------------------------------------------- IPC messages (orchestrator <-> host)
+
+export type HostOp = 'start' | 'embed' | 'embed-batch' | 'ping' | 'memory' | 'embedder-pid' | 'embedder-stats' | 'close';
+
+export interface HostRequest {
+  id: number;
+  op: HostOp;
+  args?: { text?: string; texts?: string[]; gc?: boolean; timeoutMs?: number };
+}
+
+export interface HostErrorPayload {
+  code: string;
+  message: string;
+  name?: string;
+  details?: Record<string, unknown>;
+}
+
+export type HostReply =
+  | { kind: 'reply'; id: number; ok: true; result: unknown }
+  | { kind: 'reply'; id: number; ok: false; error: HostErrorPayload }
+  | { kind: 'lifecycle'; event: LifecycleEvent }
+  | { kind: 'error'; error: HostErrorPayload }
+  /** Sent once the host has loaded its adapter module and listens for requests. */
+  | { kind: 'hello'; pid: number };
+
+/** What the orchestrator passes to the host (as a JSON argv element). */
+export interface HostBootConfig {
+  adapter: ResolvedAdapter;
+}
