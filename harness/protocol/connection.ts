@@ -5,6 +5,8 @@ export interface ProtocolFault {
   code: Extract<ErrorCode, 'bad-frame' | 'bad-utf8' | 'bad-request'>;
   message: string;
   fatal: boolean;
+  /** The request id, when the frame was readable far enough to find one (answer the error to it). */
+  id?: number;
 }
 
 /**
