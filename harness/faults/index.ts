@@ -1,0 +1,15 @@
+export { killProcess, pauseProcess, resumeProcess, isKnownSignal } from './kill.ts';
+export type { KillOptions, ObservedExit } from './kill.ts';
+export { procState, procParent, pidAlive, procStartTime, waitForPidGone, waitForState } from './proc.ts';
+export { createFaultProxy } from './proxy.ts';
+export type { FaultProxy, FaultProxyOptions, ProxyEndpoint, ProxyStats } from './proxy.ts';
+export { TOXIC_TYPES, validateToxic } from './toxics.ts';
+export type { Direction, ToxicSpec, ToxicType, ToxicCounters } from './toxics.ts';
+export { applyMemoryLimit, memoryLimitWrapper, verifyMemoryLimit, readRlimit, cgroupV2Writable, pickMechanism } from './memory-limit.ts';
+export type { MemoryLimitMechanism } from './memory-limit.ts';
+export { truncateModelFile, replaceModelFile } from './model-file.ts';
+export type { ReplaceMode } from './model-file.ts';
+export { createFaultInjector } from './injector.ts';
+export type { FaultInjector } from './injector.ts';
+export { epochClock } from './types.ts';
+export type { FaultKind, FaultRecord, FaultClock } from './types.ts';
