@@ -1,0 +1,541 @@
+/**
+ * Supervisor: runs one embedder process and keeps it answering.
+ *
+ * Lifecycle (one loop, one process at a time): spawn -> connect -> `initialize` (deadline readyTimeoutMs) ->
+ * ready -> ... -> the process goes away -> crash event, in-flight requests failed (or queued once for retry) ->
+ * breaker check -> backoff -> spawn again. Terminal states:
+ * - the breaker trips (more than restart.maxRestarts restarts inside restart.windowMs): GAUNTLET_EMBEDDER_GAVE_UP;
+ * - `initialize` answered with a non-retryable error (e.g. model-invalid): terminal at once, no restart, since
+ *   the same file gives the same answer (GAUNTLET_MODEL_INVALID). A crash or a deadline during initialize (e.g.
+ *   a corrupt model that aborts the loader) is a failed start and goes through the breaker.
+ * Requests made while starting/restarting wait for readiness within their own deadline.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { rmSync } from 'node:fs';
+import type { Message, RequestBody, Response } from '../protocol/messages.ts';
+import { PROTOCOL_VERSION } from '../protocol/messages.ts';
+import type { MessageConnection } from '../protocol/connection.ts';
+import { GauntletError, toError } from '../util/errors.ts';
+import { backoffDelay, RestartBreaker } from './backoff.ts';
+import { defaultConnector } from './default-connector.ts';
+import { describeExit, EmbedderProcess, type EmbedderExit } from './embedder-process.ts';
+import { linkStdio, linkUds, type EmbedderLink, type StreamConnector } from './link.ts';
+import { resolveSupervisorOptions } from './options.ts';
+import { checkResponse, createPending, type Pending } from './pending.ts';
+import { stopEmbedder } from './stop-embedder.ts';
+import { LifecycleEmitter } from './lifecycle-emitter.ts';
+import type {
+  CrashReason, InitInfo, LifecycleListener, RequestOptions, ResolvedSupervisorOptions, ResponseFor, StopResult,
+  SupervisorCounters, SupervisorOptions, SupervisorState,
+} from './types.ts';
+import type { InitializedResponse, ShutdownAckResponse, StatsResponse } from '../protocol/messages.ts';
+
+export interface SupervisorDeps {
+  /** Builds the MessageConnection over the byte streams (default: harness/transport's connectStreams). */
+  connector?: StreamConnector;
+}
+
+type AttemptResult = { ok: true; info: InitInfo } | { ok: false; error: GauntletError; terminal: boolean; exit?: EmbedderExit };
+
+export class Supervisor {
+  readonly options: ResolvedSupervisorOptions;
+  private readonly connector: StreamConnector;
+  private readonly events = new LifecycleEmitter();
+  private _state: SupervisorState = 'idle';
+  private proc: EmbedderProcess | undefined;
+  private link: EmbedderLink | undefined;
+  private generation = 0;
+  private attempts = 0;
+  private failures = 0;
+  private nextId = 1;
+  private readonly inflight = new Map<number, Pending>();
+  private waiting: Pending[] = [];
+  private readonly breaker: RestartBreaker;
+  private readonly stopController = new AbortController();
+  private startPromise: Promise<InitInfo> | undefined;
+  private stopPromise: Promise<StopResult> | undefined;
+  private loopDone: Promise<void> | undefined;
+  private terminalError: GauntletError | undefined;
+  private killReason: CrashReason | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private probing = false;
+  private readyHr = 0;
+  private socketPath: string | undefined;
+  private _info: InitInfo | undefined;
+  private readonly counters: SupervisorCounters = {
+    spawns: 0, restarts: 0, crashes: 0, hangs: 0, requests: 0, succeeded: 0, failed: 0, timedOut: 0, retried: 0, inFlight: 0,
+  };
+
+  constructor(options: SupervisorOptions, deps: SupervisorDeps = {}) {
+    this.options = resolveSupervisorOptions(options);
+    this.connector = deps.connector ?? defaultConnector;
+    this.breaker = new RestartBreaker(this.options.restart);
+  }
+
+  get state(): SupervisorState {
+    return this._state;
+  }
+  /** The live embedder's pid (undefined between processes). */
+  get pid(): number | undefined {
+    return this.proc?.alive ? this.proc.pid : undefined;
+  }
+  /** The last `initialized` answer. */
+  get info(): InitInfo | undefined {
+    return this._info;
+  }
+
+  on(event: 'lifecycle', listener: LifecycleListener): this {
+    this.events.on(listener);
+    return this;
+  }
+  off(event: 'lifecycle', listener: LifecycleListener): this {
+    this.events.off(listener);
+    return this;
+  }
+
+  /** Spawns the embedder and resolves once it answered `initialize` (restarting failed starts within the breaker). */
+  start(): Promise<InitInfo> {
+    if (this.startPromise) return this.startPromise;
+    if (this._state === 'stopped') return Promise.reject(new GauntletError('GAUNTLET_CLOSED', 'start() after stop(): create a new Supervisor'));
+    this._state = 'starting';
+    let resolveStart!: (info: InitInfo) => void;
+    let rejectStart!: (e: Error) => void;
+    this.startPromise = new Promise<InitInfo>((res, rej) => {
+      resolveStart = res;
+      rejectStart = rej;
+    });
+    this.startPromise.catch(() => {});
+    this.loopDone = this.loop(resolveStart, rejectStart).catch((e) => {
+      this.fail(new GauntletError('GAUNTLET_INTERNAL', `supervisor loop failed: ${toError(e).message}`, { cause: e }));
+    });
+    return this.startPromise;
+  }
+
+  /** Sends one request and resolves with its typed answer; embedder `error` answers reject with a GauntletError. */
+  request<B extends RequestBody>(body: B, opts: RequestOptions = {}): Promise<ResponseFor<B>> {
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
+    if (this.inflightPublic() + this.waiting.length >= this.options.maxPending) {
+      return Promise.reject(new GauntletError('GAUNTLET_OVERLOADED', `more than ${this.options.maxPending} requests pending (supervisor maxPending)`));
+    }
+    this.counters.requests++;
+    const { pending, promise } = this.makePending(body, opts.timeoutMs ?? this.options.requestTimeoutMs, false, opts.signal);
+    if (this._state === 'ready') this.send(pending);
+    else this.waiting.push(pending);
+    return promise.then(
+      (r) => {
+        this.counters.succeeded++;
+        return r as ResponseFor<B>;
+      },
+      (e: Error) => {
+        this.counters.failed++;
+        throw e;
+      },
+    );
+  }
+
+  async embed(text: string, opts?: RequestOptions): Promise<Float32Array> {
+    return (await this.request({ type: 'embed', text }, opts)).vector;
+  }
+  async embedBatch(texts: string[], opts?: RequestOptions): Promise<Float32Array[]> {
+    return (await this.request({ type: 'embed-batch', texts }, opts)).vectors;
+  }
+  /** Round trip of a `ping`, ms. */
+  async ping(opts?: RequestOptions): Promise<number> {
+    const t0 = performance.now();
+    await this.request({ type: 'ping' }, opts);
+    return performance.now() - t0;
+  }
+  /** The embedder's own `stats` answer (memory, counters). */
+  stats(opts?: RequestOptions): Promise<StatsResponse> {
+    return this.request({ type: 'stats' }, opts);
+  }
+  /** The supervisor's counters (spawns, restarts, crashes, hangs, requests...). */
+  counts(): SupervisorCounters {
+    return { ...this.counters, inFlight: this.inflightPublic() + this.waiting.length };
+  }
+
+  /** The current MessageConnection (tests); undefined between processes. */
+  rawConnection(): MessageConnection | undefined {
+    return this.link?.connection;
+  }
+  /** Writes bytes to the embedder as they are, bypassing the codec. */
+  writeRaw(bytes: Uint8Array): boolean {
+    if (!this.link) throw new GauntletError('GAUNTLET_CLOSED', `writeRaw: no embedder connection (state ${this._state})`);
+    return this.link.writeRaw(bytes);
+  }
+  /** Half-closes our sending side (stdin EOF / socket FIN). */
+  closeInput(): void {
+    if (!this.link) throw new GauntletError('GAUNTLET_CLOSED', `closeInput: no embedder connection (state ${this._state})`);
+    this.link.closeInput();
+  }
+
+  /** `shutdown`, then SIGTERM, then SIGKILL, each after shutdownGraceMs; idempotent. */
+  stop(): Promise<StopResult> {
+    this.stopPromise ??= this.doStop();
+    return this.stopPromise;
+  }
+
+  // ------------------------------------------------------------------ lifecycle loop
+
+  private async loop(resolveStart: (info: InitInfo) => void, rejectStart: (e: Error) => void): Promise<void> {
+    let started = false;
+    while (!this.stopping()) {
+      const result = await this.attempt();
+      if (this.stopping()) break;
+      if (result.ok) {
+        this.failures = 0;
+        this._info = result.info;
+        this._state = 'ready';
+        if (!started) {
+          started = true;
+          resolveStart(result.info);
+        }
+        this.flushWaiting();
+        this.startHealth();
+        const exit = await this.proc!.exited;
+        this.stopHealth();
+        if (this.stopping()) break;
+        this.onCrash(exit);
+      } else {
+        const exit = result.exit;
+        this.emit('start-failed', {
+          attempt: this.attempts, code: result.error.code, message: result.error.message,
+          exitCode: exit?.exitCode ?? null, signal: exit?.signal ?? null, stderrTail: this.proc?.stderrTail() ?? '',
+        });
+        if (result.terminal) {
+          this.fail(result.error);
+          rejectStart(result.error);
+          return;
+        }
+      }
+      const now = performance.now();
+      const inWindow = this.breaker.inWindow(now);
+      if (this.breaker.tripped(now)) {
+        const { maxRestarts, windowMs } = this.options.restart;
+        const last = result.ok ? 'the embedder kept dying' : `last start: ${result.error.message}`;
+        const error = new GauntletError(
+          'GAUNTLET_EMBEDDER_GAVE_UP',
+          `embedder gave up: ${inWindow} restarts within ${windowMs} ms reached restart.maxRestarts (${maxRestarts}); ${last}`,
+          { details: { restartsInWindow: inWindow, windowMs, maxRestarts, spawns: this.counters.spawns, stderrTail: this.proc?.stderrTail() ?? '' },
+            cause: result.ok ? undefined : result.error },
+        );
+        this.fail(error);
+        rejectStart(error);
+        return;
+      }
+      this.breaker.record(now);
+      this.failures++;
+      this.counters.restarts++;
+      const delayMs = backoffDelay(this.options.restart, this.failures, this.options.random);
+      this._state = 'restarting';
+      this.emit('restart', { attempt: this.attempts + 1, delayMs, restartsInWindow: inWindow + 1 });
+      await sleep(delayMs, this.stopController.signal);
+    }
+    rejectStart(new GauntletError('GAUNTLET_CLOSED', 'stop() was called before the embedder became ready'));
+  }
+
+  /** One spawn + handshake, bounded by readyTimeoutMs. */
+  private async attempt(): Promise<AttemptResult> {
+    const o = this.options;
+    const gen = ++this.generation;
+    this.attempts++;
+    this.killReason = undefined;
+    this.link = undefined;
+    this.socketPath = o.transport === 'uds' ? (o.socketPath ?? path.join(os.tmpdir(), `gauntlet-sup-${process.pid}-${gen}-${Math.random().toString(36).slice(2, 8)}.sock`)) : undefined;
+    const argv = o.command.map((a) => a.replaceAll('{socket}', this.socketPath ?? '').replaceAll('{model}', o.modelPath));
+    const t0 = performance.now();
+    const proc = new EmbedderProcess({ argv, env: o.env, cwd: o.cwd });
+    this.proc = proc;
+    this.counters.spawns++;
+    this.emit('spawn', { attempt: this.attempts, command: argv });
+    const left = () => Math.max(1, o.readyTimeoutMs - (performance.now() - t0));
+    try {
+      let link: EmbedderLink;
+      if (o.transport === 'stdio') {
+        link = linkStdio(proc, this.connector, o.codec, o.limits);
+      } else {
+        const ready = await proc.readyLine(left(), this.stopController.signal);
+        link = await linkUds(ready.socket ?? this.socketPath!, this.connector, o.codec, o.limits, left(), this.stopController.signal);
+      }
+      this.link = link;
+      this.wire(link.connection, gen);
+      const init = this.makePending({ type: 'initialize', modelPath: o.modelPath, options: o.initOptions }, left(), true);
+      this.send(init.pending);
+      const died = proc.exited.then((exit) => {
+        throw new GauntletError('GAUNTLET_EMBEDDER_CRASHED', `the embedder exited (${describeExit(exit)}) during initialize`, {
+          details: { exitCode: exit.exitCode, signal: exit.signal, stderrTail: proc.stderrTail() },
+        });
+      });
+      const response = (await Promise.race([init.promise, died])) as InitializedResponse;
+      const { dims, vocabSize, model, contextSize, lanes } = response;
+      this.readyHr = performance.now();
+      this.emit('ready', { attempt: this.attempts, startMs: this.readyHr - t0, dims, model });
+      return { ok: true, info: { dims, vocabSize, model, ...(contextSize !== undefined ? { contextSize } : {}), ...(lanes !== undefined ? { lanes } : {}) } };
+    } catch (e) {
+      const error = e instanceof GauntletError ? e : new GauntletError('GAUNTLET_EMBEDDER_CRASHED', toError(e).message, { cause: e });
+      const terminal = error.details.retryable === false && error.details.requestType === 'initialize';
+      // During stop(), the stop escalation owns the process.
+      if (!this.stopping()) proc.kill('SIGKILL');
+      const exit = this.stopping() ? proc.exit : await proc.waitExit(5_000);
+      this.failInflight(gen, () => error);
+      this.cleanupLink();
+      return { ok: false, error, terminal, exit };
+    }
+  }
+
+  private wire(connection: MessageConnection, gen: number): void {
+    connection.onMessage((message) => {
+      if (gen === this.generation) this.onMessage(message as Response);
+    });
+    connection.onFault((fault) => {
+      if (gen !== this.generation) return;
+      this.emit('protocol-fault', { code: fault.code, message: fault.message, fatal: fault.fatal });
+      if (fault.fatal) this.killCurrent('protocol');
+    });
+    connection.onClose(() => {
+      // The pipe usually closes a moment before the exit is reported: give the process shutdownGraceMs to go
+      // on its own; one still alive without a stream is killed.
+      const proc = this.proc;
+      if (gen !== this.generation || this.stopping() || !proc) return;
+      void proc.waitExit(Math.max(100, this.options.shutdownGraceMs)).then((exit) => {
+        if (!exit && gen === this.generation && !this.stopping()) this.killCurrent('connection-closed');
+      });
+    });
+  }
+
+  private onMessage(message: Response): void {
+    const pending = this.inflight.get(message.id);
+    if (!pending) {
+      if (message.type === 'error' && message.id === 0) {
+        this.emit('protocol-fault', { code: message.code, message: message.message, fatal: false });
+      } else {
+        this.emit('unmatched-response', { id: message.id, responseType: message.type });
+      }
+      return;
+    }
+    this.inflight.delete(message.id);
+    const problem = checkResponse(pending.body, message);
+    if (problem) pending.reject(problem);
+    else pending.resolve(message);
+  }
+
+  private onCrash(exit: EmbedderExit): void {
+    const reason = this.killReason ?? 'exit';
+    const stderrTail = this.proc?.stderrTail() ?? '';
+    this.counters.crashes++;
+    this._state = 'restarting';
+    const inFlight = [...this.inflight.values()].filter((p) => !p.internal);
+    this.emit('crash', {
+      reason, exitCode: exit.exitCode, signal: exit.signal, stderrTail, inFlight: inFlight.length, uptimeMs: exit.hr - this.readyHr,
+    });
+    const error = new GauntletError(
+      'GAUNTLET_EMBEDDER_CRASHED',
+      `the embedder (pid ${this.proc?.pid}) went away (${reason}, ${describeExit(exit)}) with the request in flight${stderrTail ? `; stderr: ${lastLines(stderrTail)}` : ''}`,
+      { details: { reason, exitCode: exit.exitCode, signal: exit.signal, stderrTail, pid: this.proc?.pid } },
+    );
+    const retry: Pending[] = [];
+    for (const p of this.inflight.values()) {
+      if (this.options.retryOnceAfterRestart && !p.internal && !p.retried && p.body.type !== 'shutdown') {
+        p.retried = true;
+        this.counters.retried++;
+        retry.push(p);
+      } else {
+        p.reject(error);
+      }
+    }
+    this.inflight.clear();
+    this.waiting = [...retry, ...this.waiting];
+    this.cleanupLink();
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  private makePending(body: RequestBody, timeoutMs: number, internal: boolean, signal?: AbortSignal) {
+    const made = createPending(body, { timeoutMs, internal, signal }, {
+      onTimeout: (p) => {
+        if (!p.internal) this.counters.timedOut++;
+        // A request that the live embedder left unanswered: check whether it hangs.
+        if (!p.internal && p.generation === this.generation && this._state === 'ready') void this.probe('request-deadline');
+      },
+      onSettle: (p) => {
+        if (p.id !== undefined && this.inflight.get(p.id) === p) this.inflight.delete(p.id);
+        const i = this.waiting.indexOf(p);
+        if (i >= 0) this.waiting.splice(i, 1);
+      },
+    });
+    return made;
+  }
+
+  private send(p: Pending): void {
+    if (p.settled) return;
+    const id = this.nextId++;
+    p.id = id;
+    p.generation = this.generation;
+    this.inflight.set(id, p);
+    try {
+      this.link!.connection.send({ v: PROTOCOL_VERSION, id, ...p.body } as Message);
+    } catch {
+      // The stream is gone; the process exit (or its kill) settles this request.
+      this.killCurrent('connection-closed');
+    }
+  }
+
+  private flushWaiting(): void {
+    const queue = this.waiting;
+    this.waiting = [];
+    for (const p of queue) this.send(p);
+  }
+
+  private failInflight(gen: number, error: () => Error): void {
+    for (const [id, p] of this.inflight) {
+      if (p.generation === gen) {
+        this.inflight.delete(id);
+        p.reject(error());
+      }
+    }
+  }
+
+  private inflightPublic(): number {
+    let n = 0;
+    for (const p of this.inflight.values()) if (!p.internal) n++;
+    return n;
+  }
+
+  private refusal(): GauntletError | undefined {
+    if (this._state === 'idle') return new GauntletError('GAUNTLET_CLOSED', 'the supervisor is not started: call start() first');
+    if (this._state === 'failed') return this.terminalError;
+    if (this.stopping()) return new GauntletError('GAUNTLET_CLOSED', 'the supervisor is stopped');
+    return undefined;
+  }
+
+  // ------------------------------------------------------------------ health
+
+  private startHealth(): void {
+    if (this.options.healthIntervalMs <= 0) return;
+    this.healthTimer = setInterval(() => void this.probe('health-ping'), this.options.healthIntervalMs);
+    this.healthTimer.unref();
+  }
+  private stopHealth(): void {
+    clearInterval(this.healthTimer);
+    this.healthTimer = undefined;
+  }
+
+  /** Pings with healthTimeoutMs; no pong means a hang: kill, and the loop restarts it. */
+  private async probe(via: 'health-ping' | 'request-deadline'): Promise<void> {
+    if (this.probing || this._state !== 'ready') return;
+    this.probing = true;
+    const gen = this.generation;
+    const t0 = performance.now();
+    try {
+      const { pending, promise } = this.makePending({ type: 'ping' }, this.options.healthTimeoutMs, true);
+      this.send(pending);
+      await promise;
+    } catch (e) {
+      if ((e as GauntletError).code === 'GAUNTLET_TIMEOUT' && gen === this.generation && this._state === 'ready') {
+        this.counters.hangs++;
+        this.emit('hang-detected', { via, waitedMs: performance.now() - t0 });
+        this.killCurrent('hang');
+      }
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  private killCurrent(reason: CrashReason): void {
+    if (!this.proc?.alive) return;
+    this.killReason ??= reason;
+    this.proc.kill('SIGKILL');
+  }
+
+  // ------------------------------------------------------------------ stop / fail
+
+  private stopping(): boolean {
+    return this.stopController.signal.aborted;
+  }
+
+  private async doStop(): Promise<StopResult> {
+    const t0 = performance.now();
+    const wasIdle = this._state === 'idle';
+    this.stopController.abort();
+    this.stopHealth();
+    const closed = () => new GauntletError('GAUNTLET_CLOSED', 'the supervisor was stopped');
+    for (const p of this.waiting.splice(0)) p.reject(closed());
+    const proc = this.proc;
+    let outcome: Awaited<ReturnType<typeof stopEmbedder>> = { how: wasIdle ? 'not-started' : 'already-exited', exit: proc?.exit, graceful: undefined };
+    if (proc?.alive) {
+      const link = this.link;
+      const ask = link && !link.connection.closed
+        ? async () => {
+            const { pending, promise } = this.makePending({ type: 'shutdown' }, this.options.shutdownGraceMs || 1, true);
+            this.send(pending);
+            return ((await promise) as ShutdownAckResponse).graceful;
+          }
+        : undefined;
+      outcome = await stopEmbedder(proc, this.options.shutdownGraceMs, ask);
+    }
+    for (const p of this.inflight.values()) p.reject(closed());
+    this.inflight.clear();
+    this.cleanupLink();
+    if (this._state !== 'failed') this._state = 'stopped';
+    await Promise.race([this.loopDone, sleep(1_000)]);
+    this._state = this._state === 'failed' ? 'failed' : 'stopped';
+    const result: StopResult = {
+      how: outcome.how,
+      pid: proc?.pid,
+      exitCode: outcome.exit?.exitCode ?? null,
+      signal: outcome.exit?.signal ?? null,
+      graceful: outcome.graceful,
+      durationMs: performance.now() - t0,
+      stderrTail: proc?.stderrTail() ?? '',
+    };
+    this.emit('shutdown', { how: result.how, exitCode: result.exitCode, signal: result.signal, durationMs: result.durationMs }, proc?.pid);
+    return result;
+  }
+
+  private fail(error: GauntletError): void {
+    this.terminalError = error;
+    this._state = 'failed';
+    this.stopHealth();
+    for (const p of this.waiting.splice(0)) p.reject(error);
+    for (const p of this.inflight.values()) p.reject(error);
+    this.inflight.clear();
+    this.emit('give-up', {
+      restartsInWindow: this.breaker.inWindow(performance.now()), windowMs: this.options.restart.windowMs, code: error.code, message: error.message,
+    });
+  }
+
+  private cleanupLink(): void {
+    this.link?.destroy();
+    this.link = undefined;
+    if (this.socketPath && !this.options.socketPath) {
+      try {
+        rmSync(this.socketPath, { force: true });
+      } catch {
+        // not ours to worry about
+      }
+    }
+  }
+
+  private emit(type: Parameters<LifecycleEmitter['emit']>[0], details: Record<string, unknown>, pid = this.proc?.pid): void {
+    this.events.emit(type, details, pid);
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-3).join(' | ').slice(-400);
+}

@@ -1,0 +1,158 @@
+/**
+ * Types of the embedder supervisor: its options, states, lifecycle events and results.
+ * The supervisor spawns one embedder process, keeps it answering, and restarts it within limits.
+ */
+import type {
+  CodecName,
+  EmbeddingResponse,
+  EmbeddingsResponse,
+  InitializeRequest,
+  InitializedResponse,
+  PongResponse,
+  ProtocolLimits,
+  RequestBody,
+  ShutdownAckResponse,
+  StatsResponse,
+} from '../protocol/messages.ts';
+
+export type SupervisorTransport = 'stdio' | 'uds';
+
+export interface RestartPolicy {
+  /** Most restarts inside `windowMs`; one more crash trips the breaker (terminal GAUNTLET_EMBEDDER_GAVE_UP). */
+  maxRestarts: number;
+  /** Sliding window of the breaker, ms. */
+  windowMs: number;
+  /** First backoff delay, ms; doubles with each consecutive failure. */
+  backoffBaseMs: number;
+  /** Cap of the backoff delay, ms. */
+  backoffMaxMs: number;
+  /** 0..1: the delay is spread uniformly over delay * [1 - jitter, 1 + jitter] (then capped). */
+  jitter: number;
+}
+
+export interface SupervisorOptions {
+  /** argv; the first element is the executable. `{socket}` and `{model}` are substituted in every element. */
+  command: string[];
+  transport: SupervisorTransport;
+  codec: CodecName;
+  /** uds only: where the embedder listens. Default: a fresh path under os.tmpdir() per spawn. The embedder's
+   * `{"ready":true,"socket":PATH}` stdout line wins when it names one. */
+  socketPath?: string;
+  /** Sent in `initialize`. */
+  modelPath: string;
+  initOptions?: InitializeRequest['options'];
+  limits?: Partial<ProtocolLimits>;
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Spawn -> `initialized` deadline of one attempt, ms. */
+  readyTimeoutMs?: number;
+  /** Default per-request deadline, ms (default: limits.requestTimeoutMs). */
+  requestTimeoutMs?: number;
+  restart?: Partial<RestartPolicy>;
+  /** Ping period while ready, ms; 0 disables health pings. */
+  healthIntervalMs?: number;
+  /** A ping unanswered this long means the embedder hangs: it is killed and restarted. */
+  healthTimeoutMs?: number;
+  /** Requests in flight when the embedder dies are sent once more after the restart (instead of failing). */
+  retryOnceAfterRestart?: boolean;
+  /** Each step of stop(): `shutdown` message, then SIGTERM, then SIGKILL, each given this long, ms. */
+  shutdownGraceMs?: number;
+  /** Most requests waiting or in flight; beyond it request() fails with GAUNTLET_OVERLOADED. */
+  maxPending?: number;
+  /** Random source for the jitter (seed it for reproducible runs). Default Math.random. */
+  random?: () => number;
+}
+
+export interface ResolvedSupervisorOptions
+  extends Required<Omit<SupervisorOptions, 'socketPath' | 'initOptions' | 'limits' | 'env' | 'cwd' | 'restart'>> {
+  socketPath: string | undefined;
+  initOptions: NonNullable<InitializeRequest['options']>;
+  limits: ProtocolLimits;
+  env: Record<string, string>;
+  cwd: string | undefined;
+  restart: RestartPolicy;
+}
+
+export type SupervisorState = 'idle' | 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped';
+
+/** The `initialized` answer, without the envelope. */
+export interface InitInfo {
+  dims: number;
+  vocabSize: number;
+  model: string;
+  contextSize?: number;
+  lanes?: number;
+}
+
+/** The answer type of each request type. */
+export interface ResponseMap {
+  initialize: InitializedResponse;
+  embed: EmbeddingResponse;
+  'embed-batch': EmbeddingsResponse;
+  ping: PongResponse;
+  stats: StatsResponse;
+  shutdown: ShutdownAckResponse;
+}
+export type ResponseFor<B extends RequestBody> = ResponseMap[B['type']];
+
+export interface RequestOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Why an embedder process went away without being asked to. */
+export type CrashReason =
+  | 'exit'               // it exited or was killed by a signal on its own
+  | 'hang'               // health ping or request deadline found it unresponsive; we killed it
+  | 'connection-closed'  // the stream closed while the process lived; we killed it
+  | 'protocol'           // a fatal framing fault; we killed it
+  | 'start-failed';      // it did not get to `initialized` (exit, deadline or a retryable init error)
+
+/** How stop() ended the process. */
+export type StopHow = 'shutdown' | 'SIGTERM' | 'SIGKILL' | 'already-exited' | 'not-started';
+
+export interface StopResult {
+  how: StopHow;
+  pid: number | undefined;
+  exitCode: number | null;
+  signal: string | null;
+  /** The embedder's `shutdown-ack`, when it sent one. */
+  graceful: boolean | undefined;
+  durationMs: number;
+  stderrTail: string;
+}
+
+/** Lifecycle event payloads (besides type, at, hr, pid). */
+export interface LifecycleDetails {
+  spawn: { attempt: number; command: string[] };
+  ready: { attempt: number; startMs: number; dims: number; model: string };
+  'start-failed': { attempt: number; code: string; message: string; exitCode: number | null; signal: string | null; stderrTail: string };
+  crash: { reason: CrashReason; exitCode: number | null; signal: string | null; stderrTail: string; inFlight: number; uptimeMs: number };
+  restart: { attempt: number; delayMs: number; restartsInWindow: number };
+  'give-up': { restartsInWindow: number; windowMs: number; code: string; message: string };
+  'hang-detected': { via: 'health-ping' | 'request-deadline'; waitedMs: number };
+  'protocol-fault': { code: string; message: string; fatal: boolean };
+  'unmatched-response': { id: number; responseType: string };
+  shutdown: { how: StopHow; exitCode: number | null; signal: string | null; durationMs: number };
+}
+export type LifecycleType = keyof LifecycleDetails;
+
+/** Flat, so that it fits adapters' LifecycleEvent ({type, at, pid?, ...}) as it is. */
+export type LifecycleEvent = {
+  [K in LifecycleType]: { type: K; /** Date.now() */ at: number; /** performance.now() */ hr: number; pid: number | undefined } & LifecycleDetails[K];
+}[LifecycleType];
+
+export type LifecycleListener = (event: LifecycleEvent) => void;
+
+export interface SupervisorCounters {
+  spawns: number;
+  restarts: number;
+  crashes: number;
+  hangs: number;
+  requests: number;
+  succeeded: number;
+  failed: number;
+  timedOut: number;
+  retried: number;
+  inFlight: number;
+}
