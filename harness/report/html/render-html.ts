@@ -1,0 +1,104 @@
+/**
+ * report.html as one self-contained string: CSS, JS (uPlot + our client) and the RunReport inlined. Tables and the
+ * timeline SVGs are rendered here, so the page reads without JS; the client script draws the uPlot charts.
+ */
+import type { RunReport } from '../schema.ts';
+import { xmlText as esc } from '../escape.ts';
+import { EXIT_CODE_MEANING } from '../summary.ts';
+import { MARK_LEGEND, buildMatrix, cellMark, formatValue, headline, requiredFailures } from '../matrix.ts';
+import { renderScenarios } from './render-scenarios.ts';
+
+export interface HtmlAssets { uplotJs: string; uplotCss: string; clientJs: string; css: string }
+
+/** JSON that is safe inside <script>: every "<" becomes \u003c, so neither "</script" nor "<!--" can appear. */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/** Inline script text must not close its element early. */
+function scriptSafe(code: string): string {
+  return code.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
+}
+
+const markClass = (m: string) => `mark-${m.replace('/', '').toLowerCase()}`;
+
+function renderMatrix(report: RunReport): string {
+  const m = buildMatrix(report);
+  if (m.rows.length === 0) return '<p id="matrix-empty">No claim was evaluated in this run.</p><table id="matrix" class="matrix"></table>';
+  const head = `<tr><th>claim</th><th>severity</th><th>threshold</th>${m.adapters.map((a) => `<th>${esc(a)}</th>`).join('')}</tr>`;
+  const body = m.rows.map((row) => `<tr class="sev-${row.severity}"><th scope="row" title="${esc(row.source)}">${esc(row.claim)}</th><td>${row.severity}</td><td><code>${esc(row.threshold)}</code></td>`
+    + row.cells.map((v, i) => {
+      const mark = cellMark(v);
+      if (!v) return `<td class="cell ${markClass(mark)}" data-adapter="${esc(m.adapters[i])}">${mark}</td>`;
+      const tip = `${v.claim} on ${v.adapter}: ${v.verdict}\nvalue: ${formatValue(v.value, v.unit)}\nthreshold: ${v.threshold}\nreason: ${v.reason}\nsource: ${v.source}`;
+      const shown = v.value !== null && v.verdict !== 'not-applicable' ? `<span class="val">${esc(formatValue(v.value, v.unit))}</span>` : '';
+      return `<td class="cell ${markClass(mark)}" tabindex="0" data-claim="${esc(v.claim)}" data-adapter="${esc(v.adapter)}" data-verdict="${esc(v.verdict)}" title="${esc(tip)}"><span class="mark">${mark}</span>${shown}</td>`;
+    }).join('') + '</tr>').join('');
+  return `<table id="matrix" class="matrix"><thead>${head}</thead><tbody>${body}</tbody></table>`
+    + `<p class="legend">${Object.entries(MARK_LEGEND).map(([k, v]) => `<span class="${markClass(k)}">${esc(k)}</span> ${esc(v)}`).join(' &middot; ')}. Hover a cell for its figures; click it for details.</p>`
+    + '<div id="cell-detail" class="cell-detail" hidden></div>';
+}
+
+function renderHeader(report: RunReport): string {
+  const s = report.summary;
+  const result = s.exitCode === 0 ? 'PASS' : s.exitCode === 1 ? 'FAIL' : 'ERROR';
+  const fails = requiredFailures(report);
+  return `<header class="result result-${result.toLowerCase()}"><h1>gauntlet report <span class="badge">${result}</span></h1>`
+    + `<p class="headline">${esc(headline(report))}</p>`
+    + `<p>Exit code <strong>${s.exitCode}</strong>: ${esc(EXIT_CODE_MEANING[s.exitCode] ?? 'unknown')}.</p>`
+    + (fails.length ? `<ul class="failures">${fails.map((v) => `<li><strong>${esc(v.claim)}</strong> on <code>${esc(v.adapter)}</code>: ${esc(formatValue(v.value, v.unit))} vs <code>${esc(v.threshold)}</code>. ${esc(v.reason)}</li>`).join('')}</ul>` : '')
+    + `<p class="meta">seed ${report.seed} &middot; started ${esc(report.startedAt)} &middot; took ${esc(formatValue((report.durationMs ?? 0) / 1000, 's'))}`
+    + `${report.quick ? ' &middot; quick' : ''}${report.shard ? ` &middot; shard ${report.shard.index}/${report.shard.count}` : ''} &middot; adapters: ${(report.adapters ?? []).map((a) => `<code>${esc(a)}</code>`).join(' ')}</p></header>`;
+}
+
+function renderEnvironment(report: RunReport): string {
+  const env = (report.environment ?? {}) as unknown as Record<string, unknown>;
+  const model = (report.model ?? {}) as Record<string, unknown>;
+  const rows = (o: Record<string, unknown>) => Object.entries(o).filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(k.endsWith('Bytes') || k === 'bytes' ? `${formatValue(Number(v), 'bytes')} (${v})` : v)}</td></tr>`).join('');
+  return `<section id="environment"><h2>Environment and reproduction</h2>`
+    + `<p>Reproduce this run (seed <strong>${report.seed}</strong>):</p><pre id="command">${esc(report.command)}</pre>`
+    + `<div class="two"><table class="kv"><caption>environment</caption>${rows(env)}</table><table class="kv"><caption>model</caption>${rows(model)}</table></div></section>`;
+}
+
+function renderBench(report: RunReport): string {
+  const bench = report.bench;
+  if (!bench) return '';
+  const targets = Array.isArray(bench.targets) ? bench.targets : [];
+  const extra = Object.fromEntries(Object.entries(bench).filter(([k]) => k !== 'targets'));
+  return `<section id="bench"><h2>Benchmarks</h2><table class="figures"><thead><tr><th>benchmark</th><th>target</th><th>measured</th><th>result</th></tr></thead><tbody>`
+    + targets.map((t) => `<tr><td>${esc(t.name)}</td><td>${esc(t.target)}</td><td>${esc(formatValue(t.value, t.unit))}</td><td class="${t.pass ? 'mark-pass' : 'mark-fail'}">${t.pass ? 'PASS' : 'MISS'}</td></tr>`).join('')
+    + '</tbody></table>'
+    + (Object.keys(extra).length ? `<details><summary>raw benchmark data</summary><pre>${esc(JSON.stringify(extra, null, 2))}</pre></details>` : '')
+    + '</section>';
+}
+
+function renderToc(report: RunReport): string {
+  const ids = [...new Set((report.scenarios ?? []).map((s) => s.scenario))];
+  return `<nav class="toc"><a href="#matrix">claims</a>${ids.map((id) => ` <a href="#scenario-${esc(id)}">${esc(id)}</a>`).join('')} <a href="#environment">environment</a>${report.bench ? ' <a href="#bench">benchmarks</a>' : ''}</nav>`;
+}
+
+export function renderHtml(report: RunReport, assets: HtmlAssets): string {
+  const title = `gauntlet ${report.summary?.exitCode === 0 ? 'PASS' : report.summary?.exitCode === 1 ? 'FAIL' : 'ERROR'} - seed ${report.seed}`;
+  return [
+    '<!doctype html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${esc(title)}</title>`,
+    `<style>${assets.uplotCss}</style>`,
+    `<style>${assets.css}</style>`,
+    '</head><body>',
+    renderHeader(report),
+    renderToc(report),
+    `<section id="claims"><h2>Claims x adapters</h2>${renderMatrix(report)}</section>`,
+    `<div id="scenarios">${renderScenarios(report)}</div>`,
+    renderEnvironment(report),
+    renderBench(report),
+    `<footer>Generated by gauntlet ${esc(report.environment?.gauntlet ?? '')}. Self-contained: no network request. The run data is embedded in this file as JSON (#report-data).</footer>`,
+    `<script type="application/json" id="report-data">${jsonForScript(report)}</script>`,
+    `<script>${scriptSafe(assets.uplotJs)}</script>`,
+    `<script>${scriptSafe(assets.clientJs)}</script>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+}

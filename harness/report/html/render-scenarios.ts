@@ -1,0 +1,88 @@
+/** The per-scenario sections of report.html: figures table, chart placeholders, timeline SVG, errors, notes. */
+import type { RunReport, ScenarioResult } from '../schema.ts';
+import { xmlText as esc } from '../escape.ts';
+import { cellMark, formatValue } from '../matrix.ts';
+import { timelineSvg } from './timeline-svg.ts';
+
+const MEMORY_KEYS = ['hostHeapUsed', 'hostRss', 'embedderRssAnon', 'embedderRssFile'];
+
+function figure(name: string, value: number | null | undefined): string {
+  if (value === null || value === undefined) return 'n/a';
+  const lower = name.toLowerCase();
+  if (/(rss|heap|bytes)/.test(lower) && !/slope|perreq/.test(lower) && Math.abs(value) >= 1024 * 64) return formatValue(value, 'bytes');
+  return formatValue(value);
+}
+
+function hasSeries(r: ScenarioResult): boolean {
+  return Object.values(r.series ?? {}).some((s) => Array.isArray(s) && s.length > 0);
+}
+
+function latencyKeys(r: ScenarioResult): string[] {
+  return Object.entries(r.latency ?? {}).filter(([, l]) => l && Array.isArray(l.histogram) && l.histogram.length > 0).map(([k]) => k);
+}
+
+/** Figures of one scenario, metrics as rows and adapters as columns, so adapters compare at a glance. */
+function figuresTable(runs: ScenarioResult[]): string {
+  const names = [...new Set(runs.flatMap((r) => Object.keys(r.metrics ?? {})))];
+  const latRows = [...new Set(runs.flatMap((r) => Object.keys(r.latency ?? {})))];
+  const head = `<tr><th>figure</th>${runs.map((r) => `<th>${esc(r.adapter)}</th>`).join('')}</tr>`;
+  const rows = [
+    `<tr><td>status</td>${runs.map((r) => `<td class="status status-${esc(r.status)}">${esc(r.status)}</td>`).join('')}</tr>`,
+    `<tr><td>duration</td>${runs.map((r) => `<td>${esc(formatValue(r.durationMs / 1000, 's'))}</td>`).join('')}</tr>`,
+    ...names.map((n) => `<tr><td>${esc(n)}</td>${runs.map((r) => `<td>${esc(figure(n, r.metrics?.[n]))}</td>`).join('')}</tr>`),
+    ...latRows.map((k) => `<tr><td>latency ${esc(k)} p50 / p99 (n)</td>${runs.map((r) => {
+      const l = r.latency?.[k];
+      return `<td>${l ? esc(`${formatValue(l.p50, 'ms')} / ${formatValue(l.p99, 'ms')} (${l.count}${l.errors ? `, ${l.errors} err` : ''})`) : 'n/a'}</td>`;
+    }).join('')}</tr>`),
+  ];
+  return `<table class="figures"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function errorsBlock(r: ScenarioResult): string {
+  if (!r.errors?.length) return '';
+  return `<div class="errors">${r.errors.map((e) => {
+    const how = [e.signal ? `signal ${e.signal}` : '', e.exitCode !== null && e.exitCode !== undefined ? `exit code ${e.exitCode}` : ''].filter(Boolean).join(', ');
+    return `<div class="error"><strong>${esc(e.code)}</strong>${how ? ` <span class="how">(${esc(how)})</span>` : ''}: ${esc(e.message)}`
+      + `${e.stderrTail ? `<pre class="stderr">${esc(e.stderrTail)}</pre>` : ''}</div>`;
+  }).join('')}</div>`;
+}
+
+function runBlock(r: ScenarioResult, index: number): string {
+  const parts = [`<div class="run" data-adapter="${esc(r.adapter)}" data-run="${index}">`, `<h3>${esc(r.adapter)} <span class="status status-${esc(r.status)}">${esc(r.status)}</span> <span class="dur">${esc(formatValue(r.durationMs / 1000, 's'))}</span></h3>`];
+  const memory = MEMORY_KEYS.some((k) => (r.series?.[k]?.length ?? 0) > 0);
+  const others = Object.keys(r.series ?? {}).filter((k) => !MEMORY_KEYS.includes(k) && (r.series?.[k]?.length ?? 0) > 0);
+  if (memory) parts.push(`<div class="chart chart-memory" data-kind="memory" data-run="${index}"></div>`);
+  for (const k of others) parts.push(`<div class="chart chart-series" data-kind="series" data-series="${esc(k)}" data-run="${index}"></div>`);
+  for (const k of latencyKeys(r)) parts.push(`<div class="chart chart-latency" data-kind="latency" data-key="${esc(k)}" data-run="${index}"></div>`);
+  const svg = timelineSvg(r.timeline ?? [], r.durationMs);
+  if (svg) parts.push(`<div class="timeline"><div class="chart-title">timeline</div>${svg}</div>`);
+  parts.push(errorsBlock(r));
+  if (r.notes?.length) parts.push(`<ul class="notes">${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`);
+  parts.push('</div>');
+  return parts.join('');
+}
+
+/** All scenario sections, grouped by scenario id in order of first appearance. */
+export function renderScenarios(report: RunReport): string {
+  const order: string[] = [];
+  const groups = new Map<string, Array<{ r: ScenarioResult; i: number }>>();
+  (report.scenarios ?? []).forEach((r, i) => {
+    if (!groups.has(r.scenario)) { groups.set(r.scenario, []); order.push(r.scenario); }
+    groups.get(r.scenario)!.push({ r, i });
+  });
+  return order.map((id) => {
+    const runs = groups.get(id)!;
+    const claims = (report.verdicts ?? []).filter((v) => v.evidence?.scenarios?.includes(id));
+    const claimIds = [...new Set(claims.map((v) => v.claim))];
+    const claimLine = claimIds.length ? `<p class="claims-here">Claims measured here: ${claimIds.map((c) => {
+      const marks = claims.filter((v) => v.claim === c).map((v) => cellMark(v));
+      const worst = ['FAIL', 'WARN', 'INC', 'PASS', 'N/A'].find((m) => marks.includes(m as never)) ?? '-';
+      return `<a href="#matrix" class="mark-${esc(worst.replace('/', '').toLowerCase())}">${esc(c)} ${esc(worst)}</a>`;
+    }).join(', ')}</p>` : '';
+    const anyChart = runs.some(({ r }) => hasSeries(r) || latencyKeys(r).length > 0 || (r.timeline?.length ?? 0) > 0);
+    return `<section class="scenario" id="scenario-${esc(id)}" data-scenario="${esc(id)}"><h2>${esc(id)} <small>${esc(runs[0].r.title ?? '')}</small></h2>`
+      + claimLine + figuresTable(runs.map((x) => x.r))
+      + (anyChart || runs.some(({ r }) => r.errors?.length || r.notes?.length) ? `<div class="runs">${runs.map(({ r, i }) => runBlock(r, i)).join('')}</div>` : '')
+      + '</section>';
+  }).join('\n');
+}

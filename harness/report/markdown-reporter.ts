@@ -1,0 +1,74 @@
+/** summary.md, written for a GitHub step summary: headline, required failures first, the matrix, how to reproduce. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Reporter } from './reporter.ts';
+import type { RunReport, VerdictRow } from './schema.ts';
+import { EXIT_CODE_MEANING } from './summary.ts';
+import { MARK_LEGEND, buildMatrix, cellMark, formatValue, headline, requiredFailures } from './matrix.ts';
+
+/** Text safe inside a Markdown table cell or list item. */
+export function mdCell(value: unknown): string {
+  return String(value ?? '').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;')).replace(/\r?\n/g, ' ');
+}
+
+function verdictLine(v: VerdictRow): string {
+  return `- **${mdCell(v.claim)}** on \`${mdCell(v.adapter)}\`: measured ${mdCell(formatValue(v.value, v.unit))}, threshold \`${mdCell(v.threshold)}\`. ${mdCell(v.reason)} _(${mdCell(v.source)})_`;
+}
+
+export function renderMarkdown(report: RunReport): string {
+  const s = report.summary;
+  const out: string[] = [];
+  const title = s.exitCode === 0 ? 'PASS' : s.exitCode === 1 ? 'FAIL' : 'ERROR';
+  out.push(`# gauntlet: ${title} (exit ${s.exitCode})`, '', mdCell(headline(report)), '', `Exit ${s.exitCode}: ${EXIT_CODE_MEANING[s.exitCode] ?? 'unknown exit code'}.`, '');
+  out.push('| severity | pass | fail | inconclusive | not applicable |', '|---|---|---|---|---|');
+  for (const k of ['required', 'advisory'] as const) out.push(`| ${k} | ${s[k].pass} | ${s[k].fail} | ${s[k].inconclusive} | ${s[k].notApplicable} |`);
+  out.push('');
+
+  const fails = requiredFailures(report);
+  out.push('## Required claim failures', '');
+  out.push(...(fails.length ? fails.map(verdictLine) : ['None.']), '');
+
+  const broken = (report.scenarios ?? []).filter((r) => r.status !== 'completed' && r.status !== 'skipped');
+  if (broken.length) {
+    out.push('## Scenario runs that did not complete', '');
+    for (const r of broken) {
+      const e = r.errors?.[0];
+      const how = e ? `${e.code}${e.signal ? `, signal ${e.signal}` : ''}${e.exitCode != null ? `, exit ${e.exitCode}` : ''}: ${e.message}` : 'no error recorded';
+      out.push(`- \`${mdCell(r.scenario)}\` on \`${mdCell(r.adapter)}\`: **${r.status}** (${mdCell(how)})`);
+    }
+    out.push('');
+  }
+
+  const m = buildMatrix(report);
+  out.push('## Claims x adapters', '');
+  out.push(`| claim | severity | threshold | ${m.adapters.map(mdCell).join(' | ')} |`, `|---|---|---|${m.adapters.map(() => '---').join('|')}|`);
+  for (const row of m.rows) {
+    const cells = row.cells.map((v) => (v && v.verdict !== 'not-applicable' && v.value !== null ? `${cellMark(v)} ${mdCell(formatValue(v.value, v.unit))}` : cellMark(v)));
+    out.push(`| ${mdCell(row.claim)} | ${row.severity} | \`${mdCell(row.threshold)}\` | ${cells.join(' | ')} |`);
+  }
+  out.push('', Object.entries(MARK_LEGEND).map(([k, v]) => `${k} = ${v}`).join('; ') + '.', '');
+
+  const misses = (report.verdicts ?? []).filter((v) => v.severity === 'advisory' && v.verdict === 'fail');
+  if (misses.length) out.push('## Advisory misses (do not fail the run)', '', ...misses.map(verdictLine), '');
+  const inc = (report.verdicts ?? []).filter((v) => v.verdict === 'inconclusive');
+  if (inc.length) out.push('## Inconclusive', '', ...inc.map(verdictLine), '');
+
+  const env = report.environment;
+  out.push('## Reproduce', '', '```sh', report.command, '```', '');
+  out.push(`Seed ${report.seed}${report.quick ? ', quick mode' : ''}${report.shard ? `, shard ${report.shard.index}/${report.shard.count}` : ''}. `
+    + `Model \`${mdCell(report.model?.path)}\`${report.model?.sha256 ? ` (sha256 ${report.model.sha256.slice(0, 12)})` : ''}. `
+    + (env ? `Node ${mdCell(env.node)}, ${mdCell(env.platform)}/${mdCell(env.arch)}, ${env.cpus} CPUs, node-llama-cpp ${mdCell(env.nodeLlamaCpp)}, gauntlet ${mdCell(env.gauntlet)}.` : ''), '');
+  return out.join('\n');
+}
+
+export function markdownReporter(options: { file?: string } = {}): Reporter {
+  return {
+    name: 'markdown',
+    async onRunEnd(report, outDir) {
+      const file = path.resolve(outDir, options.file ?? 'summary.md');
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, renderMarkdown(report));
+      return [file];
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import type { RunReport, ScenarioResult, Verdict, VerdictRow } from './schema.ts';
+
+type Counts = RunReport['summary']['required'];
+
+/** What each exit code of a run means (printed in reports). */
+export const EXIT_CODE_MEANING: Record<0 | 1 | 2, string> = {
+  0: 'every required claim passed (or was not applicable / inconclusive)',
+  1: 'at least one required claim failed',
+  2: 'the harness itself failed (a scenario ended in harness-error), so the claims could not be judged',
+};
+
+const KEY: Record<Verdict, keyof Counts> = { pass: 'pass', fail: 'fail', inconclusive: 'inconclusive', 'not-applicable': 'notApplicable' };
+
+/**
+ * Counts verdicts per severity and derives the exit code: 1 when a required claim failed, else 2 when a scenario
+ * ended in harness-error, else 0. Advisory failures never change the exit code.
+ */
+export function summarizeVerdicts(verdicts: VerdictRow[], scenarios: ScenarioResult[] = []): RunReport['summary'] {
+  const zero = (): Counts => ({ pass: 0, fail: 0, inconclusive: 0, notApplicable: 0 });
+  const summary = { required: zero(), advisory: zero(), exitCode: 0 as 0 | 1 | 2 };
+  for (const v of verdicts) summary[v.severity === 'required' ? 'required' : 'advisory'][KEY[v.verdict]]++;
+  if (summary.required.fail > 0) summary.exitCode = 1;
+  else if (scenarios.some((s) => s.status === 'harness-error')) summary.exitCode = 2;
+  return summary;
+}
