@@ -3,6 +3,7 @@
  * The host process (harness/host/) loads exactly one adapter and talks to it only through `EmbedderClient`.
  */
 import type { CodecName } from '../protocol/messages.ts';
+import type { SupervisorOptions } from '../supervisor/types.ts';
 
 export type AdapterKind = 'process' | 'in-process' | 'http';
 
@@ -90,7 +91,14 @@ export interface ProcessAdapterConfig extends AdapterCommon {
   codec: CodecName;
   env?: Record<string, string>;
   cwd?: string;
+  /** Supervisor tuning passed as it is (restart policy, health pings, grace periods...). */
+  supervisor?: SupervisorTuning;
 }
+
+export type SupervisorTuning = Pick<
+  SupervisorOptions,
+  'restart' | 'healthIntervalMs' | 'healthTimeoutMs' | 'retryOnceAfterRestart' | 'shutdownGraceMs' | 'maxPending' | 'readyTimeoutMs'
+>;
 
 /** node-llama-cpp loaded inside the host itself (the architecture the seeds reject; kept as the comparison). */
 export interface InProcessAdapterConfig extends AdapterCommon {

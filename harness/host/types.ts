@@ -47,6 +47,11 @@ export interface StartHostOptions {
   wrapper?: string[];
   /** Skip the start command (call handle.start() yourself, e.g. to time it). Default false. */
   deferStart?: boolean;
+  /**
+   * After the host exits, embedder pids it reported get this long to exit by themselves before they are
+   * SIGKILLed (a lifecycle event `embedder-after-host-exit` says which did what). Default 2000 ms.
+   */
+  orphanGraceMs?: number;
 }
 
 export interface HostCallOptions extends EmbedCallOptions {}

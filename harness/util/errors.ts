@@ -10,7 +10,8 @@ export type GauntletErrorCode =
   | 'GAUNTLET_EMBEDDER_ERROR'
   | 'GAUNTLET_OVERLOADED'
   | 'GAUNTLET_CLOSED'
-  | 'GAUNTLET_INTERNAL';
+  | 'GAUNTLET_INTERNAL'
+  | 'GAUNTLET_HOST_DIED';
 
 export class GauntletError extends Error {
   readonly code: GauntletErrorCode;
@@ -37,4 +38,18 @@ export function toError(value: unknown): Error {
 /** A usage error: printed without a stack, exit code 2. */
 export function usageError(message: string): GauntletError {
   return new GauntletError('GAUNTLET_USAGE', message);
+}
+
+/** The host process exited while calls were pending (details: code, signal, stderrTail). */
+export function hostDiedError(what: string, exit: { code: number | null; signal: string | null; stderrTail: string }): GauntletError {
+  const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+  const tail = exit.stderrTail.trim().split('\n').slice(-3).join(' | ');
+  return new GauntletError('GAUNTLET_HOST_DIED', `host process died (${how}) during ${what}${tail ? `; stderr: ${tail}` : ''}`, {
+    details: { code: exit.code, signal: exit.signal, stderrTail: exit.stderrTail },
+  });
+}
+
+/** A deadline passed while waiting for `what`. */
+export function timeoutError(what: string, ms: number): GauntletError {
+  return new GauntletError('GAUNTLET_TIMEOUT', `${what} did not finish within ${ms} ms`, { details: { timeoutMs: ms } });
 }

@@ -1,0 +1,26 @@
+/** Builds the client for one resolved adapter. Each kind is imported lazily (in-process pulls in node-llama-cpp). */
+import { GauntletError } from '../util/errors.ts';
+import type { EmbedderClient, ResolvedAdapter } from './types.ts';
+
+export async function createClient(resolved: ResolvedAdapter): Promise<EmbedderClient> {
+  const kind = resolved.config.kind;
+  switch (kind) {
+    case 'process': {
+      const { ProcessClient } = await import('./process.ts');
+      return new ProcessClient(resolved);
+    }
+    case 'in-process': {
+      const { InProcessClient } = await import('./in-process.ts');
+      return new InProcessClient(resolved);
+    }
+    case 'http': {
+      const { HttpClient } = await import('./http.ts');
+      return new HttpClient(resolved);
+    }
+    default:
+      throw new GauntletError(
+        'GAUNTLET_CONFIG_INVALID',
+        `adapters.${resolved.name}.kind: expected "process", "in-process" or "http", got ${JSON.stringify(kind)}`,
+      );
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The in-process adapter: node-llama-cpp loaded inside the host itself. This is the architecture the seeds
+ * reject, kept as the comparison. On purpose it runs NO gguf check before loading: it behaves like a naive
+ * in-process embedder, so that a file which aborts llama.cpp takes the host down with it and the harness can show it.
+ */
+import { getLlama, LlamaLogLevel, type Llama, type LlamaEmbeddingContext, type LlamaModel } from 'node-llama-cpp';
+import { GauntletError, toError } from '../util/errors.ts';
+import { withDeadline } from '../util/deadline.ts';
+import { LifecycleEmitter, normalizeInPlace } from './emitter.ts';
+import type { EmbedCallOptions, EmbedderClient, LifecycleListener, ResolvedAdapter, StartInfo } from './types.ts';
+
+interface Lane {
+  ctx: LlamaEmbeddingContext;
+  busy: number;
+}
+
+export class InProcessClient implements EmbedderClient {
+  readonly kind = 'in-process' as const;
+  readonly name: string;
+  private readonly events = new LifecycleEmitter();
+  private llama: Llama | undefined;
+  private model: LlamaModel | undefined;
+  private lanes: Lane[] = [];
+  private closed = false;
+
+  constructor(private readonly resolved: ResolvedAdapter) {
+    this.name = resolved.name;
+  }
+
+  async start(): Promise<StartInfo> {
+    const r = this.resolved;
+    const t0 = performance.now();
+    this.events.emit('spawn', { pid: process.pid });
+    try {
+      this.llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.warn });
+      this.model = await this.llama.loadModel({ modelPath: r.model });
+      const trained = this.model.trainContextSize;
+      const wanted = r.config.contextSize ?? trained;
+      const contextSize = Math.min(wanted, trained);
+      for (let i = 0; i < r.lanes; i++) {
+        const ctx = await this.model.createEmbeddingContext({ contextSize, threads: r.threads });
+        this.lanes.push({ ctx, busy: 0 });
+      }
+      const info: StartInfo = { dims: this.model.embeddingVectorSize, model: r.model, contextSize };
+      this.events.emit('ready', { pid: process.pid, startMs: performance.now() - t0, dims: info.dims });
+      return info;
+    } catch (e) {
+      const err = toError(e);
+      this.events.emit('start-failed', { message: err.message });
+      throw new GauntletError('GAUNTLET_MODEL_INVALID', `in-process load of ${r.model} failed: ${err.message}`, { cause: err });
+    }
+  }
+
+  async embed(text: string, opts: EmbedCallOptions = {}): Promise<Float32Array> {
+    const lane = this.pickLane();
+    lane.busy++;
+    const work = lane.ctx.getEmbeddingFor(text).finally(() => lane.busy--);
+    try {
+      const emb = await withDeadline(work, opts.timeoutMs ?? this.resolved.requestTimeoutMs, 'in-process embed', opts.signal);
+      const v = Float32Array.from(emb.vector);
+      return this.resolved.normalize ? normalizeInPlace(v) : v;
+    } catch (e) {
+      if (e instanceof GauntletError) throw e;
+      const err = toError(e);
+      throw new GauntletError('GAUNTLET_EMBEDDER_ERROR', `in-process embed failed: ${err.message}`, { cause: err });
+    }
+  }
+
+  async embedBatch(texts: string[], opts: EmbedCallOptions = {}): Promise<Float32Array[]> {
+    if (texts.length > this.resolved.maxBatch) {
+      throw new GauntletError('GAUNTLET_EMBEDDER_ERROR', `batch of ${texts.length} texts is over the limit of ${this.resolved.maxBatch}`, {
+        details: { code: 'batch-too-large' },
+      });
+    }
+    return Promise.all(texts.map((t) => this.embed(t, opts)));
+  }
+
+  async ping(): Promise<number> {
+    const t0 = performance.now();
+    this.ready();
+    await Promise.resolve();
+    return performance.now() - t0;
+  }
+
+  embedderPid(): undefined {
+    return undefined;
+  }
+
+  async embedderStats(): Promise<undefined> {
+    return undefined;
+  }
+
+  on(_event: 'lifecycle', listener: LifecycleListener): void {
+    this.events.on(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const lane of this.lanes) await lane.ctx.dispose().catch(() => {});
+    this.lanes = [];
+    await this.model?.dispose().catch(() => {});
+    await this.llama?.dispose().catch(() => {});
+    this.events.emit('exit', { pid: process.pid, graceful: true });
+  }
+
+  private ready(): void {
+    if (this.closed) throw new GauntletError('GAUNTLET_CLOSED', `adapter ${this.name} is closed`);
+    if (this.lanes.length === 0) throw new GauntletError('GAUNTLET_EMBEDDER_ERROR', `adapter ${this.name} is not started: call start() first`);
+  }
+
+  private pickLane(): Lane {
+    this.ready();
+    let best = this.lanes[0]!;
+    for (const lane of this.lanes) if (lane.busy < best.busy) best = lane;
+    return best;
+  }
+}

@@ -1,0 +1,70 @@
+/** Every default of the config, in one place. */
+import process from 'node:process';
+import type { AdapterConfig } from '../adapters/types.ts';
+import { DEFAULT_LIMITS } from '../protocol/messages.ts';
+import { packagePath, tsNodeArgs } from '../util/ts-runner.ts';
+import type { LimitsConfig, ReporterEntry } from './types.ts';
+
+/** argv that runs the reference embedder (a .ts file run by node with tsx), followed by `args`. */
+export function referenceCommand(...args: string[]): string[] {
+  return [process.execPath, ...tsNodeArgs(), packagePath('reference-embedder', 'main.ts'), ...args];
+}
+
+/** The five adapters every run knows: the reference embedder over each transport/codec, and in-process. */
+export function defaultAdapters(): Record<string, AdapterConfig> {
+  return {
+    reference: {
+      kind: 'process',
+      transport: 'stdio',
+      codec: 'msgpack',
+      command: referenceCommand('--transport', 'stdio', '--codec', 'msgpack'),
+      description: 'reference embedder, stdio + MessagePack (the seeds\' recommended design)',
+    },
+    'reference-uds': {
+      kind: 'process',
+      transport: 'uds',
+      codec: 'msgpack',
+      command: referenceCommand('--transport', 'uds', '--codec', 'msgpack', '--socket', '{socket}'),
+      description: 'reference embedder, Unix domain socket + MessagePack',
+    },
+    'reference-ndjson': {
+      kind: 'process',
+      transport: 'stdio',
+      codec: 'ndjson',
+      command: referenceCommand('--transport', 'stdio', '--codec', 'ndjson'),
+      description: 'reference embedder, stdio + NDJSON',
+    },
+    'reference-http': {
+      kind: 'http',
+      command: referenceCommand('--transport', 'http', '--port', '{port}', '--model', '{model}', '--lanes', '{lanes}', '--threads', '{threads}'),
+      description: 'reference embedder as an OpenAI-compatible HTTP server',
+    },
+    'in-process': {
+      kind: 'in-process',
+      description: 'node-llama-cpp inside the host (the architecture the seeds reject; no gguf check on purpose)',
+    },
+  };
+}
+
+export const DEFAULT_MODEL = { preset: 'tiny', seed: 1, dtype: 'f32' } as const;
+
+export const DEFAULT_LIMITS_CONFIG: Required<LimitsConfig> = {
+  maxFrameBytes: DEFAULT_LIMITS.maxFrameBytes,
+  maxBatch: DEFAULT_LIMITS.maxBatch,
+  requestTimeoutMs: DEFAULT_LIMITS.requestTimeoutMs,
+  startTimeoutMs: 15_000,
+};
+
+export const DEFAULTS = {
+  lanes: 1,
+  threads: 1,
+  normalize: false,
+  seed: 1,
+  reporters: ['console', 'json', 'html'] as ReporterEntry[],
+  outDir: 'reports/latest',
+} as const;
+
+/** Where generated models are cached: $GAUNTLET_CACHE, else <package>/.cache. */
+export function defaultCacheDir(): string {
+  return process.env.GAUNTLET_CACHE || packagePath('.cache');
+}

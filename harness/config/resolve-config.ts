@@ -1,0 +1,109 @@
+/** Fills defaults and validates a GauntletConfig once; every later step can trust the ResolvedConfig. */
+import path from 'node:path';
+import type { AdapterConfig, ResolvedAdapter } from '../adapters/types.ts';
+import { GauntletError } from '../util/errors.ts';
+import { PACKAGE_ROOT } from '../util/ts-runner.ts';
+import { DEFAULT_LIMITS_CONFIG, DEFAULT_MODEL, DEFAULTS, defaultAdapters, defaultCacheDir } from './defaults.ts';
+import { describeValue, formatIssues } from './format-issues.ts';
+import { configSchema, KINDS } from './schema.ts';
+import type { GauntletConfig, ModelSource, ResolvedConfig } from './types.ts';
+
+export interface ResolveOptions {
+  /** Relative paths (model, cacheDir, outDir) are resolved from here. Default: the config file's folder, else cwd. */
+  root?: string;
+  configFile?: string;
+}
+
+function invalid(lines: string[], configFile?: string): GauntletError {
+  const where = configFile ? ` in ${configFile}` : '';
+  return new GauntletError('GAUNTLET_CONFIG_INVALID', `invalid config${where}:\n  ${lines.join('\n  ')}`, { details: { issues: lines } });
+}
+
+/** A clearer message than the union's for the commonest mistake: a wrong or missing adapter kind. */
+function checkKinds(input: GauntletConfig): string[] {
+  const adapters = (input as { adapters?: unknown }).adapters;
+  if (!adapters || typeof adapters !== 'object') return [];
+  const lines: string[] = [];
+  for (const [name, a] of Object.entries(adapters)) {
+    const kind = a && typeof a === 'object' ? (a as { kind?: unknown }).kind : undefined;
+    if (!KINDS.includes(kind as never)) {
+      lines.push(`adapters.${name}.kind: expected "process", "in-process" or "http", got ${describeValue(kind)}`);
+    }
+  }
+  return lines;
+}
+
+export function modelFileName(m: { preset: string; seed: number; dtype: string }): string {
+  return `${m.preset}-seed${m.seed}-${m.dtype}.gguf`;
+}
+
+export function resolveConfig(input: GauntletConfig = {}, opts: ResolveOptions = {}): ResolvedConfig {
+  const kindLines = checkKinds(input);
+  if (kindLines.length > 0) throw invalid(kindLines, opts.configFile);
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) throw invalid(formatIssues(parsed.error.issues, input), opts.configFile);
+  const c = parsed.data;
+  const root = opts.root ?? (opts.configFile ? path.dirname(opts.configFile) : process.cwd());
+  const cacheDir = c.cacheDir ? path.resolve(root, c.cacheDir) : defaultCacheDir();
+
+  let model: ModelSource;
+  if (typeof c.model === 'string') {
+    model = { kind: 'file', path: path.resolve(root, c.model) };
+  } else {
+    const m = { ...DEFAULT_MODEL, ...(c.model ?? {}) };
+    model = { kind: 'generated', preset: m.preset, seed: m.seed, dtype: m.dtype, path: path.join(cacheDir, 'models', modelFileName(m)) };
+  }
+
+  const adapters: Record<string, AdapterConfig> = { ...defaultAdapters(), ...((c.adapters ?? {}) as Record<string, AdapterConfig>) };
+  const defaultNames = c.defaultAdapters ?? Object.keys(adapters);
+  const unknown = defaultNames.filter((n) => !(n in adapters));
+  if (unknown.length > 0) {
+    throw invalid([`defaultAdapters: unknown adapter ${describeValue(unknown[0])}; known: ${Object.keys(adapters).join(', ')}`], opts.configFile);
+  }
+
+  return {
+    model,
+    adapters,
+    defaultAdapters: defaultNames,
+    limits: { ...DEFAULT_LIMITS_CONFIG, ...(c.limits ?? {}) },
+    lanes: c.lanes ?? DEFAULTS.lanes,
+    threads: c.threads ?? DEFAULTS.threads,
+    normalize: c.normalize ?? DEFAULTS.normalize,
+    seed: c.seed ?? DEFAULTS.seed,
+    reporters: (c.reporters ?? DEFAULTS.reporters).map((r) => (typeof r === 'string' ? [r, {}] : [r[0], r[1]])),
+    claims: c.claims ?? {},
+    cacheDir,
+    outDir: path.resolve(root, c.outDir ?? DEFAULTS.outDir),
+    configFile: opts.configFile,
+  };
+}
+
+/** The adapter names, for messages. */
+export function adapterNames(config: ResolvedConfig): string[] {
+  return Object.keys(config.adapters);
+}
+
+/**
+ * Everything a host needs for one adapter: the adapter's own settings over the run-wide ones.
+ * Throws GAUNTLET_USAGE naming the known adapters when `name` is unknown.
+ */
+export function resolveAdapter(config: ResolvedConfig, name: string, modelPath: string = config.model.path): ResolvedAdapter {
+  const adapter = config.adapters[name];
+  if (!adapter) {
+    throw new GauntletError('GAUNTLET_USAGE', `unknown adapter ${JSON.stringify(name)}; known adapters: ${adapterNames(config).join(', ')}`);
+  }
+  return {
+    name,
+    config: adapter,
+    model: path.resolve(modelPath),
+    lanes: adapter.lanes ?? config.lanes,
+    threads: adapter.threads ?? config.threads,
+    normalize: adapter.normalize ?? config.normalize,
+    requestTimeoutMs: config.limits.requestTimeoutMs,
+    startTimeoutMs: config.limits.startTimeoutMs,
+    maxBatch: config.limits.maxBatch,
+    maxFrameBytes: config.limits.maxFrameBytes,
+  };
+}
+
+export { PACKAGE_ROOT };

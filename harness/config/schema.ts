@@ -1,0 +1,98 @@
+/** The zod schema of GauntletConfig, with messages that say what was expected. */
+import { z } from 'zod';
+
+const posInt = (what = 'a positive integer') => z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
+const posMs = z.number({ error: 'expected a positive number of ms' }).finite().positive({ error: 'expected a positive number of ms' });
+const argv = z
+  .array(z.string({ error: 'expected a string' }).min(1, { error: 'expected a non-empty string' }), { error: 'expected a non-empty array' })
+  .min(1, { error: 'expected a non-empty array' });
+const env = z.record(z.string(), z.string({ error: 'expected a string value' }), { error: 'expected an object of strings' });
+const url = z.string({ error: 'expected a URL string' }).refine((s) => URL.canParse(s), { error: 'expected a URL such as http://127.0.0.1:8080' });
+
+const common = {
+  lanes: posInt().optional(),
+  threads: posInt().optional(),
+  normalize: z.boolean({ error: 'expected true or false' }).optional(),
+  contextSize: posInt().optional(),
+  description: z.string({ error: 'expected a string' }).optional(),
+};
+
+const processAdapter = z.strictObject({
+  kind: z.literal('process'),
+  command: argv,
+  transport: z.enum(['stdio', 'uds'], { error: 'expected "stdio" or "uds"' }),
+  codec: z.enum(['msgpack', 'ndjson'], { error: 'expected "msgpack" or "ndjson"' }),
+  env: env.optional(),
+  cwd: z.string({ error: 'expected a path string' }).optional(),
+  supervisor: z.record(z.string(), z.unknown(), { error: 'expected an object of supervisor options' }).optional(),
+  ...common,
+});
+
+const inProcessAdapter = z.strictObject({ kind: z.literal('in-process'), ...common });
+
+const httpAdapter = z
+  .strictObject({
+    kind: z.literal('http'),
+    baseUrl: url.optional(),
+    command: argv.optional(),
+    readyUrl: url.optional(),
+    readyTimeoutMs: posMs.optional(),
+    modelName: z.string({ error: 'expected a string' }).optional(),
+    env: env.optional(),
+    cwd: z.string({ error: 'expected a path string' }).optional(),
+    ...common,
+  })
+  .refine((a) => a.baseUrl !== undefined || a.command !== undefined, { error: 'expected baseUrl or command (or both)' });
+
+export const KINDS = ['process', 'in-process', 'http'] as const;
+
+export const adapterSchema = z.discriminatedUnion('kind', [processAdapter, inProcessAdapter, httpAdapter], {
+  error: `expected an object with kind "process", "in-process" or "http"`,
+});
+
+const modelSchema = z.union(
+  [
+    z.string().min(1),
+    z.strictObject({
+      preset: z.enum(['tiny', 'small'], { error: 'expected "tiny" or "small"' }).optional(),
+      seed: z.number().int().nonnegative({ error: 'expected a non-negative integer' }).optional(),
+      dtype: z.enum(['f32', 'f16', 'q8_0'], { error: 'expected "f32", "f16" or "q8_0"' }).optional(),
+    }),
+  ],
+  { error: 'expected a GGUF file path or { preset, seed, dtype }' },
+);
+
+const reporterEntry = z.union([z.string().min(1), z.tuple([z.string().min(1), z.record(z.string(), z.unknown())])], {
+  error: 'expected a reporter name or [name, options]',
+});
+
+export const configSchema = z.strictObject({
+  model: modelSchema.optional(),
+  adapters: z.record(z.string().min(1), adapterSchema, { error: 'expected an object of adapters by name' }).optional(),
+  defaultAdapters: z.array(z.string().min(1), { error: 'expected an array of adapter names' }).optional(),
+  limits: z
+    .strictObject({
+      maxFrameBytes: posInt().optional(),
+      maxBatch: posInt().optional(),
+      requestTimeoutMs: posMs.optional(),
+      startTimeoutMs: posMs.optional(),
+    })
+    .optional(),
+  lanes: posInt().optional(),
+  threads: posInt().optional(),
+  normalize: z.boolean({ error: 'expected true or false' }).optional(),
+  seed: z.number({ error: 'expected an integer' }).int({ error: 'expected an integer' }).nonnegative({ error: 'expected a non-negative integer' }).optional(),
+  reporters: z.array(reporterEntry, { error: 'expected an array of reporters' }).optional(),
+  claims: z
+    .record(
+      z.string(),
+      z.strictObject({
+        threshold: z.string().min(1).optional(),
+        severity: z.enum(['required', 'advisory'], { error: 'expected "required" or "advisory"' }).optional(),
+        enabled: z.boolean().optional(),
+      }),
+    )
+    .optional(),
+  cacheDir: z.string().min(1).optional(),
+  outDir: z.string().min(1).optional(),
+});
