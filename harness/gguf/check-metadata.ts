@@ -4,6 +4,8 @@ import { GgufValueType, type GgufFile, type GgufValue } from './types.ts';
 /** llama.cpp's LLAMA_MAX_LAYERS. */
 export const MAX_LAYERS = 512;
 export const MAX_CONTEXT = 1 << 24;
+/** Missing keys are reported at the header's kv_count field. */
+const KV_COUNT_OFFSET = 16;
 /** LLAMA_POOLING_TYPE_NONE..RANK. */
 export const POOLING_TYPES = [0, 1, 2, 3, 4];
 export const KNOWN_TOKENIZERS = ['bert', 'llama', 'gpt2', 't5', 'rwkv', 'ugm', 'no_vocab', 'none', 'plamo2'];
@@ -38,7 +40,7 @@ function typeName(t: GgufValueType | undefined): string {
 
 function need(f: GgufFile, fail: Fail, key: string, type: GgufValueType, what: string): GgufValue {
   const info = f.kvInfo.get(key);
-  if (!info) fail('GGUF_MISSING_KEY', key, `required key ${key} (${what}) is missing; llama.cpp aborts or refuses such a file`, 0);
+  if (!info) fail('GGUF_MISSING_KEY', key, `required key ${key} (${what}) is missing; llama.cpp aborts or refuses such a file`, KV_COUNT_OFFSET);
   if (info.type !== type) fail('GGUF_WRONG_KEY_TYPE', key, `${key} has type ${typeName(info.type)}, expected ${GgufValueType[type]}`, info.offset);
   return f.metadata.get(key)!;
 }
@@ -46,7 +48,7 @@ function need(f: GgufFile, fail: Fail, key: string, type: GgufValueType, what: s
 /** A u32 hyper-parameter (or a per-layer u32/i32 array of them) that must lie in [min, max]; returns its largest value. */
 function hparam(f: GgufFile, fail: Fail, key: string, what: string, min: number, max: number, allowArray: boolean): number {
   const info = f.kvInfo.get(key);
-  if (!info) fail('GGUF_MISSING_KEY', key, `required key ${key} (${what}) is missing; llama.cpp aborts (SIGABRT) on such a file`, 0);
+  if (!info) fail('GGUF_MISSING_KEY', key, `required key ${key} (${what}) is missing; llama.cpp aborts (SIGABRT) on such a file`, KV_COUNT_OFFSET);
   let values: number[];
   if (info.type === GgufValueType.UINT32) values = [f.metadata.get(key) as number];
   else if (allowArray && info.type === GgufValueType.ARRAY && (info.itemType === GgufValueType.UINT32 || info.itemType === GgufValueType.INT32)) {
@@ -105,7 +107,7 @@ function checkVocab(f: GgufFile, fail: Fail, arch: string): { vocab: number; tok
   if (arch === 'bert' && model !== 'bert') fail('GGUF_BAD_VOCAB', 'tokenizer.ggml.model', `a bert model needs tokenizer.ggml.model "bert" (WordPiece), got ${JSON.stringify(model)}`);
   const tk = 'tokenizer.ggml.tokens';
   const info = f.kvInfo.get(tk);
-  if (!info) fail('GGUF_MISSING_KEY', tk, `${tk} (the vocabulary) is missing`, 0);
+  if (!info) fail('GGUF_MISSING_KEY', tk, `${tk} (the vocabulary) is missing`, KV_COUNT_OFFSET);
   if (info.type !== GgufValueType.ARRAY || info.itemType !== GgufValueType.STRING) {
     fail('GGUF_WRONG_KEY_TYPE', tk, `${tk} has type ${typeName(info.type)}${info.itemType !== undefined ? ` of ${typeName(info.itemType)}` : ''}, expected ARRAY of STRING`, info.offset);
   }

@@ -56,7 +56,7 @@ export function bertTensorPlan(h: Hparams, file: GgufFile): Map<string, Expect> 
 }
 
 function fail(code: GgufFormatError['code'], t: GgufTensorInfo | undefined, field: string, message: string): never {
-  throw new GgufFormatError(code, t?.infoOffset ?? 0, field, message);
+  throw new GgufFormatError(code, t?.infoOffset ?? 8, field, message); // missing tensors: at tensor_count
 }
 
 /** Checks tensor presence, shapes and types against what llama.cpp's BERT loader expects. */

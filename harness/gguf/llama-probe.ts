@@ -25,6 +25,8 @@ export interface LlamaProbeResult {
   dims?: number;
   contextSize?: number;
   durationMs: number;
+  /** Process id of the child (gone by the time the result is returned). */
+  pid?: number;
   /** Last lines the child wrote to stderr (llama.cpp logs included). */
   stderrTail?: string;
 }
@@ -117,6 +119,7 @@ export function probeWithLlama(modelPath: string, texts: string[], opts: LlamaPr
       process.removeListener('exit', onParentExit);
       const base = {
         durationMs: performance.now() - started,
+        pid: child.pid,
         stderrTail: stderr.trim() ? stderr : undefined,
         dims: loaded?.dims,
         contextSize: loaded?.contextSize,

@@ -24,9 +24,9 @@ const SCALAR_SIZE: Partial<Record<GgufValueType, number>> = {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Checks a u64 count against a bound; returns it as a number. */
-function boundedCount(v: bigint, max: number, code: 'GGUF_BAD_TENSOR_COUNT' | 'GGUF_BAD_KV_COUNT' | 'GGUF_BAD_ARRAY_LENGTH' | 'GGUF_BAD_STRING_LENGTH', offset: number, field: string, what: string): number {
+function boundedCount(v: bigint, max: number, code: 'GGUF_BAD_TENSOR_COUNT' | 'GGUF_BAD_KV_COUNT' | 'GGUF_BAD_ARRAY_LENGTH', offset: number, field: string, what: string): number {
   if (v > BigInt(max)) {
-    throw new GgufFormatError(code, offset, field, `${field} is ${v}, but the ${max} bytes/items left in the file can hold at most ${max} ${what}`);
+    throw new GgufFormatError(code, offset, field, `${field} is ${v}, but the rest of the file can hold at most ${max} ${what} (corrupt count or truncated file)`);
   }
   return Number(v);
 }
