@@ -1,0 +1,86 @@
+/**
+ * A client for any OpenAI-compatible /v1/embeddings server (the reference embedder in http mode,
+ * llama.cpp server, Ollama, TEI), built on fetch. Every call is bounded by timeoutMs and an optional signal.
+ */
+import { GauntletError } from '../util/errors.ts';
+
+export interface HttpEmbedOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Sent as `model` (some servers require it). */
+  model?: string;
+  headers?: Record<string, string>;
+}
+
+function endpoint(baseUrl: string, route: string): string {
+  const base = baseUrl.replace(/\/+$/, '');
+  return base.endsWith('/v1') && route.startsWith('/v1/') ? `${base}${route.slice(3)}` : `${base}${route}`;
+}
+
+function deadline(opts: { timeoutMs: number; signal?: AbortSignal }): AbortSignal {
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  return opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+}
+
+function wrap(error: unknown, url: string, timeoutMs: number, signal?: AbortSignal): GauntletError {
+  if (error instanceof GauntletError) return error;
+  const e = error as Error;
+  if (e?.name === 'TimeoutError') return new GauntletError('GAUNTLET_TIMEOUT', `no answer from ${url} within ${timeoutMs} ms`, { cause: e });
+  if (e?.name === 'AbortError' || signal?.aborted) return new GauntletError('GAUNTLET_CLOSED', `request to ${url} aborted`, { cause: e });
+  const reason = (e?.cause as Error | undefined)?.message ?? e?.message;
+  return new GauntletError('GAUNTLET_CLOSED', `request to ${url} failed: ${reason}`, { cause: e });
+}
+
+/** Embeds texts; vectors come back in input order (sorted by `index`). */
+export async function httpEmbed(baseUrl: string, texts: string[], opts: HttpEmbedOptions): Promise<Float32Array[]> {
+  const url = endpoint(baseUrl, '/v1/embeddings');
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...opts.headers },
+      body: JSON.stringify({ input: texts, model: opts.model ?? 'default' }),
+      signal: deadline(opts),
+    });
+    const text = await res.text();
+    if (!res.ok) {
+      let message = text.slice(0, 300);
+      let code: unknown;
+      try {
+        const err = (JSON.parse(text) as { error?: { message?: string; code?: unknown } | string }).error;
+        if (typeof err === 'string') message = err;
+        else if (err?.message) { message = err.message; code = err.code; }
+      } catch { /* not JSON */ }
+      const gcode = res.status === 429 ? 'GAUNTLET_OVERLOADED' : 'GAUNTLET_EMBEDDER_ERROR';
+      throw new GauntletError(gcode, `${url} answered HTTP ${res.status}: ${message}`, { details: { status: res.status, code } });
+    }
+    const body = JSON.parse(text) as { data?: Array<{ index?: number; embedding?: unknown }> };
+    if (!Array.isArray(body.data) || body.data.length !== texts.length) {
+      throw new GauntletError('GAUNTLET_PROTOCOL', `${url} answered ${Array.isArray(body.data) ? body.data.length : 'no'} embeddings for ${texts.length} input(s)`);
+    }
+    const out: Float32Array[] = new Array(texts.length);
+    body.data.forEach((d, i) => {
+      const index = typeof d.index === 'number' ? d.index : i;
+      if (!Array.isArray(d.embedding) || index < 0 || index >= texts.length || out[index]) {
+        throw new GauntletError('GAUNTLET_PROTOCOL', `${url}: data[${i}] has a bad index or embedding`);
+      }
+      out[index] = Float32Array.from(d.embedding as Array<number | null>, (x) => (x === null ? Number.NaN : x));
+    });
+    return out;
+  } catch (error) {
+    throw wrap(error, url, opts.timeoutMs, opts.signal);
+  }
+}
+
+/** GET /health: 'ok' on 200, 'loading' on 503, throws on anything else or no answer. */
+export async function httpHealth(baseUrl: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<'ok' | 'loading'> {
+  const url = endpoint(baseUrl, '/health');
+  try {
+    const res = await fetch(url, { signal: deadline(opts) });
+    await res.arrayBuffer();
+    if (res.status === 200) return 'ok';
+    if (res.status === 503) return 'loading';
+    throw new GauntletError('GAUNTLET_EMBEDDER_ERROR', `${url} answered HTTP ${res.status}`);
+  } catch (error) {
+    throw wrap(error, url, opts.timeoutMs, opts.signal);
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The model side of the reference embedder: GGUF check, native load, one embedding context per lane
+ * (threads set explicitly), and a FIFO of work waiting for a free lane.
+ */
+import path from 'node:path';
+import { getLlama, type Llama, type LlamaEmbeddingContext, type LlamaModel } from 'node-llama-cpp';
+import type { ErrorCode } from '../harness/protocol/messages.ts';
+
+export class EngineError extends Error {
+  constructor(readonly code: ErrorCode, message: string, readonly retryable = false) {
+    super(message);
+  }
+}
+
+export interface EngineOptions {
+  modelPath: string;
+  lanes: number;
+  threads: number;
+  /** Requested context size; capped at the model's training context length. */
+  contextSize?: number;
+  log: (line: string) => void;
+}
+
+type CheckResult = { ok: true } | { ok: false; code: string; offset?: number; field?: string; message: string };
+type CheckGguf = (file: string, opts?: unknown) => Promise<CheckResult>;
+
+const recentNativeErrors: string[] = [];
+let llamaPromise: Promise<Llama> | undefined;
+
+function llama(log: (line: string) => void): Promise<Llama> {
+  llamaPromise ??= getLlama({
+    gpu: false,
+    build: 'never',
+    logger: (level, message) => {
+      const line = message.trimEnd();
+      if (level === 'error' || level === 'fatal') {
+        recentNativeErrors.push(line);
+        if (recentNativeErrors.length > 8) recentNativeErrors.shift();
+      }
+      log(`llama.cpp ${level}: ${line}`);
+    },
+  });
+  return llamaPromise;
+}
+
+/** harness/gguf/check.ts, when it is present (loaded lazily: the embedder must start without it). */
+async function loadChecker(log: (line: string) => void): Promise<CheckGguf | undefined> {
+  const specifier = '../harness/gguf/check.ts';
+  try {
+    const mod = (await import(specifier)) as { checkGguf?: CheckGguf };
+    return mod.checkGguf;
+  } catch (error) {
+    log(`gguf check unavailable (${(error as Error).message}); loading without it`);
+    return undefined;
+  }
+}
+
+export class Engine {
+  private readonly free: LlamaEmbeddingContext[];
+  private readonly waiting: Array<(ctx: LlamaEmbeddingContext) => void> = [];
+
+  private constructor(
+    readonly model: LlamaModel,
+    private readonly contexts: LlamaEmbeddingContext[],
+    readonly modelPath: string,
+    readonly contextSize: number,
+  ) {
+    this.free = [...contexts];
+  }
+
+  static async load(opts: EngineOptions): Promise<Engine> {
+    const check = await loadChecker(opts.log);
+    if (check) {
+      const res = await check(opts.modelPath);
+      if (!res.ok) {
+        const where = [res.field ? `field ${res.field}` : '', res.offset !== undefined ? `offset ${res.offset}` : ''].filter(Boolean).join(', ');
+        throw new EngineError('model-invalid', `model file ${opts.modelPath} refused by the GGUF check (${res.code}${where ? `, ${where}` : ''}): ${res.message}`);
+      }
+    }
+    const l = await llama(opts.log);
+    let model: LlamaModel;
+    try {
+      model = await l.loadModel({ modelPath: opts.modelPath });
+    } catch (error) {
+      // The reason arrives through the logger shortly after the rejection.
+      await new Promise((r) => setTimeout(r, 150));
+      const reason = recentNativeErrors.splice(0).join(' | ');
+      throw new EngineError('model-load-failed', `loading ${opts.modelPath} failed: ${(error as Error).message}${reason ? ` (${reason})` : ''}`);
+    }
+    const trained = model.trainContextSize;
+    const contextSize = Math.min(opts.contextSize ?? trained, trained);
+    const contexts: LlamaEmbeddingContext[] = [];
+    try {
+      for (let i = 0; i < opts.lanes; i++) {
+        contexts.push(await model.createEmbeddingContext({ contextSize, threads: opts.threads }));
+      }
+    } catch (error) {
+      await Promise.allSettled(contexts.map((c) => c.dispose()));
+      await model.dispose();
+      throw new EngineError('model-load-failed', `creating ${opts.lanes} embedding context(s) of ${contextSize} tokens failed: ${(error as Error).message}`);
+    }
+    return new Engine(model, contexts, opts.modelPath, contextSize);
+  }
+
+  get dims(): number { return this.model.embeddingVectorSize; }
+  get lanes(): number { return this.contexts.length; }
+  get name(): string { return path.basename(this.modelPath); }
+  get vocabSize(): number {
+    const tokens = (this.model.fileInfo.metadata as unknown as { tokenizer?: { ggml?: { tokens?: unknown[] } } }).tokenizer?.ggml?.tokens;
+    return Array.isArray(tokens) ? tokens.length : 0;
+  }
+
+  /** Tokens the context would evaluate for this text, special tokens included. */
+  inputLength(text: string): number {
+    return this.contexts[0]!.calculateInputLength(text);
+  }
+
+  /** Throws EngineError 'too-many-tokens' when the text does not fit the context. */
+  checkFits(text: string, where: string): void {
+    const n = this.inputLength(text);
+    if (n >= this.contextSize) {
+      throw new EngineError('too-many-tokens', `${where} is ${n} tokens; the context holds at most ${this.contextSize - 1}`);
+    }
+  }
+
+  async embed(text: string): Promise<Float32Array> {
+    const ctx = this.free.pop() ?? (await new Promise<LlamaEmbeddingContext>((resolve) => this.waiting.push(resolve)));
+    try {
+      const { vector } = await ctx.getEmbeddingFor(text);
+      return Float32Array.from(vector);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(ctx);
+      else this.free.push(ctx);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.allSettled(this.contexts.map((c) => c.dispose()));
+    await this.model.dispose();
+  }
+}

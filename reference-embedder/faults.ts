@@ -1,0 +1,91 @@
+/**
+ * Fault switches of the reference embedder, for self-validation: each plants one defect that a scenario must
+ * catch. All are off unless set by `--fault NAME[=VALUE]` (repeatable) or env GAUNTLET_FAULTS="a=1,b".
+ */
+
+export type FaultName =
+  | 'crash-on-concurrent'
+  | 'leak'
+  | 'slow-start'
+  | 'wrong-dims'
+  | 'nondeterministic'
+  | 'hang-after'
+  | 'swap-ids'
+  | 'ignore-shutdown'
+  | 'abort-on-load';
+
+export interface FaultSpec {
+  name: FaultName;
+  /** What the value means; undefined when the switch takes none. */
+  value?: { unit: string; default: number };
+  description: string;
+  /** The scenario family meant to catch it (DESIGN.md "Scenario families"). */
+  caughtBy: string;
+}
+
+export const FAULTS: readonly FaultSpec[] = [
+  { name: 'crash-on-concurrent', description: 'raises SIGSEGV on itself when two embed requests overlap', caughtBy: 'concurrent-embeds' },
+  { name: 'leak', value: { unit: 'KB', default: 256 }, description: 'retains VALUE KB of touched memory per request, never freed', caughtBy: 'memory-pressure' },
+  { name: 'slow-start', value: { unit: 'ms', default: 6000 }, description: 'waits VALUE ms before loading the model', caughtBy: 'cold-start' },
+  { name: 'wrong-dims', description: 'drops the last dimension of every vector (initialized still reports the true dims)', caughtBy: 'latency' },
+  { name: 'nondeterministic', value: { unit: 'seed', default: 1 }, description: 'adds tiny seeded noise (~1e-3) that differs on every call', caughtBy: 'concurrent-embeds' },
+  { name: 'hang-after', value: { unit: 'requests', default: 10 }, description: 'stops answering after VALUE requests but stays alive', caughtBy: 'hang' },
+  { name: 'swap-ids', description: 'under concurrency, answers go out with each other\'s request ids', caughtBy: 'concurrent-embeds' },
+  { name: 'ignore-shutdown', description: 'ignores SIGTERM and the shutdown request', caughtBy: 'forced-kill' },
+  { name: 'abort-on-load', description: 'calls process.abort() while handling initialize', caughtBy: 'restart-storm' },
+];
+
+export type ActiveFaults = Partial<Record<FaultName, number | true>>;
+
+function specFor(name: string): FaultSpec {
+  const spec = FAULTS.find((f) => f.name === name);
+  if (!spec) {
+    throw new Error(`unknown fault ${JSON.stringify(name)}: expected one of ${FAULTS.map((f) => f.name).join(', ')}`);
+  }
+  return spec;
+}
+
+/** Parses one `NAME[=VALUE]` item. */
+function parseItem(item: string, into: ActiveFaults): void {
+  const [rawName, rawValue] = item.split('=', 2) as [string, string | undefined];
+  const spec = specFor(rawName.trim());
+  if (!spec.value) {
+    if (rawValue !== undefined) throw new Error(`fault ${spec.name} takes no value, got ${JSON.stringify(item)}`);
+    into[spec.name] = true;
+    return;
+  }
+  if (rawValue === undefined || rawValue.trim() === '') {
+    into[spec.name] = spec.value.default;
+    return;
+  }
+  const n = Number(rawValue);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new Error(`fault ${spec.name}: expected a non-negative number of ${spec.value.unit}, got ${JSON.stringify(rawValue)}`);
+  }
+  into[spec.name] = n;
+}
+
+/** Faults from the flags and the environment variable (flags win). Throws with a clear message on a bad item. */
+export function parseFaults(flags: readonly string[], env: string | undefined): ActiveFaults {
+  const active: ActiveFaults = {};
+  for (const item of (env ?? '').split(',')) if (item.trim() !== '') parseItem(item.trim(), active);
+  for (const item of flags) parseItem(item, active);
+  return active;
+}
+
+export function describeFaults(active: ActiveFaults): string {
+  const names = Object.entries(active).map(([k, v]) => (v === true ? k : `${k}=${v}`));
+  return names.length === 0 ? 'faults: none' : `faults: ${names.join(', ')}`;
+}
+
+/** A small seeded PRNG (mulberry32) for the nondeterministic fault. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

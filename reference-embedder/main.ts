@@ -1,0 +1,122 @@
+/**
+ * The reference embedder: a node-llama-cpp embedding process that speaks the gauntlet protocol
+ * (docs/protocol.md) over stdio, a Unix socket / named pipe, or HTTP. stdout carries protocol frames
+ * (stdio) or one ready line (uds, http); every log line goes to stderr.
+ */
+import { format } from 'node:util';
+import { getCodec } from '../harness/protocol/codec.ts';
+import type { MessageConnection } from '../harness/protocol/connection.ts';
+import { connectStreams } from '../harness/transport/stream-connection.ts';
+import { listenUds } from '../harness/transport/uds.ts';
+import { serveHttp } from '../harness/transport/http-server.ts';
+import { parseEmbedderArgs, type EmbedderArgs } from './args.ts';
+import { describeFaults } from './faults.ts';
+import { createLifecycle, stdinIsPipe, watchParent } from './lifecycle.ts';
+import { serveConnection, type StreamServerHooks } from './serve-stream.ts';
+import { errorFields, Service } from './service.ts';
+
+// stdout is the protocol channel: nothing else may print there.
+const toStderr = (...a: unknown[]) => { process.stderr.write(`${format(...a)}\n`); };
+console.log = toStderr;
+console.info = toStderr;
+console.debug = toStderr;
+console.warn = toStderr;
+
+const log = (line: string) => { process.stderr.write(`[reference-embedder ${process.pid}] ${line}\n`); };
+const life = createLifecycle(log);
+process.on('uncaughtException', (e) => { log(`uncaught exception: ${e.stack ?? e.message}`); life.exit(1, 'uncaught exception'); });
+process.on('unhandledRejection', (e) => { log(`unhandled rejection: ${(e as Error)?.stack ?? String(e)}`); life.exit(1, 'unhandled rejection'); });
+
+let args: EmbedderArgs;
+try {
+  args = parseEmbedderArgs(process.argv.slice(2), process.env);
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit(2);
+}
+log(`transport ${args.transport}, codec ${args.codec}, lanes ${args.lanes}, threads ${args.threads}; ${describeFaults(args.faults)}`);
+
+const service = new Service({
+  lanes: args.lanes, threads: args.threads, normalize: args.normalize, contextSize: args.contextSize,
+  maxQueue: args.maxQueue, limits: args.limits, faults: args.faults, log,
+});
+const ignoreShutdown = args.faults['ignore-shutdown'] === true;
+
+let drainOnce: Promise<{ graceful: boolean }> | undefined;
+const drain = (): Promise<{ graceful: boolean }> => {
+  drainOnce ??= service.drain(args.drainTimeoutMs).then((graceful) => ({ graceful }));
+  return drainOnce;
+};
+
+/** Close the connection (flushing the ack), then exit 0; bounded so a stuck peer cannot keep us alive. */
+const exitAfterAck = (conn: MessageConnection): void => {
+  conn.onClose(() => life.exit(0, 'shutdown request'));
+  conn.close();
+  setTimeout(() => life.exit(0, 'shutdown request (flush timed out)'), 500).unref();
+};
+
+const hooks = (conn: () => MessageConnection): StreamServerHooks => ({
+  service, faults: args.faults, log,
+  shutdown: drain,
+  afterShutdownAck: () => exitAfterAck(conn()),
+});
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (ignoreShutdown) { log(`fault ignore-shutdown: ignoring ${signal}`); return; }
+    log(`${signal}: draining ${service.inFlight} in-flight request(s)`);
+    void drain().then(({ graceful }) => life.exit(0, `${signal}${graceful ? '' : ' (drain timed out)'}`));
+  });
+}
+
+watchParent(() => life.exit(0, 'parent process died'));
+
+/** stdin ended: the parent let go. Drain briefly (answers still go out on a half-open pipe), then exit. */
+const onStdinEnd = (): void => {
+  if (ignoreShutdown) { log('fault ignore-shutdown: ignoring the end of stdin'); return; }
+  void service.drain(800).then(() => life.exit(0, 'stdin closed'));
+};
+
+if (args.model) {
+  service.initialize(args.model).catch((e: unknown) => {
+    log(`loading --model failed: ${errorFields(e).message}`);
+    if (args.transport === 'http') life.exit(4, 'the model could not be loaded');
+  });
+}
+
+const codec = getCodec(args.codec);
+if (args.transport === 'stdio') {
+  const conn = connectStreams(process.stdin, process.stdout, codec, args.limits);
+  serveConnection(conn, hooks(() => conn));
+  conn.onClose(({ error }) => {
+    if (error) void service.drain(800).then(() => life.exit(3, `protocol stream unusable: ${error.message}`));
+    else onStdinEnd();
+  });
+} else {
+  if (stdinIsPipe()) {
+    process.stdin.on('end', onStdinEnd);
+    process.stdin.on('error', onStdinEnd);
+    process.stdin.resume();
+  }
+  if (args.transport === 'uds') {
+    const server = await listenUds(args.socket!, (socket) => {
+      const conn = connectStreams(socket, socket, codec, args.limits);
+      serveConnection(conn, hooks(() => conn));
+    });
+    process.stdout.write(`${JSON.stringify({ ready: true, socket: server.path, pid: process.pid })}\n`);
+  } else {
+    const http = await serveHttp({
+      host: args.host, port: args.port, maxBodyBytes: args.limits.maxFrameBytes,
+      isReady: () => service.ready && !service.draining,
+      modelName: () => service.modelName,
+      embed: async (texts) => {
+        service.admit();
+        service.requests++;
+        const vectors = await service.track(service.embedTexts(texts));
+        return { vectors, promptTokens: service.countTokens(texts) };
+      },
+      log,
+    });
+    process.stdout.write(`${JSON.stringify({ ready: true, port: http.port, host: http.host, pid: process.pid })}\n`);
+  }
+}
