@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { f16Round, geluLlama, cosine } from '../../harness/gguf/oracle-math.ts';
+import { loadOracle } from '../../harness/gguf/oracle.ts';
+import { verifyModel } from '../../harness/gguf/verify.ts';
+import { generateModel } from '../../harness/gguf/generator.ts';
+
+describe('oracle math (pure)', () => {
+  it.each([
+    [1, 1],
+    [1 / 3, 0.333251953125],
+    [65504, 65504],
+    [65519, 65504],
+    [65520, Infinity],
+    [1e-8, 0],
+    [-2.0009765625, -2], // tie between -2 and -2.001953125: to even
+    [2 ** -24, 2 ** -24],
+  ])('f16Round(%d) = %d', (x, want) => {
+    expect(f16Round(x)).toBe(want);
+  });
+
+  it('GELU is the tanh form at FP16 resolution, with the |x| >= 10 shortcuts', () => {
+    const tanhGelu = (x: number) => 0.5 * x * (1 + Math.tanh(0.7978845608028654 * x * (1 + 0.044715 * x * x)));
+    for (const x of [-3, -1, -0.1, 0.05, 0.5, 1, 2.5, 9.9]) {
+      expect(Math.abs(geluLlama(x) - tanhGelu(x))).toBeLessThan(Math.abs(tanhGelu(x)) * 2e-3 + 1e-6);
+    }
+    expect(geluLlama(0.5)).toBe(f16Round(geluLlama(0.5))); // an FP16 value
+    expect(geluLlama(-10)).toBe(0);
+    expect(geluLlama(12.3)).toBe(12.3);
+  });
+
+  it('cosine', () => {
+    expect(cosine([1, 0], [1, 0])).toBe(1);
+    expect(cosine([1, 0], [0, 1])).toBe(0);
+    expect(cosine([1, 2], [1])).toBeNaN();
+  });
+});
+
+describe('oracle against node-llama-cpp (tiny models)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'gauntlet-oracle-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['f32', 0.9999],
+    ['f16', 0.9999],
+    ['q8_0', 0.999],
+  ] as const)('%s: every corpus text within cosine %d, same tokens', async (dtype, bound) => {
+    const out = path.join(dir, `tiny-${dtype}.gguf`);
+    await generateModel({ preset: 'tiny', seed: 7, dtype, out });
+    const r = await verifyModel(out, { timeoutMs: 60_000 });
+    expect(r.probeOutcome, r.probeMessage).toBe('embedded');
+    expect(r.dtype).toBe(dtype);
+    expect(r.bound).toBe(bound);
+    expect(r.texts).toBeGreaterThanOrEqual(50);
+    expect(r.tokenMismatches).toBe(0);
+    expect(r.lengthMismatches).toBe(0);
+    expect(r.minCosine).toBeGreaterThanOrEqual(bound);
+    expect(r.pass).toBe(true);
+    // the context-filling text really fills the context
+    const oracle = await loadOracle(out);
+    expect(oracle.encode(r.perText.at(-1)!.text)).toHaveLength(oracle.contextSize - 1);
+  });
+
+  it('embed: empty for a text without tokens, unit length when normalised, refused past the context', async () => {
+    const out = path.join(dir, 'tiny-embed.gguf');
+    await generateModel({ preset: 'tiny', seed: 11, out });
+    const oracle = await loadOracle(out);
+    expect(oracle.dims).toBe(64);
+    expect(oracle.embed('   ')).toHaveLength(0);
+    const v = oracle.embed('hello world', { normalize: true });
+    expect(Math.hypot(...v)).toBeCloseTo(1, 6);
+    const raw = oracle.embed('hello world');
+    expect(Math.hypot(...raw)).toBeGreaterThan(1.5); // mean pooling of layer-normed states is not unit length
+    expect(cosine(raw, v)).toBeCloseTo(1, 6);
+    expect(() => oracle.embed('the '.repeat(oracle.contextSize))).toThrow(/does not fit the context/);
+  });
+});
