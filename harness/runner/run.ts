@@ -1,0 +1,183 @@
+/**
+ * A whole run: every scenario x adapter (of this shard), in order, then the claims, then one RunReport.
+ * The run can be awaited and observed: listeners get run-start, scenario-start, fault, sample, restart,
+ * scenario-end and run-end events. Reporters' hooks are called from the same events; the engine never prints.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ResolvedAdapter } from '../adapters/types.ts';
+import type { Reporter } from '../report/reporter.ts';
+import { REPORT_SCHEMA_VERSION, type RunReport, type ScenarioResult, type VerdictRow } from '../report/schema.ts';
+import { summarizeVerdicts } from '../report/summary.ts';
+import { toError } from '../util/errors.ts';
+import { environmentInfo } from './environment.ts';
+import { ProcessTracker } from './process-tracker.ts';
+import { runScenario } from './run-scenario.ts';
+import type { RunEnv, ScenarioDeps } from './scenario-context.ts';
+import { shardItems, type Shard } from './shard.ts';
+import type { AnyScenario, RunEvent, RunEventOf, RunEventType, RunModel } from './types.ts';
+
+export interface RunOptions {
+  scenarios: AnyScenario[];
+  adapters: ResolvedAdapter[];
+  seed: number;
+  quick: boolean;
+  /** The command line that reproduces the run (printed in reports). */
+  command: string;
+  shard?: Shard;
+  model: RunModel;
+  /** Turns results into verdicts (harness/claims). Default: the claims module's evaluateClaims over CLAIMS. */
+  evaluate?: (results: ScenarioResult[], adapters: ResolvedAdapter[]) => VerdictRow[] | Promise<VerdictRow[]>;
+  reporters?: Reporter[];
+  /** Host start, oracle and model generation (defaults: harness/host, harness/gguf). Tests inject their own. */
+  deps?: Partial<ScenarioDeps>;
+  /** Parent of the per-run temp dir (default os.tmpdir()). */
+  tmpRoot?: string;
+  memoryLimitMechanism?: string;
+  /** Grace before leftover processes are SIGKILLed at the end of a scenario (default 2500 ms). */
+  sweepGraceMs?: number;
+}
+
+/** The report plus what went wrong outside any scenario (claims evaluation, reporter hooks). */
+export interface RunOutcome {
+  report: RunReport;
+  problems: Array<{ code: string; message: string }>;
+}
+
+export interface PlannedRun { scenario: AnyScenario; adapter: ResolvedAdapter }
+
+/** scenario-major order: every adapter of the first scenario, then the next scenario; then the shard's share. */
+export function planRuns(scenarios: AnyScenario[], adapters: ResolvedAdapter[], shard?: Shard): PlannedRun[] {
+  const all: PlannedRun[] = [];
+  for (const scenario of scenarios) for (const adapter of adapters) all.push({ scenario, adapter });
+  return shardItems(all, shard);
+}
+
+async function defaultDeps(): Promise<ScenarioDeps> {
+  return {
+    startHost: async (adapter, opts) => (await import('../host/host-handle.ts')).startHost(adapter, opts),
+    loadOracle: async (p) => (await import('../gguf/oracle.ts')).loadOracle(p),
+    generateModel: async (o) => (await import('../gguf/generator.ts')).generateModel(o),
+  };
+}
+
+async function defaultEvaluate(results: ScenarioResult[], adapters: ResolvedAdapter[]): Promise<VerdictRow[]> {
+  const claimsModule = '../claims/index.ts';
+  const mod = (await import(claimsModule)) as {
+    CLAIMS: unknown[];
+    evaluateClaims(claims: unknown[], results: ScenarioResult[], adapters: unknown): VerdictRow[];
+  };
+  return mod.evaluateClaims(mod.CLAIMS, results, adapters);
+}
+
+export class GauntletRun {
+  private readonly emitter = new EventEmitter();
+  constructor(private readonly opts: RunOptions) {}
+
+  on<T extends RunEventType>(type: T, listener: (e: RunEventOf<T>) => void): this {
+    this.emitter.on(type, listener as (e: RunEvent) => void);
+    return this;
+  }
+
+  private emit(e: RunEvent, problems: RunOutcome['problems']): void {
+    try {
+      this.emitter.emit(e.type, e);
+    } catch (err) {
+      problems.push({ code: 'GAUNTLET_LISTENER_ERROR', message: `a ${e.type} listener threw: ${toError(err).message}` });
+    }
+  }
+
+  async run(): Promise<RunOutcome> {
+    const o = this.opts;
+    const problems: RunOutcome['problems'] = [];
+    const startedAt = new Date();
+    const t0 = performance.now();
+    const plan = planRuns(o.scenarios, o.adapters, o.shard);
+    const tmpDir = mkdtempSync(path.join(o.tmpRoot ?? os.tmpdir(), 'gauntlet-run-'));
+    const tracker = new ProcessTracker();
+    const env: RunEnv = {
+      seed: o.seed, quick: o.quick, model: o.model, tmpDir, tracker,
+      emit: (e) => this.emit(e, problems),
+      deps: { ...(await defaultDeps()), ...o.deps },
+      oracles: new Map(), models: new Map(), sweepGraceMs: o.sweepGraceMs,
+    };
+    const hook = (name: string, fn: () => void) => {
+      try { fn(); } catch (e) { problems.push({ code: 'GAUNTLET_REPORTER_ERROR', message: `reporter ${name} threw: ${toError(e).message}` }); }
+    };
+    const reporters = o.reporters ?? [];
+    const adapterNames = o.adapters.map((a) => a.name);
+    const scenarioIds = [...new Set(plan.map((p) => p.scenario.id))];
+    const startInfo = {
+      seed: o.seed, command: o.command, quick: o.quick, adapters: adapterNames, scenarios: scenarioIds,
+      totalRuns: plan.length, startedAt: startedAt.toISOString(), ...(o.shard ? { shard: o.shard } : {}),
+    };
+    this.emit({ type: 'run-start', info: startInfo }, problems);
+    for (const r of reporters) hook(r.name, () => r.onRunStart?.(startInfo));
+
+    const results: ScenarioResult[] = [];
+    try {
+      for (const [index, { scenario, adapter }] of plan.entries()) {
+        const info = { scenario: scenario.id, title: scenario.title, adapter: adapter.name, index, total: plan.length };
+        this.emit({ type: 'scenario-start', info }, problems);
+        for (const r of reporters) hook(r.name, () => r.onScenarioStart?.(info));
+        const result = await runScenario(scenario, adapter, env);
+        results.push(result);
+        this.emit({ type: 'scenario-end', result }, problems);
+        for (const r of reporters) hook(r.name, () => r.onScenarioEnd?.(result));
+      }
+    } finally {
+      // Whatever happened: nothing the harness started may outlive the run.
+      const left = await tracker.sweep(undefined, 500);
+      for (const l of left) {
+        const owner = results.find((r) => `${r.scenario}/${r.adapter}` === l.owner);
+        const err = { code: 'GAUNTLET_LEFTOVER_PROCESS', message: `${l.role} pid ${l.pid} (${l.owner}) was alive at the end of the run; ${l.killed ? 'SIGKILLed' : 'could not be killed'}` };
+        if (owner) owner.errors.push(err);
+        else problems.push(err);
+      }
+      rmSync(tmpDir, { recursive: true, force: true });
+    }
+
+    let verdicts: VerdictRow[] = [];
+    try {
+      verdicts = await (o.evaluate ?? defaultEvaluate)(results, o.adapters);
+    } catch (e) {
+      problems.push({ code: 'GAUNTLET_CLAIMS_ERROR', message: `evaluating claims failed: ${toError(e).message}` });
+    }
+    const summary = summarizeVerdicts(verdicts, results);
+    if (problems.length > 0 && summary.exitCode === 0) summary.exitCode = 2;
+    const report: RunReport = {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      seed: o.seed,
+      command: o.command,
+      startedAt: startedAt.toISOString(),
+      durationMs: Math.round(performance.now() - t0),
+      quick: o.quick,
+      ...(o.shard ? { shard: o.shard } : {}),
+      environment: environmentInfo({ memoryLimitMechanism: o.memoryLimitMechanism }),
+      model: o.model,
+      adapters: adapterNames,
+      scenarios: results,
+      verdicts,
+      summary,
+    };
+    this.emit({ type: 'run-end', report }, problems);
+    return { report, problems };
+  }
+}
+
+export function createRun(opts: RunOptions): GauntletRun {
+  return new GauntletRun(opts);
+}
+
+/** Runs everything and resolves with the report and any run-level problems. */
+export function runGauntlet(opts: RunOptions, onEvent?: (e: RunEvent) => void): Promise<RunOutcome> {
+  const run = createRun(opts);
+  if (onEvent) {
+    for (const t of ['run-start', 'scenario-start', 'fault', 'sample', 'restart', 'scenario-end', 'run-end'] as const) {
+      run.on(t, onEvent as (e: RunEventOf<typeof t>) => void);
+    }
+  }
+  return run.run();
+}

@@ -1,0 +1,200 @@
+/** Builds the `ctx` a scenario runs with, and the mutable state the runner turns into a ScenarioResult. */
+import path from 'node:path';
+import type { ResolvedAdapter } from '../adapters/types.ts';
+import { createFaultInjector, type FaultInjector } from '../faults/index.ts';
+import type { GenerateOptions, GenerateResult } from '../gguf/generator.ts';
+import type { Oracle } from '../gguf/oracle.ts';
+import type { HostHandle, StartHostOptions } from '../host/types.ts';
+import type { LatencySummary, SamplePoint, ScenarioResult } from '../report/schema.ts';
+import { procRss } from '../util/proc-status.ts';
+import { GauntletError } from '../util/errors.ts';
+import { trackHost, type TrackedHost } from './host-tracking.ts';
+import { summarizeLatency } from './latency.ts';
+import type { ProcessTracker } from './process-tracker.ts';
+import { createRng } from './rng.ts';
+import { createTimeline } from './timeline.ts';
+import type { AnyScenario, EmbedderMemory, RunEvent, RunModel, ScenarioContext } from './types.ts';
+
+export interface ScenarioDeps {
+  startHost(adapter: ResolvedAdapter, opts?: StartHostOptions): Promise<HostHandle>;
+  loadOracle(modelPath: string): Promise<Oracle>;
+  generateModel(opts: GenerateOptions): Promise<GenerateResult>;
+}
+
+/** What the runner shares between scenarios of one run. */
+export interface RunEnv {
+  seed: number;
+  quick: boolean;
+  model: RunModel;
+  tmpDir: string;
+  tracker: ProcessTracker;
+  emit(e: RunEvent): void;
+  deps: ScenarioDeps;
+  oracles: Map<string, Promise<Oracle>>;
+  models: Map<string, Promise<GenerateResult>>;
+  /** How long a scenario's processes get to exit by themselves before the sweep kills them (default 2500 ms). */
+  sweepGraceMs?: number;
+}
+
+export interface ScenarioState {
+  owner: string;
+  timeline: ReturnType<typeof createTimeline>;
+  metrics: Record<string, number | null>;
+  latency: Record<string, LatencySummary>;
+  series: Record<string, SamplePoint[]>;
+  notes: string[];
+  errors: ScenarioResult['errors'];
+  hosts: TrackedHost[];
+  samplers: Set<() => void>;
+  faults: FaultInjector;
+  controller: AbortController;
+  /** Set once the runner is cleaning up: hosts that finish starting later are closed at once. */
+  ended: boolean;
+  deadlineAt: number;
+}
+
+export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter, env: RunEnv, timeoutMs: number): { ctx: ScenarioContext; state: ScenarioState } {
+  const owner = `${def.id}/${adapter.name}`;
+  const timeline = createTimeline();
+  const controller = new AbortController();
+  const state: ScenarioState = {
+    owner, timeline, metrics: {}, latency: {}, series: {}, notes: [], errors: [], hosts: [], samplers: new Set(),
+    controller, ended: false, deadlineAt: performance.now() + timeoutMs,
+    faults: undefined as unknown as FaultInjector,
+  };
+  const base = { scenario: def.id, adapter: adapter.name };
+  const injector = createFaultInjector(timeline.now, (record) => {
+    timeline.add('fault', `${record.kind} ${record.target}${record.tookEffect ? '' : ' (no effect)'}`, { ...record });
+    env.emit({ type: 'fault', ...base, record });
+  });
+  // A kill aimed at a host the scenario started is an expected exit, not a host crash.
+  state.faults = {
+    ...injector,
+    records: injector.records,
+    kill: (pid, signal, opts) => {
+      const h = state.hosts.find((x) => x.handle.pid === pid);
+      if (h) h.expectedExit = true;
+      return injector.kill(pid, signal, { exited: h?.handle.exited, ...opts });
+    },
+  };
+
+  const pushPoint = (name: string, point: SamplePoint) => {
+    (state.series[name] ??= []).push(point);
+    env.emit({ type: 'sample', ...base, series: name, point });
+  };
+
+  const sampleEmbedder = (pid: number): EmbedderMemory | undefined => {
+    const m = procRss(pid);
+    if (!m) return undefined;
+    const t = timeline.now();
+    pushPoint('embedderRssAnon', { t, value: m.rssAnon });
+    pushPoint('embedderRssFile', { t, value: m.rssFile });
+    return { pid, rss: m.rssAnon + m.rssFile, rssAnon: m.rssAnon, rssFile: m.rssFile };
+  };
+
+  const ctx: ScenarioContext = {
+    scenario: { id: def.id, title: def.title },
+    adapter,
+    sizes: env.quick ? def.quick : def.full,
+    quick: env.quick,
+    seed: env.seed,
+    rng: createRng(env.seed, def.id, adapter.name),
+    signal: controller.signal,
+    deadline: (ms) => AbortSignal.any([controller.signal, AbortSignal.timeout(Math.max(0, ms))]),
+    remainingMs: () => Math.max(0, state.deadlineAt - performance.now()),
+    timeline,
+    faults: state.faults,
+
+    async startHost(opts) {
+      if (controller.signal.aborted || state.ended) throw new GauntletError('GAUNTLET_CLOSED', `scenario ${owner} is over; no new host`);
+      const handle = await env.deps.startHost(adapter, opts);
+      const tracked = trackHost(handle, {
+        owner, tracker: env.tracker,
+        addTimeline: (kind, label, details, at) => {
+          const e = timeline.add(kind, label, details);
+          if (at !== undefined) e.t = timeline.fromEpoch(at);
+        },
+        onRestart: (event) => env.emit({ type: 'restart', ...base, event }),
+      });
+      state.hosts.push(tracked);
+      timeline.add('spawn', `host pid ${handle.pid}`, { role: 'host', pid: handle.pid });
+      if (state.ended) {
+        tracked.expectedExit = true;
+        await handle.close({ deadlineMs: 2000, killAfterMs: 1000 });
+        throw new GauntletError('GAUNTLET_CLOSED', `scenario ${owner} ended while a host was starting; it was closed`);
+      }
+      return tracked.view;
+    },
+
+    async sampleHost(host, opts = {}) {
+      const m = await host.memory({ gc: opts.gc, signal: controller.signal });
+      const t = timeline.now();
+      pushPoint('hostHeapUsed', { t, value: m.heapUsed });
+      pushPoint('hostRss', { t, value: m.rss });
+      return m;
+    },
+    sampleEmbedder,
+    startSampling(host, opts = {}) {
+      const tracked = state.hosts.find((h) => h.view === host || h.handle === host);
+      let busy = false;
+      const timer = setInterval(async () => {
+        if (busy || !host.alive || controller.signal.aborted) return;
+        busy = true;
+        try {
+          await ctx.sampleHost(host, { gc: opts.gc });
+          const pid = tracked?.embedderPid ?? (await host.embedderPid({ signal: controller.signal }).catch(() => undefined));
+          if (pid) sampleEmbedder(pid);
+        } catch { /* a sample lost to a crash is not an error of the scenario */ }
+        busy = false;
+      }, Math.max(20, opts.intervalMs ?? 250));
+      const stop = () => { clearInterval(timer); state.samplers.delete(stop); };
+      state.samplers.add(stop);
+      return stop;
+    },
+
+    metric(name, value) {
+      state.metrics[name] = value === null || Number.isFinite(value) ? value : null;
+    },
+    series(name, points) {
+      if (typeof points === 'number') pushPoint(name, { t: timeline.now(), value: points });
+      else for (const p of points) pushPoint(name, p);
+    },
+    latency(name, durations, errors = 0) {
+      const s = summarizeLatency(durations, errors);
+      state.latency[name] = s;
+      return s;
+    },
+    note(text) {
+      state.notes.push(text);
+      timeline.add('note', text);
+    },
+    error(code, message, extra = {}) {
+      state.errors.push({ code, message, ...extra });
+      timeline.add('error', `${code}: ${message}`);
+    },
+
+    model: env.model,
+    tmpDir: env.tmpDir,
+    generateModel(name, opts) {
+      if (!/^[a-z0-9][a-z0-9._-]*$/i.test(name)) throw new Error(`generateModel: name must be a plain file name, got ${JSON.stringify(name)}`);
+      const out = path.join(env.tmpDir, `${name}-${opts.seed}.gguf`);
+      let p = env.models.get(out);
+      if (!p) {
+        p = env.deps.generateModel({ ...opts, out });
+        env.models.set(out, p);
+        p.catch(() => env.models.delete(out));
+      }
+      return p;
+    },
+    oracle(modelPath = env.model.path) {
+      let p = env.oracles.get(modelPath);
+      if (!p) {
+        p = env.deps.loadOracle(modelPath);
+        env.oracles.set(modelPath, p);
+        p.catch(() => env.oracles.delete(modelPath));
+      }
+      return p;
+    },
+  };
+  return { ctx, state };
+}

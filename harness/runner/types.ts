@@ -1,0 +1,117 @@
+/**
+ * The scenario contract: a scenario is data plus one `run(ctx)` function. The runner builds `ctx` for every
+ * scenario x adapter, bounds it in time, and turns whatever happens into one ScenarioResult.
+ */
+import type { ResolvedAdapter } from '../adapters/types.ts';
+import type { FaultInjector, FaultRecord } from '../faults/index.ts';
+import type { HostHandle, HostMemory, StartHostOptions } from '../host/types.ts';
+import type { Oracle } from '../gguf/oracle.ts';
+import type { GenerateOptions, GenerateResult } from '../gguf/generator.ts';
+import type { LatencySummary, SamplePoint, ScenarioResult, TimelineEvent } from '../report/schema.ts';
+import type { ScenarioRng } from './rng.ts';
+
+/** Sizes a scenario reads from `ctx.sizes` (request counts, kill counts...), one set for --quick and one for full. */
+export type ScenarioSizes = Record<string, number | string | boolean | readonly (number | string)[]>;
+
+export interface ScenarioDefinition<S extends ScenarioSizes = ScenarioSizes> {
+  /** kebab-case id, e.g. "forced-kill". */
+  id: string;
+  title: string;
+  /** Ids of the claims whose metrics this scenario measures. */
+  claims: string[];
+  /** Whether the scenario applies to an adapter: true, or false / a reason string when it does not (-> skipped). */
+  appliesTo?: (adapter: ResolvedAdapter) => boolean | string;
+  quick: S;
+  full: S;
+  /** Hard limit for one adapter, ms; a number, or one per mode. */
+  timeoutMs: number | { quick: number; full: number };
+  run(ctx: ScenarioContext<S>): Promise<void>;
+}
+
+/** Any scenario, whatever its sizes (for registries and the runner). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyScenario = ScenarioDefinition<any>;
+
+export interface EmbedderMemory {
+  pid: number;
+  rss: number;
+  rssAnon: number;
+  rssFile: number;
+}
+
+export interface ScenarioTimeline {
+  /** ms since the scenario started. */
+  now(): number;
+  add(kind: TimelineEvent['kind'], label: string, details?: Record<string, unknown>): TimelineEvent;
+  readonly events: readonly TimelineEvent[];
+}
+
+export interface ScenarioContext<S extends ScenarioSizes = ScenarioSizes> {
+  readonly scenario: { id: string; title: string };
+  readonly adapter: ResolvedAdapter;
+  readonly sizes: S;
+  readonly quick: boolean;
+  /** The run's seed; `rng` is already derived from it, the scenario id and the adapter name. */
+  readonly seed: number;
+  readonly rng: ScenarioRng;
+  /** Aborts when the scenario's time is up. Pass it to every wait. */
+  readonly signal: AbortSignal;
+  /** An AbortSignal that fires after `ms` or when the scenario's own signal does, whichever is first. */
+  deadline(ms: number): AbortSignal;
+  /** ms left before the hard timeout. */
+  remainingMs(): number;
+  readonly timeline: ScenarioTimeline;
+
+  /** A fresh host for this adapter; the runner tracks it and everything it spawns, and ends them at the end. */
+  startHost(opts?: StartHostOptions): Promise<HostHandle>;
+  /** Fault injectors bound to the timeline: every record becomes a `fault` event and a timeline entry. */
+  readonly faults: FaultInjector;
+
+  /** Host memory (optionally after a full GC) as the host reports it; added to series hostHeapUsed / hostRss. */
+  sampleHost(host: HostHandle, opts?: { gc?: boolean }): Promise<HostMemory>;
+  /** Embedder memory from /proc/PID/status; added to series embedderRssAnon / embedderRssFile. Undefined when gone. */
+  sampleEmbedder(pid: number): EmbedderMemory | undefined;
+  /** Samples host (and embedder, when it has one) every `intervalMs` until stopped or the scenario ends. */
+  startSampling(host: HostHandle, opts?: { intervalMs?: number; gc?: boolean }): () => void;
+
+  /** Records a named figure for claims (e.g. "restart.p50"); the last value wins. */
+  metric(name: string, value: number | null): void;
+  /** Appends points to a named series (t = ms since scenario start when given a bare value). */
+  series(name: string, points: SamplePoint[] | number): void;
+  /** Stores a latency summary built from durations in ms (errors counted apart). */
+  latency(name: string, durationsMs: number[], errors?: number): LatencySummary;
+  note(text: string): void;
+  /** Records an error without ending the scenario (e.g. a wrong vector). */
+  error(code: string, message: string, extra?: { signal?: string | null; exitCode?: number | null; stderrTail?: string }): void;
+
+  /** The run's model (absolute path) and what is known about it. */
+  readonly model: RunModel;
+  /** A per-run temporary folder (removed after the run). */
+  readonly tmpDir: string;
+  /** Generates an extra model into the per-run temp dir (same seed + name -> same file, generated once). */
+  generateModel(name: string, opts: Omit<GenerateOptions, 'out'>): Promise<GenerateResult>;
+  /** The independent forward pass for a model (default: the run's model); loaded once per path. */
+  oracle(modelPath?: string): Promise<Oracle>;
+}
+
+export interface RunModel {
+  path: string;
+  sha256?: string;
+  dtype?: string;
+  bytes?: number;
+  dims?: number;
+}
+
+// ---------------------------------------------------------------- events
+
+export type RunEvent =
+  | { type: 'run-start'; info: import('../report/reporter.ts').RunStartInfo }
+  | { type: 'scenario-start'; info: import('../report/reporter.ts').ScenarioStartInfo }
+  | { type: 'fault'; scenario: string; adapter: string; record: FaultRecord }
+  | { type: 'sample'; scenario: string; adapter: string; series: string; point: SamplePoint }
+  | { type: 'restart'; scenario: string; adapter: string; event: Record<string, unknown> }
+  | { type: 'scenario-end'; result: ScenarioResult }
+  | { type: 'run-end'; report: import('../report/schema.ts').RunReport };
+
+export type RunEventType = RunEvent['type'];
+export type RunEventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;
