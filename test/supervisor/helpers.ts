@@ -1,4 +1,5 @@
 /** Shared bits of the supervisor tests: fixture commands, pid checks, bounded waits. */
+import { readFileSync } from 'node:fs';
 import { Supervisor } from '../../harness/supervisor/supervisor.ts';
 import type { LifecycleEvent, SupervisorOptions } from '../../harness/supervisor/types.ts';
 import { packagePath, tsNodeArgs } from '../../harness/util/ts-runner.ts';
@@ -39,12 +40,18 @@ export function recorded(options: SupervisorOptions): { sup: Supervisor; events:
   return { sup, events };
 }
 
+/** True while `pid` runs; a zombie (dead, not yet reaped by its new parent) counts as gone. */
 export function pidAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return !/^State:\s+[ZX]/m.test(status);
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return process.platform !== 'linux';
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
   }
 }
 
