@@ -124,19 +124,21 @@ function scenarioResult(r: Rng, s: (typeof SCENARIOS)[number], adapter: string):
   const center = adapter === 'reference-http' ? 3.2 : adapter === 'reference-ndjson' ? 1.4 : 1;
   if (s.latency.length) base.latency = Object.fromEntries(s.latency.map((k) => [k, latency(r, k === 'batch10' ? center * 7 : k === 'c32' ? center * 9 : center, s.id === 'soak' ? 5000 : 400)]));
   const m = base.metrics;
-  m['durationMs'] = durationMs;
-  if (base.latency?.single) { m['latency.single.p50'] = base.latency.single.p50; m['latency.single.p99'] = base.latency.single.p99; }
-  if (s.id === 'cold-start') m['coldStart.ms'] = Math.round(380 + r.next() * 300);
-  if (s.id === 'throughput') { m['throughput.single.rps'] = +(adapter === 'reference-http' ? 33 : 350 + r.next() * 100).toFixed(1); m['throughput.batch.textsPerSec'] = Math.round(700 + r.next() * 300); }
-  if (s.kills) { m['restart.p50'] = Math.round(700 + r.next() * 400); m['restart.count'] = s.kills; m['availability'] = +(0.992 + r.next() * 0.008).toFixed(4); }
-  if (s.memory && base.series?.hostRss) m['hostRss.max'] = Math.max(...base.series.hostRss.map((p) => p.value));
-  if (s.id === 'soak') m['hostHeap.slopeBytesPerReq'] = Math.round(40 + r.next() * 60);
-  if (s.id === 'corrupt-gguf') { m['corruptions.tried'] = 31; m['corruptions.hostSurvived'] = inProc ? 7 : 31; }
-  m['hostCrashes'] = 0;
+  if (base.latency?.single) { m['embed.latency.p50'] = base.latency.single.p50; m['embed.latency.p99'] = base.latency.single.p99; }
+  if (base.latency?.batch10) m['embed.batch10.latency.p50'] = base.latency.batch10.p50;
+  if (s.id === 'cold-start') m['coldStart.readyMs.max'] = Math.round(380 + r.next() * 300);
+  if (s.id === 'throughput') { m['throughput.single'] = +(adapter === 'reference-http' ? 33 : 350 + r.next() * 100).toFixed(1); m['throughput.batchTexts'] = Math.round(700 + r.next() * 300); }
+  if (s.kills) { m['restart.recoveryMs.p50'] = Math.round(700 + r.next() * 400); m['restart.recoveryMs.count'] = s.kills; }
+  if (s.id === 'forced-kill') m['forcedKill.recoveredRatio'] = 1;
+  if (s.id === 'restart-storm') m['restartStorm.availability'] = +(0.992 + r.next() * 0.008).toFixed(4);
+  if (s.memory && base.series?.hostRss) m['host.rss.max'] = Math.max(...base.series.hostRss.map((p) => p.value));
+  if (s.id === 'soak') m['soak.hostHeapSlope'] = Math.round(40 + r.next() * 60);
+  if (s.id === 'corrupt-gguf') { m['corruptGguf.hostCrashes'] = inProc ? 1 : 0; m['corruptGguf.unclearErrors'] = inProc ? 0 : 2; }
+  m['host.crashes'] = 0;
   if (inProc && s.id === 'corrupt-gguf') {
     const t = 4100;
     base.status = 'host-died';
-    m['hostCrashes'] = 1;
+    m['host.crashes'] = 1;
     base.timeline.push({ t, kind: 'fault', label: 'load dup-vocab-string.gguf', details: { corruption: 'duplicate-vocab-string' } });
     base.timeline.push({ t: t + 12, kind: 'host-exit', label: 'host died by SIGABRT', details: { signal: 'SIGABRT', exitCode: null } });
     base.errors.push({
