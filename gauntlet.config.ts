@@ -18,6 +18,6 @@ export default defineConfig({
   lanes: 1,
   threads: 1,
   seed: 1,
-  reporters: ['console', 'json', 'html'],
+  reporters: ['console', 'json', 'junit', 'markdown', 'html'],
   claims: {},
 });

@@ -35,7 +35,8 @@ export class HttpClient implements EmbedderClient {
     const end = Date.now() + deadlineMs;
     if (c.command) {
       const port = c.baseUrl ? new URL(c.baseUrl).port : '0';
-      const argv = substituteArgs(c.command, { model: this.resolved.model, port, lanes: this.resolved.lanes, threads: this.resolved.threads });
+      const r = this.resolved;
+      const argv = substituteArgs(c.command, { model: r.model, port, lanes: r.lanes, threads: r.threads, maxBatch: r.maxBatch, maxFrameBytes: r.maxFrameBytes });
       this.server = new HttpServerProcess({ argv, ...(c.env ? { env: c.env } : {}), ...(c.cwd ? { cwd: c.cwd } : {}) });
       const pid = this.server.proc.pid;
       this.events.emit('spawn', { pid, attempt: 1, command: argv });

@@ -15,7 +15,9 @@ export class ProcessClient implements EmbedderClient {
   constructor(private readonly resolved: ResolvedAdapter) {
     this.name = resolved.name;
     const c = resolved.config as ProcessAdapterConfig;
-    const command = substituteArgs(c.command, { lanes: resolved.lanes, threads: resolved.threads });
+    const command = substituteArgs(c.command, {
+      lanes: resolved.lanes, threads: resolved.threads, maxBatch: resolved.maxBatch, maxFrameBytes: resolved.maxFrameBytes,
+    });
     this.supervisor = new Supervisor({
       command,
       transport: c.transport,

@@ -85,7 +85,7 @@ export interface AdapterCommon {
 /** An embedder process speaking the gauntlet protocol, run under the supervisor. */
 export interface ProcessAdapterConfig extends AdapterCommon {
   kind: 'process';
-  /** argv; the first element is the executable. `{model}`, `{socket}`, `{lanes}`, `{threads}` are substituted. */
+  /** argv; the first element is the executable. `{model}`, `{socket}`, `{lanes}`, `{threads}`, `{maxBatch}`, `{maxFrameBytes}` are substituted. */
   command: string[];
   transport: 'stdio' | 'uds';
   codec: CodecName;
@@ -110,7 +110,7 @@ export interface HttpAdapterConfig extends AdapterCommon {
   kind: 'http';
   /** e.g. http://127.0.0.1:8080. Omit when `command` prints its port in a `{"ready":true,"port":N}` stdout line. */
   baseUrl?: string;
-  /** argv of a server to start; `{model}`, `{port}`, `{lanes}`, `{threads}` are substituted. */
+  /** argv of a server to start; `{model}`, `{port}`, `{lanes}`, `{threads}`, `{maxBatch}`, `{maxFrameBytes}` are substituted. */
   command?: string[];
   /** Polled (GET, 2xx = ready) until `readyTimeoutMs`. Default `${baseUrl}/health`. */
   readyUrl?: string;

@@ -7,7 +7,8 @@ import type { LimitsConfig, ReporterEntry } from './types.ts';
 
 /** argv that runs the reference embedder (a .ts file run by node with tsx), followed by `args`. */
 export function referenceCommand(...args: string[]): string[] {
-  return [process.execPath, ...tsNodeArgs(), packagePath('reference-embedder', 'main.ts'), ...args];
+  const limits = ['--max-batch', '{maxBatch}', '--max-frame-bytes', '{maxFrameBytes}'];
+  return [process.execPath, ...tsNodeArgs(), packagePath('reference-embedder', 'main.ts'), ...args, ...limits];
 }
 
 /** The five adapters every run knows: the reference embedder over each transport/codec, and in-process. */
@@ -60,7 +61,7 @@ export const DEFAULTS = {
   threads: 1,
   normalize: false,
   seed: 1,
-  reporters: ['console', 'json', 'html'] as ReporterEntry[],
+  reporters: ['console', 'json', 'junit', 'markdown', 'html'] as ReporterEntry[],
   outDir: 'reports/latest',
 } as const;
 

@@ -6,6 +6,7 @@ import { PACKAGE_ROOT } from '../util/ts-runner.ts';
 import { DEFAULT_LIMITS_CONFIG, DEFAULT_MODEL, DEFAULTS, defaultAdapters, defaultCacheDir } from './defaults.ts';
 import { describeValue, formatIssues } from './format-issues.ts';
 import { configSchema, KINDS } from './schema.ts';
+import { REPORTER_NAMES } from '../report/reporters.ts';
 import type { GauntletConfig, ModelSource, ResolvedConfig } from './types.ts';
 
 export interface ResolveOptions {
@@ -61,6 +62,12 @@ export function resolveConfig(input: GauntletConfig = {}, opts: ResolveOptions =
     throw invalid([`defaultAdapters: unknown adapter ${describeValue(unknown[0])}; known: ${Object.keys(adapters).join(', ')}`], opts.configFile);
   }
 
+  const reporters = (c.reporters ?? DEFAULTS.reporters).map((r): [string, Record<string, unknown>] => (typeof r === 'string' ? [r, {}] : [r[0], r[1]]));
+  const badReporter = reporters.findIndex(([name]) => !REPORTER_NAMES.includes(name));
+  if (badReporter >= 0) {
+    throw invalid([`reporters.${badReporter}: unknown reporter ${describeValue(reporters[badReporter]![0])}; known: ${REPORTER_NAMES.join(', ')}`], opts.configFile);
+  }
+
   return {
     model,
     adapters,
@@ -70,7 +77,7 @@ export function resolveConfig(input: GauntletConfig = {}, opts: ResolveOptions =
     threads: c.threads ?? DEFAULTS.threads,
     normalize: c.normalize ?? DEFAULTS.normalize,
     seed: c.seed ?? DEFAULTS.seed,
-    reporters: (c.reporters ?? DEFAULTS.reporters).map((r) => (typeof r === 'string' ? [r, {}] : [r[0], r[1]])),
+    reporters,
     claims: c.claims ?? {},
     cacheDir,
     outDir: path.resolve(root, c.outDir ?? DEFAULTS.outDir),
