@@ -3,26 +3,60 @@
  * Matrices use ggml's layout: a [in, out] tensor (ne0 = in) is `out` rows of `in` contiguous values.
  */
 
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+
+/** IEEE half-precision bit pattern of x (first rounded to float32), ties to even, as ggml's FP32->FP16. */
+export function f16Bits(x: number): number {
+  F32[0] = x;
+  const b = U32[0]!;
+  const sign = (b >>> 16) & 0x8000;
+  const exp = (b >>> 23) & 0xff;
+  const mant = b & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  if (exp === 0) return sign; // float32 subnormals are far below half's smallest subnormal
+  const e = exp - 127;
+  const shift = e >= -14 ? 13 : 13 + (-14 - e);
+  if (shift > 24) return sign;
+  const m = mant | 0x800000;
+  let q = m >>> shift;
+  const rem = m & ((1 << shift) - 1);
+  const half = 1 << (shift - 1);
+  if (rem > half || (rem === half && (q & 1) === 1)) q++;
+  // q counts units of 2^(e - 23 + shift); rebuild the half bits from the value
+  if (e >= -14) {
+    // normal: q in [1024, 2048]; 2048 carries into the exponent
+    let he = e + 15;
+    let hm = q - 1024;
+    if (q === 2048) {
+      he++;
+      hm = 0;
+    }
+    if (he >= 31) return sign | 0x7c00;
+    return sign | (he << 10) | hm;
+  }
+  return sign | q; // subnormal (q may reach 1024, which is exactly the smallest normal's pattern)
+}
+
+/** The value of a half-precision bit pattern. */
+export function f16FromBits(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const e = (h >>> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e === 0) return sign * m * 2 ** -24;
+  if (e === 31) return m ? NaN : sign * Infinity;
+  return sign * (1024 + m) * 2 ** (e - 25);
+}
+
 /** Rounds to the nearest IEEE half-precision value (ties to even), as ggml's FP32->FP16 conversion does. */
 export function f16Round(x: number): number {
-  const f = Math.fround(x);
-  if (!Number.isFinite(f) || f === 0) return f;
-  const sign = f < 0 ? -1 : 1;
-  const a = Math.abs(f);
-  if (a >= 65520) return sign * Infinity;
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e--;
-  else if (2 ** (e + 1) <= a) e++;
-  const quantum = e < -14 ? 2 ** -24 : 2 ** (e - 10);
-  const v = a / quantum;
-  const fl = Math.floor(v);
-  const d = v - fl;
-  const r = d > 0.5 ? fl + 1 : d < 0.5 ? fl : fl % 2 === 0 ? fl : fl + 1;
-  return sign * r * quantum;
+  return f16FromBits(f16Bits(x));
 }
 
 const SQRT_2_OVER_PI = 0.7978845608028654;
 const GELU_COEF_A = 0.044715;
+/** ggml's GELU table, indexed by the FP16 bits of the input; filled on first use of each entry. */
+const GELU_TABLE = new Float64Array(65536).fill(NaN);
 
 /**
  * GELU as llama.cpp's CPU backend applies it to F32 tensors: the tanh approximation, looked up in a table indexed
@@ -31,21 +65,46 @@ const GELU_COEF_A = 0.044715;
 export function geluLlama(x: number): number {
   if (x <= -10) return 0;
   if (x >= 10) return x;
-  const h = f16Round(x);
-  return f16Round(0.5 * h * (1 + Math.tanh(SQRT_2_OVER_PI * h * (1 + GELU_COEF_A * h * h))));
+  const bits = f16Bits(x);
+  let y = GELU_TABLE[bits]!;
+  if (Number.isNaN(y)) {
+    const h = f16FromBits(bits);
+    y = f16Round(0.5 * h * (1 + Math.tanh(SQRT_2_OVER_PI * h * (1 + GELU_COEF_A * h * h))));
+    GELU_TABLE[bits] = y;
+  }
+  return y;
 }
 
-/** y[t] = W x[t] (+ b) for `rows` tokens; W is [nIn, nOut] in ggml order. */
+/** y[t] = W x[t] (+ b) for `rows` tokens; W is [nIn, nOut] in ggml order. Four tokens share each weight load. */
 export function linear(x: Float64Array, rows: number, nIn: number, w: Float32Array, nOut: number, b?: Float32Array): Float64Array {
   const y = new Float64Array(rows * nOut);
-  for (let t = 0; t < rows; t++) {
+  let t = 0;
+  for (; t + 4 <= rows; t += 4) {
+    const x0 = t * nIn, x1 = x0 + nIn, x2 = x1 + nIn, x3 = x2 + nIn;
+    for (let j = 0; j < nOut; j++) {
+      const wo = j * nIn;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let i = 0; i < nIn; i++) {
+        const wi = w[wo + i]!;
+        s0 += wi * x[x0 + i]!;
+        s1 += wi * x[x1 + i]!;
+        s2 += wi * x[x2 + i]!;
+        s3 += wi * x[x3 + i]!;
+      }
+      const bj = b ? b[j]! : 0;
+      y[t * nOut + j] = s0 + bj;
+      y[(t + 1) * nOut + j] = s1 + bj;
+      y[(t + 2) * nOut + j] = s2 + bj;
+      y[(t + 3) * nOut + j] = s3 + bj;
+    }
+  }
+  for (; t < rows; t++) {
     const xo = t * nIn;
-    const yo = t * nOut;
     for (let j = 0; j < nOut; j++) {
       const wo = j * nIn;
       let s = 0;
       for (let i = 0; i < nIn; i++) s += w[wo + i]! * x[xo + i]!;
-      y[yo + j] = b ? s + b[j]! : s;
+      y[t * nOut + j] = b ? s + b[j]! : s;
     }
   }
   return y;
@@ -68,19 +127,32 @@ export function layerNorm(x: Float64Array, rows: number, n: number, w: Float32Ar
   }
 }
 
+/** One head's slice of a [rows, heads * headDim] matrix, as a contiguous [rows, headDim] one. */
+function headSlice(m: Float64Array, rows: number, e: number, ho: number, headDim: number): Float64Array {
+  const out = new Float64Array(rows * headDim);
+  for (let r = 0; r < rows; r++) out.set(m.subarray(r * e + ho, r * e + ho + headDim), r * headDim);
+  return out;
+}
+
 /** Multi-head self-attention over all tokens (no mask): q, k, v are [rows, heads * headDim]. */
 export function selfAttention(q: Float64Array, k: Float64Array, v: Float64Array, rows: number, heads: number, headDim: number): Float64Array {
   const e = heads * headDim;
   const out = new Float64Array(rows * e);
   const scale = 1 / Math.sqrt(headDim);
   const p = new Float64Array(rows);
+  const acc = new Float64Array(headDim);
   for (let h = 0; h < heads; h++) {
     const ho = h * headDim;
+    const qh = headSlice(q, rows, e, ho, headDim);
+    const kh = headSlice(k, rows, e, ho, headDim);
+    const vh = headSlice(v, rows, e, ho, headDim);
     for (let i = 0; i < rows; i++) {
+      const qo = i * headDim;
       let max = -Infinity;
       for (let j = 0; j < rows; j++) {
+        const ko = j * headDim;
         let s = 0;
-        for (let d = 0; d < headDim; d++) s += q[i * e + ho + d]! * k[j * e + ho + d]!;
+        for (let d = 0; d < headDim; d++) s += qh[qo + d]! * kh[ko + d]!;
         s *= scale;
         p[j] = s;
         if (s > max) max = s;
@@ -91,10 +163,13 @@ export function selfAttention(q: Float64Array, k: Float64Array, v: Float64Array,
         p[j] = x;
         sum += x;
       }
+      acc.fill(0);
       for (let j = 0; j < rows; j++) {
         const wgt = p[j]! / sum;
-        for (let d = 0; d < headDim; d++) out[i * e + ho + d] += wgt * v[j * e + ho + d]!;
+        const vo = j * headDim;
+        for (let d = 0; d < headDim; d++) acc[d] += wgt * vh[vo + d]!;
       }
+      out.set(acc, i * e + ho);
     }
   }
   return out;
