@@ -20,8 +20,8 @@ export function createLifecycle(log: (line: string) => void): Lifecycle {
   };
 }
 
-/** Calls onDeath within ~intervalMs once the parent process is gone (the ppid changes to a reaper). */
-export function watchParent(onDeath: () => void, intervalMs = 200): void {
+/** Calls onDeath within ~intervalMs (100 ms) once the parent process is gone (the ppid changes to a reaper). */
+export function watchParent(onDeath: () => void, intervalMs = 100): void {
   const original = process.ppid;
   const timer = setInterval(() => {
     if (process.ppid !== original) {

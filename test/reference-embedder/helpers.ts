@@ -85,6 +85,12 @@ export function firstLine(child: ChildProcess, timeoutMs = 15_000): Promise<Reco
   });
 }
 
+/** True while the process runs; a zombie (exited, not yet reaped) counts as gone. */
 export function isAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) [ZX] /s.test(stat);
+  } catch {
+    try { process.kill(pid, 0); return !fs.existsSync('/proc/self'); } catch { return false; }
+  }
 }

@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Response } from '../../harness/protocol/messages.ts';
+import { FAULTS, parseFaults } from '../../reference-embedder/faults.ts';
+import { isAlive, spawnEmbedder, tinyModel, type Embedder } from './helpers.ts';
+
+let dir = '';
+let model = '';
+const started: Embedder[] = [];
+function start(...a: Parameters<typeof spawnEmbedder>): Embedder {
+  const e = spawnEmbedder(...a);
+  started.push(e);
+  return e;
+}
+beforeAll(async () => { ({ dir, model } = await tinyModel()); });
+afterAll(() => {
+  for (const e of started) e.kill();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const vec = (r: Response): Float32Array => {
+  if (r.type !== 'embedding') throw new Error(`expected embedding, got ${JSON.stringify(r)}`);
+  return r.vector;
+};
+const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
+
+describe('fault parsing', () => {
+  it('reads flags and GAUNTLET_FAULTS, applies defaults, flags win', () => {
+    expect(parseFaults(['leak=64', 'swap-ids'], 'leak=8,hang-after')).toEqual({ leak: 64, 'swap-ids': true, 'hang-after': 10 });
+    expect(parseFaults([], undefined)).toEqual({});
+  });
+  it('refuses unknown names and bad values with the list of names', () => {
+    expect(() => parseFaults(['explode'], undefined)).toThrow(/unknown fault "explode": expected one of crash-on-concurrent/);
+    expect(() => parseFaults(['leak=lots'], undefined)).toThrow(/non-negative number of KB/);
+    expect(() => parseFaults(['swap-ids=1'], undefined)).toThrow(/takes no value/);
+  });
+  it('exports a table with a description for every switch', () => {
+    expect(FAULTS.map((f) => f.name)).toHaveLength(9);
+    for (const f of FAULTS) expect(f.description.length).toBeGreaterThan(10);
+  });
+});
+
+describe.concurrent('planted faults are observable', () => {
+  it('wrong-dims drops a dimension; swap-ids crosses the ids of concurrent answers', async () => {
+    const e = start(['--fault', 'wrong-dims', '--fault', 'swap-ids']);
+    expect(e.stderr()).toBe('');
+    expect(await e.request({ type: 'initialize', modelPath: model }, 20_000)).toMatchObject({ dims: 64 });
+    expect(e.stderr()).toContain('faults: wrong-dims, swap-ids');
+    const alpha = vec(await e.request({ type: 'embed', text: 'alpha' }));
+    const beta = vec(await e.request({ type: 'embed', text: 'beta' }));
+    expect(alpha.length).toBe(63);
+    const [a2, b2] = await Promise.all([e.request({ type: 'embed', text: 'alpha' }), e.request({ type: 'embed', text: 'beta' })]);
+    expect(same(vec(a2!), beta)).toBe(true);
+    expect(same(vec(b2!), alpha)).toBe(true);
+  });
+
+  it('hang-after stops answering but stays alive; ignore-shutdown ignores SIGTERM', async () => {
+    const e = start([], { env: { GAUNTLET_FAULTS: 'hang-after=2,ignore-shutdown' } });
+    expect(await e.request({ type: 'ping' }, 15_000)).toMatchObject({ type: 'pong' });
+    expect(await e.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
+    await expect(e.request({ type: 'ping' }, 800)).rejects.toThrow(/no answer/);
+    e.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 700));
+    expect(isAlive(e.child.pid!)).toBe(true);
+    expect(e.stderr()).toContain('ignoring SIGTERM');
+    e.kill();
+    expect((await e.exited).signal).toBe('SIGKILL');
+  });
+
+  it('crash-on-concurrent dies by SIGSEGV when two requests overlap, not before', async () => {
+    const e = start(['--model', model, '--fault', 'crash-on-concurrent']);
+    await e.request({ type: 'initialize', modelPath: model }, 20_000);
+    vec(await e.request({ type: 'embed', text: 'serial is fine' }));
+    void e.request({ type: 'embed', text: 'one' }).catch(() => {});
+    void e.request({ type: 'embed', text: 'two' }).catch(() => {});
+    expect((await e.exited).signal).toBe('SIGSEGV');
+  });
+
+  it('abort-on-load dies by SIGABRT on initialize', async () => {
+    const e = start(['--fault', 'abort-on-load']);
+    void e.request({ type: 'initialize', modelPath: model }, 20_000).catch(() => {});
+    expect((await e.exited).signal).toBe('SIGABRT');
+  });
+
+  it('a clean embedder exits 0 on SIGTERM', async () => {
+    const e = start([]);
+    expect(await e.request({ type: 'ping' }, 15_000)).toMatchObject({ type: 'pong' });
+    e.child.kill('SIGTERM');
+    expect(await e.exited).toMatchObject({ code: 0, signal: null });
+  });
+});
