@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 import { GauntletError, toError } from '../util/errors.ts';
 import { PACKAGE_ROOT } from '../util/ts-runner.ts';
 import { resolveConfig } from './resolve-config.ts';
@@ -28,11 +29,20 @@ export function findConfigFile(file?: string, cwd = process.cwd()): string | und
 export async function importConfig(file: string): Promise<GauntletConfig> {
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    // tsImport loads the file as ESM whatever the nearest package.json says (a plain import() would not).
+    mod = /\.[cm]?ts$/.test(file)
+      ? ((await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown })
+      : ((await import(pathToFileURL(file).href)) as { default?: unknown });
   } catch (e) {
     const err = toError(e);
     throw new GauntletError('GAUNTLET_CONFIG_INVALID', `could not import config ${file}: ${err.message}`, { cause: err });
   }
+  // A .ts file compiled as CommonJS (no "type": "module" nearby) arrives wrapped once more: { default: { default } }.
+  let exported = mod.default;
+  if (exported && typeof exported === 'object' && Object.keys(exported).every((k) => k === 'default' || k === '__esModule') && 'default' in exported) {
+    exported = (exported as { default: unknown }).default;
+  }
+  mod = { default: exported };
   const value = typeof mod.default === 'function' ? await (mod.default as () => unknown)() : mod.default;
   if (!value || typeof value !== 'object') {
     throw new GauntletError('GAUNTLET_CONFIG_INVALID', `config ${file} must \`export default defineConfig({...})\`; its default export is ${typeof value}`);
