@@ -443,9 +443,12 @@ export class Supervisor {
     }
   }
 
+  /** Kills the live embedder on our own decision; from now on new requests wait for its successor. */
   private killCurrent(reason: CrashReason): void {
     if (!this.proc?.alive) return;
     this.killReason ??= reason;
+    if (this._state === 'ready') this._state = 'restarting';
+    this.stopHealth();
     this.proc.kill('SIGKILL');
   }
 
