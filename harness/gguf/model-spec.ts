@@ -39,7 +39,7 @@ export function estimateBytes(s: ModelSpec): number {
   return (s.vocab + s.context) * E * bpw + s.layers * perLayer + s.vocab * 24 + 4096;
 }
 
-const WIDTHS = [256, 384, 512, 768, 1024, 1536, 2048];
+const WIDTHS = [256, 384, 512, 768, 1024, 1536, 2048, 2560, 3072];
 const MAX_LAYERS = 48;
 const MAX_VOCAB = 250_000;
 
