@@ -64,7 +64,8 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
   };
   const base = { scenario: def.id, adapter: adapter.name };
   const injector = createFaultInjector(timeline.now, (record) => {
-    timeline.add('fault', `${record.kind} ${record.target}${record.tookEffect ? '' : ' (no effect)'}`, { ...record });
+    // Placed at the moment the fault was applied (the record is emitted once its proof is in).
+    timeline.add('fault', `${record.kind} ${record.target}${record.tookEffect ? '' : ' (no effect)'}`, { ...record }).t = record.at;
     env.emit({ type: 'fault', ...base, record });
   });
   // A kill aimed at a host the scenario started is an expected exit, not a host crash.
@@ -107,7 +108,8 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
 
     async startHost(opts) {
       if (controller.signal.aborted || state.ended) throw new GauntletError('GAUNTLET_CLOSED', `scenario ${owner} is over; no new host`);
-      const handle = await env.deps.startHost(adapter, opts);
+      // Start deferred so that the spawn/ready lifecycle events reach the timeline; then start unless asked not to.
+      const handle = await env.deps.startHost(adapter, { ...opts, deferStart: true });
       const tracked = trackHost(handle, {
         owner, tracker: env.tracker,
         addTimeline: (kind, label, details, at) => {
@@ -123,6 +125,7 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
         await handle.close({ deadlineMs: 2000, killAfterMs: 1000 });
         throw new GauntletError('GAUNTLET_CLOSED', `scenario ${owner} ended while a host was starting; it was closed`);
       }
+      if (!opts?.deferStart) await handle.start({ signal: controller.signal });
       return tracked.view;
     },
 

@@ -36,7 +36,7 @@ export async function startFakeHost(mode: 'normal' | 'leak-embedder' = 'normal')
   const handle = {
     pid: child.pid!, embedder, adapter: FAKE_ADAPTER, info: undefined, exited,
     get alive() { return exit === undefined; },
-    start: unsupported, embed: unsupported, embedBatch: unsupported, ping: unsupported, memory: unsupported,
+    start: async () => ({ dims: 0, model: 'fake' }), embed: unsupported, embedBatch: unsupported, ping: unsupported, memory: unsupported,
     embedderPid: async () => embedder, embedderStats: async () => undefined,
     on(e: string, l: (d: unknown) => void) { em.on(e, l); return handle; },
     off(e: string, l: (d: unknown) => void) { em.off(e, l); return handle; },

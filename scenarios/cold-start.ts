@@ -1,0 +1,77 @@
+/**
+ * cold-start: spawn -> first good embedding, model load time, memory after load; then (process adapters) the time
+ * from a SIGKILL of the embedder to the next good embedding.
+ */
+import { defineScenario } from '../harness/runner/define-scenario.ts';
+import { cosine, identical, nextGoodEmbedding, oracleVectors, recordLatency, recordMax } from './support/measure.ts';
+
+export default defineScenario({
+  id: 'cold-start',
+  title: 'Cold start and restart after SIGKILL',
+  claims: ['cold-start-ms', 'restart-after-kill-ms', 'host-rss-max', 'embedder-working-set'],
+  quick: { trials: 2 },
+  full: { trials: 5 },
+  timeoutMs: { quick: 90_000, full: 240_000 },
+  async run(ctx) {
+    const text = 'local embedding cold start';
+    const [reference] = (await oracleVectors(ctx, [text])) ?? [undefined];
+    const ready: number[] = [];
+    const load: number[] = [];
+    const restart: number[] = [];
+    const hostRss: number[] = [];
+    const embedderAnon: number[] = [];
+    const heapDelta: number[] = [];
+    const externalDelta: number[] = [];
+    let mismatches = 0;
+    for (let trial = 0; trial < ctx.sizes.trials; trial++) {
+      const host = await ctx.startHost({ deferStart: true });
+      const before = await ctx.sampleHost(host, { gc: true });
+      const t0 = performance.now();
+      await host.start({ signal: ctx.signal });
+      const loaded = performance.now();
+      const first = await host.embed(text, { signal: ctx.signal });
+      ready.push(performance.now() - t0);
+      load.push(loaded - t0);
+      if (reference && cosine(first, reference) < 0.9999) {
+        mismatches++;
+        ctx.error('VECTOR_MISMATCH', `first embedding after start: cosine ${cosine(first, reference).toFixed(6)} to the reference`);
+      }
+      const after = await ctx.sampleHost(host, { gc: true });
+      hostRss.push(after.rss);
+      heapDelta.push(after.heapUsed - before.heapUsed);
+      externalDelta.push(after.external - before.external);
+      const pid = await host.embedderPid({ signal: ctx.signal });
+      if (pid !== undefined) {
+        const m = ctx.sampleEmbedder(pid);
+        if (m) embedderAnon.push(m.rssAnon);
+        if (ctx.adapter.config.kind === 'process') {
+          const kill = await ctx.faults.kill(pid, 'SIGKILL');
+          if (kill.tookEffect) {
+            const t1 = performance.now();
+            const next = await nextGoodEmbedding(host, text, 15_000, ctx.signal);
+            if (next) {
+              restart.push(performance.now() - t1);
+              if (!identical(next.vector, first)) {
+                mismatches++;
+                ctx.error('VECTOR_MISMATCH', 'embedding after restart differs from the one before the kill');
+              }
+            } else {
+              ctx.error('NO_RECOVERY', `no good embedding within 15 s of SIGKILL of embedder pid ${pid}`);
+            }
+          }
+        }
+      }
+      await host.close();
+    }
+    recordLatency(ctx, 'coldStart.readyMs', 'coldStart', ready);
+    recordMax(ctx, 'coldStart.loadMs', load);
+    ctx.metric('coldStart.loadMs.p50', load.length ? load.slice().sort((a, b) => a - b)[Math.floor(load.length / 2)]! : null);
+    if (ctx.adapter.config.kind === 'process') recordLatency(ctx, 'restart.recoveryMs', 'restart', restart, ctx.sizes.trials - restart.length);
+    recordMax(ctx, 'host.rss', hostRss);
+    recordMax(ctx, 'host.heapUsed.loadDelta', heapDelta);
+    recordMax(ctx, 'host.external.loadDelta', externalDelta);
+    recordMax(ctx, 'embedder.rssAnon', embedderAnon);
+    ctx.metric('coldStart.vectorMismatches', mismatches);
+    ctx.note('coldStart.readyMs runs from the adapter start command (spawn + load) to the first embedding, as the orchestrator sees it.');
+  },
+});

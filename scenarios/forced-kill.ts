@@ -1,0 +1,115 @@
+/**
+ * forced-kill: the embedder is killed (SIGKILL, SIGTERM, SIGSEGV), idle and with a request in flight. The host must
+ * survive, the in-flight request must fail with a typed error (or be answered), the next embedding must succeed
+ * without user action and equal the vector from before the kill.
+ *
+ * "Mid-request" is made certain rather than lucky: the embedder is paused (SIGSTOP), a request is sent, the signal
+ * is sent, then SIGCONT lets it take effect, so the request is always in flight when the process dies.
+ */
+import { defineScenario } from '../harness/runner/define-scenario.ts';
+import { sleep } from '../harness/util/deadline.ts';
+import { cosine, identical, nextGoodEmbedding, oracleVectors, outcome, recordLatency, type CallOutcome } from './support/measure.ts';
+
+type Mode = 'idle' | 'mid-request';
+
+export default defineScenario({
+  id: 'forced-kill',
+  title: 'Embedder killed by a signal, idle and mid-request',
+  claims: ['host-never-crashes', 'recovers-after-kill', 'restart-under-5s', 'restart-under-3s', 'restart-same-vectors', 'embeddings-match-reference'],
+  appliesTo: (a) => (a.config.kind === 'process' ? true : `the ${a.config.kind} adapter has no separate embedder process under a supervisor to kill and restart`),
+  quick: { signals: ['SIGKILL', 'SIGTERM', 'SIGSEGV'], modes: ['idle', 'mid-request'], trials: 1 },
+  full: { signals: ['SIGKILL', 'SIGTERM', 'SIGSEGV'], modes: ['idle', 'mid-request'], trials: 3 },
+  timeoutMs: { quick: 180_000, full: 600_000 },
+  async run(ctx) {
+    const text = 'forced kill vector check';
+    const inflightText = 'request in flight when the embedder dies';
+    const [reference] = (await oracleVectors(ctx, [text])) ?? [undefined];
+    let before: Float32Array | undefined;
+    let minCos = 1;
+
+    const recovery: number[] = [];
+    let kills = 0, recovered = 0, mismatches = 0, untyped = 0, inflightFailed = 0, inflightAnswered = 0, noEffect = 0;
+    // One host per signal and trial: a few kills each, so that the supervisor's restart limit (meant for
+    // restart storms) is not what this scenario measures.
+    for (let trial = 0; trial < ctx.sizes.trials; trial++) {
+      for (const signal of ctx.sizes.signals as NodeJS.Signals[]) {
+        const host = await ctx.startHost();
+        const gaveUp = new AbortController();
+        host.on('lifecycle', (e) => { if (e.type === 'give-up') gaveUp.abort(new Error(`supervisor gave up: ${String(e.message ?? '')}`)); });
+        const waitSignal = AbortSignal.any([ctx.signal, gaveUp.signal]);
+        const first = await host.embed(text, { signal: ctx.signal });
+        before ??= first;
+        if (!identical(first, before)) {
+          mismatches++;
+          ctx.error('VECTOR_MISMATCH', `a fresh embedder (${signal} trial ${trial + 1}) gave a different vector than the first one`);
+        }
+        if (reference) minCos = Math.min(minCos, cosine(first, reference));
+        for (const mode of ctx.sizes.modes as Mode[]) {
+          const label = `${signal} ${mode} #${trial + 1}`;
+          const pid = await host.embedderPid({ signal: ctx.signal });
+          if (pid === undefined) {
+            ctx.error('NO_EMBEDDER', `${label}: the host reports no embedder pid`);
+            continue;
+          }
+          let inflight: Promise<CallOutcome> | undefined;
+          let killedAt: number;
+          let tookEffect: boolean;
+          if (mode === 'idle') {
+            killedAt = performance.now();
+            tookEffect = (await ctx.faults.kill(pid, signal, { waitMs: 5000 })).tookEffect;
+          } else {
+            await ctx.faults.pause(pid);
+            inflight = outcome(host.embed(inflightText, { timeoutMs: 10_000, signal: ctx.signal }));
+            await sleep(30, ctx.signal); // the request reaches the (stopped) embedder's socket / pipe
+            killedAt = performance.now();
+            const killing = ctx.faults.kill(pid, signal, { waitMs: 5000 }); // the signal is sent synchronously
+            await ctx.faults.resume(pid); // a stopped process acts on SIGTERM/SIGSEGV only once continued
+            tookEffect = (await killing).tookEffect;
+          }
+          kills++;
+          if (!tookEffect) {
+            noEffect++;
+            ctx.note(`${label}: the embedder did not exit within 5 s of the signal`);
+          }
+          if (inflight) {
+            const r = await inflight;
+            if (r.ok) inflightAnswered++;
+            else {
+              inflightFailed++;
+              if (!r.typed) {
+                untyped++;
+                ctx.error('UNTYPED_ERROR', `${label}: the in-flight request failed without a stable error code: ${r.message}`);
+              }
+            }
+          }
+          const next = await nextGoodEmbedding(host, text, 15_000, waitSignal);
+          if (!host.alive) throw new Error(`${label}: the host died`); // the runner records how
+          if (!next) {
+            ctx.error('NO_RECOVERY', `${label}: no good embedding within 15 s${gaveUp.signal.aborted ? ` (${(gaveUp.signal.reason as Error).message})` : ''}`);
+            continue;
+          }
+          recovered++;
+          recovery.push(performance.now() - killedAt);
+          if (!identical(next.vector, before)) {
+            mismatches++;
+            ctx.error('VECTOR_MISMATCH', `${label}: the embedding after the restart differs from the one before the kill`);
+          }
+          if (reference) minCos = Math.min(minCos, cosine(next.vector, reference));
+          const newPid = await host.embedderPid({ signal: ctx.signal });
+          if (tookEffect && newPid === pid) ctx.note(`${label}: embedder pid unchanged after the kill`);
+        }
+        await host.close();
+      }
+    }
+    recordLatency(ctx, 'restart.recoveryMs', 'recovery', recovery, kills - recovered);
+    ctx.metric('forcedKill.kills', kills);
+    ctx.metric('forcedKill.recoveredRatio', kills ? recovered / kills : null);
+    ctx.metric('forcedKill.vectorMismatches', mismatches);
+    ctx.metric('forcedKill.inFlightFailed', inflightFailed);
+    ctx.metric('forcedKill.inFlightAnswered', inflightAnswered);
+    ctx.metric('forcedKill.untypedErrors', untyped);
+    ctx.metric('forcedKill.signalsWithoutEffect', noEffect);
+    ctx.metric('correctness.minCosine.min', reference ? minCos : null);
+    ctx.metric('correctness.minCosine', reference ? minCos : null);
+  },
+});

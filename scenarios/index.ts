@@ -1,0 +1,14 @@
+/** The scenario registry, in run order. `gauntlet run --scenario ID` picks from these. */
+import type { AnyScenario } from '../harness/runner/types.ts';
+import coldStart from './cold-start.ts';
+import forcedKill from './forced-kill.ts';
+import latency from './latency.ts';
+
+export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, forcedKill];
+
+export const SCENARIO_IDS: readonly string[] = SCENARIOS.map((s) => s.id);
+
+/** The scenario with this id, or undefined. */
+export function findScenario(id: string): AnyScenario | undefined {
+  return SCENARIOS.find((s) => s.id === id);
+}
