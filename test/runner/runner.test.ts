@@ -22,7 +22,7 @@ describe('runner', () => {
   it('a scenario past its timeout ends timed-out, and its host and embedder are gone', async () => {
     const events: RunEvent[] = [];
     const s = defineScenario({
-      id: 'hangs', title: 'hangs', claims: [], quick: {}, full: {}, timeoutMs: 300,
+      id: 'hangs', title: 'hangs', claims: [], quick: {}, full: {}, timeoutMs: 2500,
       async run(ctx) {
         const h = await ctx.startHost();
         pids.push(h.pid, (h as unknown as { embedder: number }).embedder);
