@@ -7,7 +7,8 @@ import path from 'node:path';
 import { GauntletError } from '../util/errors.ts';
 import { sleep, withDeadline } from '../util/deadline.ts';
 import { LifecycleEmitter, normalizeInPlace } from './emitter.ts';
-import { getOk, postEmbeddings } from './http-embeddings.ts';
+import { httpEmbed, httpHealth } from '../transport/http-client.ts';
+import { getOk } from './http-ready.ts';
 import { HttpServerProcess } from './http-server.ts';
 import { substituteArgs } from './substitute.ts';
 import type { EmbedCallOptions, EmbedderClient, HttpAdapterConfig, LifecycleListener, ResolvedAdapter, StartInfo } from './types.ts';
@@ -55,7 +56,7 @@ export class HttpClient implements EmbedderClient {
     if (!this.baseUrl) throw new GauntletError('GAUNTLET_CONFIG_INVALID', `adapters.${this.name}: an http adapter needs baseUrl or command`);
     const readyUrl = c.readyUrl ?? new URL('/health', this.baseUrl).href;
     await this.pollReady(readyUrl, end);
-    const [probe] = await postEmbeddings(this.baseUrl, ['dims probe'], this.callOpts({ timeoutMs: Math.max(1_000, end - Date.now()) }));
+    const [probe] = await this.post(['dims probe'], { timeoutMs: Math.max(1_000, end - Date.now()) });
     const info: StartInfo = { dims: probe!.length, model: c.modelName ?? this.resolved.model };
     this.events.emit('ready', { pid: this.server?.pid, attempt: 1, startMs: performance.now() - t0, dims: info.dims, model: info.model, baseUrl: this.baseUrl });
     return info;
@@ -72,8 +73,14 @@ export class HttpClient implements EmbedderClient {
       }
       if (this.server && !this.server.proc.alive) await this.server.exitedAsError();
       try {
-        await getOk(url, { timeoutMs: Math.min(left, 2_000) });
-        return;
+        const timeoutMs = Math.min(left, 2_000);
+        if (this.config.readyUrl) {
+          await getOk(url, { timeoutMs });
+          return;
+        }
+        const state = await httpHealth(this.baseUrl!, { timeoutMs });
+        if (state === 'ok') return;
+        last = `${url} says the model is loading`;
       } catch (e) {
         last = (e as Error).message;
       }
@@ -95,19 +102,38 @@ export class HttpClient implements EmbedderClient {
     return this.baseUrl;
   }
 
+  /** httpEmbed, with a connection failure of a server we started (and saw exit) reported as a crash. */
+  private async post(texts: string[], opts?: EmbedCallOptions): Promise<Float32Array[]> {
+    try {
+      return await httpEmbed(this.url(), texts, this.callOpts(opts));
+    } catch (e) {
+      const exit = this.server?.proc.exit;
+      if (exit && !this.closed) {
+        throw new GauntletError('GAUNTLET_EMBEDDER_CRASHED', `the http server (pid ${this.server!.proc.pid}) is gone (${exit.signal ?? `exit code ${exit.exitCode}`})`, {
+          cause: e,
+          details: { exitCode: exit.exitCode, signal: exit.signal, stderrTail: this.server!.proc.stderrTail() },
+        });
+      }
+      throw e;
+    }
+  }
+
   async embed(text: string, opts?: EmbedCallOptions): Promise<Float32Array> {
-    const [v] = await postEmbeddings(this.url(), [text], this.callOpts(opts));
+    const [v] = await this.post([text], opts);
     return this.resolved.normalize ? normalizeInPlace(v!) : v!;
   }
 
   async embedBatch(texts: string[], opts?: EmbedCallOptions): Promise<Float32Array[]> {
-    const vs = await postEmbeddings(this.url(), texts, this.callOpts(opts));
+    const vs = await this.post(texts, opts);
     return this.resolved.normalize ? vs.map(normalizeInPlace) : vs;
   }
 
-  ping(opts?: EmbedCallOptions): Promise<number> {
-    const readyUrl = this.config.readyUrl ?? new URL('/health', this.url()).href;
-    return getOk(readyUrl, this.callOpts(opts));
+  async ping(opts?: EmbedCallOptions): Promise<number> {
+    const o = this.callOpts(opts);
+    if (this.config.readyUrl) return getOk(this.config.readyUrl, o);
+    const t0 = performance.now();
+    await httpHealth(this.url(), o);
+    return performance.now() - t0;
   }
 
   embedderPid(): number | undefined {

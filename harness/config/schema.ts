@@ -1,6 +1,8 @@
 /** The zod schema of GauntletConfig, with messages that say what was expected. */
 import { z } from 'zod';
 
+export const KINDS = ['process', 'in-process', 'http'] as const;
+
 const posInt = (what = 'a positive integer') => z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
 const posMs = z.number({ error: 'expected a positive number of ms' }).finite().positive({ error: 'expected a positive number of ms' });
 const argv = z
@@ -44,8 +46,6 @@ const httpAdapter = z
   })
   .refine((a) => a.baseUrl !== undefined || a.command !== undefined, { error: 'expected baseUrl or command (or both)' });
 
-export const KINDS = ['process', 'in-process', 'http'] as const;
-
 export const adapterSchema = z.discriminatedUnion('kind', [processAdapter, inProcessAdapter, httpAdapter], {
   error: `expected an object with kind "process", "in-process" or "http"`,
 });
@@ -86,11 +86,17 @@ export const configSchema = z.strictObject({
   claims: z
     .record(
       z.string(),
-      z.strictObject({
-        threshold: z.string().min(1).optional(),
-        severity: z.enum(['required', 'advisory'], { error: 'expected "required" or "advisory"' }).optional(),
-        enabled: z.boolean().optional(),
-      }),
+      z.union(
+        [
+          z.literal(false),
+          z.strictObject({
+            threshold: z.string().min(1).optional(),
+            severity: z.enum(['required', 'advisory'], { error: 'expected "required" or "advisory"' }).optional(),
+            appliesTo: z.array(z.enum(KINDS)).optional(),
+          }),
+        ],
+        { error: 'expected false (drop the claim) or { threshold?, severity?, appliesTo? }' },
+      ),
     )
     .optional(),
   cacheDir: z.string().min(1).optional(),

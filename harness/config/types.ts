@@ -22,13 +22,14 @@ export interface LimitsConfig {
 
 export type ReporterEntry = string | [string, Record<string, unknown>];
 
-export interface ClaimOverride {
-  /** k6-style threshold replacing the documented one, e.g. "p50<25ms". */
-  threshold?: string;
-  severity?: 'required' | 'advisory';
-  /** false skips the claim. */
-  enabled?: boolean;
-}
+/**
+ * Per-claim override, as harness/claims reads it (claimsForConfig validates ids and thresholds against the
+ * catalogue): `false` drops the claim; an object changes its threshold (k6 style, e.g. "p50<25ms"),
+ * severity or the adapter kinds it applies to.
+ */
+export type ClaimOverride =
+  | false
+  | { threshold?: string; severity?: 'required' | 'advisory'; appliesTo?: ('process' | 'in-process' | 'http')[] };
 
 export interface GauntletConfig {
   /** Path of a GGUF file, or how to generate one. Default: the tiny synthetic model, seed 1, f32. */

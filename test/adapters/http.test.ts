@@ -75,6 +75,26 @@ describe('http adapter', () => {
     await client.close();
   });
 
+  it('a started server that dies makes calls fail with GAUNTLET_EMBEDDER_CRASHED and a crash event', async () => {
+    const client = new HttpClient(await adapterFor('reference-http'));
+    const events: string[] = [];
+    client.on('lifecycle', (e) => events.push(e.type));
+    try {
+      await client.start();
+      const pid = client.embedderPid()!;
+      expect((await client.embed('hello world')).length).toBe(64);
+      process.kill(pid, 'SIGKILL');
+      expect(await waitUntil(() => !isPidAlive(pid), 2_000)).toBeGreaterThanOrEqual(0);
+      await new Promise((r) => setTimeout(r, 50));
+      const err = await client.embed('again').catch((e) => e);
+      expect(err).toMatchObject({ code: 'GAUNTLET_EMBEDDER_CRASHED' });
+      expect(err.message).toContain('SIGKILL');
+      expect(events).toEqual(['spawn', 'ready', 'crash']);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('a started server dies with its host (SIGKILL) within 1 s', async () => {
     const h = await startHost(await adapterFor('reference-http'));
     try {
