@@ -19,7 +19,8 @@ export interface StreamServerHooks {
 }
 
 const REQUEST_TYPES = new Set(['initialize', 'embed', 'embed-batch', 'ping', 'stats', 'shutdown']);
-const SWAP_HOLD_MS = 200;
+/** A held answer waits for the next concurrent one; this only bounds the wait if that one never comes. */
+const SWAP_HOLD_MS = 5_000;
 
 export function serveConnection(conn: MessageConnection, hooks: StreamServerHooks): void {
   const { service, faults, log } = hooks;

@@ -67,7 +67,7 @@ export function spawnEmbedder(args: string[], opts: { codec?: CodecName; env?: R
 }
 
 /** Resolves with the first stdout line of a child (the ready line of uds/http mode). */
-export function firstLine(child: ChildProcess, timeoutMs = 15_000): Promise<Record<string, unknown>> {
+export function firstLine(child: ChildProcess, timeoutMs = 45_000): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`no ready line in ${timeoutMs} ms`)), timeoutMs);
