@@ -58,6 +58,7 @@ function runBlock(r: ScenarioResult, index: number): string {
   if (svg) parts.push(`<div class="timeline"><div class="chart-title">timeline</div>${svg}</div>`);
   parts.push(errorsBlock(r));
   if (r.notes?.length) parts.push(`<ul class="notes">${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`);
+  if (parts.length === 2 || (parts.length === 3 && parts[2] === '')) parts.push('<p class="notes">No samples, latency or timeline events were recorded for this run; its figures are in the table above.</p>');
   parts.push('</div>');
   return parts.join('');
 }
