@@ -1,0 +1,181 @@
+/**
+ * The verdict engine: one VerdictRow per claim and adapter. Pure: results in, rows out.
+ * pass / fail when the figure was measured; not-applicable when the claim is about another kind of adapter;
+ * inconclusive, with the reason, when the figure is missing (scenario not run, skipped, host died first...) or a
+ * precondition does not hold. Theses say plainly when they are refuted and which real risk was measured instead.
+ */
+import type { ScenarioResult, VerdictRow } from '../report/schema.ts';
+import { formatValue } from './format.ts';
+import { collect, combine, type Measured } from './lookup.ts';
+import { metricKey } from './metrics-catalogue.ts';
+import { isResolved, resolveClaim, type ParsedCheck, type ResolvedClaim } from './resolve.ts';
+import { formatSource } from './seeds.ts';
+import type { AdapterKind, Claim } from './types.ts';
+
+export interface AdapterRef { name: string; kind?: AdapterKind }
+
+/** Pseudo-adapter under which claims measured only by `gauntlet bench` are reported. */
+export const BENCH_ADAPTER = 'bench';
+
+export function isBenchClaim(c: ResolvedClaim): boolean {
+  return c.resolved.def.scenarios.length > 0 && c.resolved.def.scenarios.every((s) => s === 'bench');
+}
+
+export function evaluateClaims(
+  claims: readonly (Claim | ResolvedClaim)[],
+  results: readonly ScenarioResult[],
+  adapters: readonly (string | AdapterRef)[],
+): VerdictRow[] {
+  const refs = adapters.map((a) => (typeof a === 'string' ? { name: a } : a));
+  const rows: VerdictRow[] = [];
+  for (const raw of claims) {
+    const claim = isResolved(raw) ? raw : resolveClaim(raw);
+    if (isBenchClaim(claim)) {
+      rows.push(evaluateOne(claim, results.filter((r) => r.scenario === 'bench'), { name: BENCH_ADAPTER }));
+      continue;
+    }
+    for (const ref of refs) rows.push(evaluateOne(claim, results.filter((r) => r.adapter === ref.name), ref));
+  }
+  return rows;
+}
+
+function row(claim: ResolvedClaim, adapter: string, fields: Pick<VerdictRow, 'verdict' | 'value' | 'reason' | 'evidence'>): VerdictRow {
+  return {
+    claim: claim.id,
+    adapter,
+    severity: claim.severity,
+    unit: claim.resolved.def.unit,
+    threshold: claim.threshold,
+    source: formatSource(claim.source),
+    ...fields,
+  };
+}
+
+/** Evaluates one claim for one adapter against that adapter's results. */
+export function evaluateOne(claim: ResolvedClaim, results: readonly ScenarioResult[], adapter: AdapterRef): VerdictRow {
+  const { def, threshold } = claim.resolved;
+  if (adapter.kind && claim.appliesTo && !claim.appliesTo.includes(adapter.kind)) {
+    return row(claim, adapter.name, {
+      verdict: 'not-applicable', value: null,
+      reason: `applies to ${claim.appliesTo.join(' / ')} adapters only; ${adapter.name} is ${adapter.kind}`,
+      evidence: { scenarios: [] },
+    });
+  }
+  const values = collect(results, claim.metric, def, threshold.aggregation);
+  if (values.length === 0) {
+    return row(claim, adapter.name, {
+      verdict: 'inconclusive', value: null,
+      reason: whyMissing(claim, results, adapter.name),
+      evidence: { scenarios: results.filter((r) => def.scenarios.includes(r.scenario as never)).map((r) => r.scenario) },
+    });
+  }
+  const value = combine(values, threshold, def, 'worst');
+  const scenarios = [...new Set(values.map((v) => v.scenario))];
+  const notes: string[] = [];
+  if (values.length > 1) notes.push(`per scenario: ${values.map((v) => `${v.scenario} ${fmt(claim, v.value)}`).join(', ')}`);
+  const samples = sampleCount(claim, results);
+
+  for (const p of claim.resolved.preconditions) {
+    const pv = collect(results, p.metric, p.def, p.threshold.aggregation);
+    if (pv.length === 0) {
+      return row(claim, adapter.name, {
+        verdict: 'inconclusive', value,
+        reason: `measured ${fmt(claim, value)}, but the precondition ${p.metric} ${p.threshold.text} was not measured (${p.why})`,
+        evidence: { scenarios, samples, notes },
+      });
+    }
+    const best = combine(pv, p.threshold, p.def, 'best');
+    notes.push(`precondition ${p.metric} ${p.threshold.text}: ${formatValue(best, p.def, p.threshold)}`);
+    if (!p.threshold.check(best)) {
+      return row(claim, adapter.name, {
+        verdict: 'inconclusive', value,
+        reason: `measured ${fmt(claim, value)}, but the precondition ${p.metric} ${p.threshold.text} does not hold (${formatValue(best, p.def, p.threshold)}): ${p.why}`,
+        evidence: { scenarios, samples, notes },
+      });
+    }
+  }
+
+  const ok = threshold.check(value);
+  const measured = `${threshold.aggregation === 'value' ? '' : `${threshold.aggregation} `}${fmt(claim, value)}`;
+  let reason: string;
+  if (claim.kind === 'target') {
+    reason = ok
+      ? `${measured} meets ${claim.threshold} (seed: ${claim.stated})`
+      : `${measured} misses ${claim.threshold} (seed: ${claim.stated})`;
+  } else {
+    const context = contextText(claim, results);
+    if (context) notes.push(`context: ${context}`);
+    if (ok) {
+      reason = `confirmed: ${claim.statement} Measured ${measured} (${claim.threshold})${context ? `; ${context}` : ''}`;
+    } else {
+      const risks = realRisks(claim, results);
+      reason = `refuted: ${claim.refutedMeans} (${measured}${context ? `; ${context}` : ''}); ` +
+        (risks.length ? `the real risk measured: ${risks.join('; ')}` : 'no other risk from this thesis\'s list was measured in this run');
+    }
+  }
+  return row(claim, adapter.name, { verdict: ok ? 'pass' : 'fail', value, reason, evidence: { scenarios, samples, notes } });
+}
+
+function fmt(claim: ResolvedClaim, v: number): string {
+  return formatValue(v, claim.resolved.def, claim.resolved.threshold);
+}
+
+function sampleCount(claim: ResolvedClaim, results: readonly ScenarioResult[]): number | undefined {
+  if (claim.resolved.def.kind !== 'latency') return undefined;
+  const counts = collect(results, claim.metric, claim.resolved.def, 'count');
+  return counts.length ? counts.reduce((a, b) => a + b.value, 0) : undefined;
+}
+
+function contextText(claim: ResolvedClaim, results: readonly ScenarioResult[]): string {
+  const parts: string[] = [];
+  for (const c of claim.resolved.context) {
+    const agg = c.def.kind === 'latency' ? 'p50' : 'value';
+    const vals = collect(results, c.metric, c.def, agg);
+    if (vals.length === 0) continue;
+    const v = Math.max(...vals.map((x) => x.value));
+    parts.push(`${c.metric} ${formatValue(v, c.def, { aggregation: agg })}`);
+  }
+  return parts.join(', ');
+}
+
+function realRisks(claim: ResolvedClaim, results: readonly ScenarioResult[]): string[] {
+  const out: string[] = [];
+  for (const r of claim.resolved.realRisks) {
+    const vals: Measured[] = collect(results, r.metric, r.def, r.threshold.aggregation);
+    if (vals.length === 0) continue;
+    const v = combine(vals, r.threshold, r.def, 'best');
+    if (r.threshold.check(v)) out.push(`${r.says} (${r.metric} = ${formatValue(v, r.def, r.threshold)})`);
+  }
+  return out;
+}
+
+/** Why no figure: which expected scenarios did not run, were skipped, lost their host, or did not report it. */
+export function whyMissing(claim: ResolvedClaim, results: readonly ScenarioResult[], adapter: string): string {
+  const { def, threshold } = claim.resolved;
+  const key = metricKey(claim.metric, threshold.aggregation);
+  if (adapter === BENCH_ADAPTER && results.length === 0) return `not measured: no benchmark results (run \`gauntlet bench\` to measure ${key})`;
+  if (results.length === 0) return `not measured: no scenario ran for adapter ${adapter}`;
+  const expected = results.filter((r) => def.scenarios.includes(r.scenario as never));
+  if (expected.length === 0) {
+    return `not measured: ${def.scenarios.join(' / ')} did not run for ${adapter} (${key} comes from ${def.scenarios.length > 1 ? 'those scenarios' : 'that scenario'})`;
+  }
+  const parts = expected.map((r) => {
+    const err = r.errors?.[0];
+    switch (r.status) {
+      case 'skipped': return `${r.scenario} was skipped${r.notes?.[0] ? `: ${r.notes[0]}` : ''}`;
+      case 'host-died': {
+        const how = err ? (err.signal ? `signal ${err.signal}` : err.exitCode != null ? `exit code ${err.exitCode}` : err.message) : 'no details';
+        return `${r.scenario}: the host died before measuring (${how})`;
+      }
+      case 'timed-out': return `${r.scenario} timed out before measuring`;
+      case 'harness-error': return `${r.scenario}: harness error${err ? `: ${err.message}` : ''}`;
+      default: {
+        const reported = Object.prototype.hasOwnProperty.call(r.metrics ?? {}, key);
+        return reported ? `${r.scenario} reported ${key} as null${r.notes?.[0] ? ` (${r.notes[0]})` : ''}` : `${r.scenario} completed without reporting ${key}`;
+      }
+    }
+  });
+  return `not measured: ${parts.join('; ')}`;
+}
+
+export type { ParsedCheck };

@@ -1,0 +1,77 @@
+/** The shape of a claim: one documented target or thesis from a seed document, and how gauntlet checks it. */
+import type { Severity } from '../report/schema.ts';
+
+export type MetricKind = 'latency' | 'bytes' | 'count' | 'rate' | 'ratio' | 'boolean';
+
+/** Scenario families that produce metrics, plus 'bench' for `gauntlet bench` figures. */
+export type ScenarioId =
+  | 'cold-start' | 'latency' | 'throughput' | 'forced-kill' | 'restart-storm' | 'hang' | 'concurrent-embeds'
+  | 'memory-pressure' | 'pipe-disconnect' | 'corrupt-gguf' | 'model-file-changed' | 'parent-exit' | 'bad-input'
+  | 'soak' | 'bench';
+
+export const SCENARIO_IDS: readonly ScenarioId[] = [
+  'cold-start', 'latency', 'throughput', 'forced-kill', 'restart-storm', 'hang', 'concurrent-embeds',
+  'memory-pressure', 'pipe-disconnect', 'corrupt-gguf', 'model-file-changed', 'parent-exit', 'bad-input',
+  'soak', 'bench',
+];
+
+export type AdapterKind = 'process' | 'in-process' | 'http';
+export const ADAPTER_KINDS: readonly AdapterKind[] = ['process', 'in-process', 'http'];
+
+export type SeedId = '000' | '001' | '002' | '003' | '004';
+
+export interface ClaimSource {
+  seed: SeedId;
+  /** File name of the seed document, e.g. "001_21e0050df77e8592.txt". */
+  document: string;
+  /** Heading text of the section that states the figure (emoji and trailing colon dropped). */
+  section: string;
+}
+
+/** A figure that must hold before the claim's own figure means anything (else: inconclusive). */
+export interface Precondition { metric: string; threshold: string; why: string }
+
+/** For theses: a figure that, when its threshold holds, is named in the verdict as the risk actually measured. */
+export interface RealRisk { metric: string; threshold: string; says: string }
+
+interface ClaimBase {
+  /** Stable kebab-case id, e.g. "host-rss-under-100mb". */
+  id: string;
+  /** Our words, one line. */
+  title: string;
+  source: ClaimSource;
+  /** Other places the same figure is stated. */
+  alsoIn?: ClaimSource[];
+  /** Metric name from metrics-catalogue.ts. */
+  metric: string;
+  /** k6-style threshold, parsed when config is resolved: "p50<25ms", "max<100MB", "count==0". */
+  threshold: string;
+  severity: Severity;
+  /** Why this severity (and, where it is not obvious, why this metric stands for the seed's figure). */
+  rationale: string;
+  /** The seed's figure as the seed states it, in its units (e.g. "< 100MB total"). */
+  stated: string;
+  /** A current-state figure the seed gives for comparison, with its source. */
+  baseline?: string;
+  /** Adapter kinds the claim is about; absent = every kind. */
+  appliesTo?: AdapterKind[];
+  preconditions?: Precondition[];
+}
+
+export interface TargetClaim extends ClaimBase { kind: 'target' }
+
+/**
+ * A thesis: a statement about the world the seeds assert. Its threshold is the condition under which the
+ * measurement CONFIRMS the statement: pass = confirmed, fail = refuted.
+ */
+export interface ThesisClaim extends ClaimBase {
+  kind: 'thesis';
+  statement: string;
+  /** What it means, in plain words, when the measurement refutes the statement. */
+  refutedMeans: string;
+  /** Metrics reported next to the verdict for context (e.g. heapUsed and external deltas). */
+  context?: string[];
+  realRisks?: RealRisk[];
+}
+
+export type Claim = TargetClaim | ThesisClaim;
