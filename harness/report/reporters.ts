@@ -28,9 +28,11 @@ function describe(value: unknown): string {
 
 /** Turns names, [name, options] pairs and ready Reporter objects into reporters. */
 export function createReporters(spec: ReporterSpec | ReporterSpec[] = DEFAULT_REPORTERS): Reporter[] {
-  const list = Array.isArray(spec) && (spec.length !== 2 || typeof spec[0] !== 'string' || typeof spec[1] !== 'object' || Array.isArray(spec[1]))
-    ? (spec as ReporterSpec[])
-    : [spec as ReporterSpec];
+  const isReporter = (x: unknown) => !!x && typeof x === 'object' && typeof (x as Reporter).name === 'string'
+    && ['onRunStart', 'onScenarioStart', 'onScenarioEnd', 'onRunEnd'].some((h) => typeof (x as Record<string, unknown>)[h] === 'function');
+  // A lone [name, options] pair, or a list of specs (['json', myReporter] is a list: its second item is a reporter).
+  const pair = Array.isArray(spec) && spec.length === 2 && typeof spec[0] === 'string' && typeof spec[1] === 'object' && spec[1] !== null && !Array.isArray(spec[1]) && !isReporter(spec[1]);
+  const list = Array.isArray(spec) && !pair ? (spec as ReporterSpec[]) : [spec as ReporterSpec];
   return list.map((item, i) => {
     if (typeof item === 'string') {
       const f = FACTORIES[item];

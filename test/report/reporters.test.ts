@@ -20,6 +20,8 @@ describe('createReporters', () => {
     const list = createReporters(['json', ['junit', { file: 'x.xml' }], custom]);
     expect(list.map((r) => r.name)).toEqual(['json', 'junit', 'mine']);
     expect(createReporters(['html', {}]).map((r) => r.name)).toEqual(['html']);
+    const hooked: Reporter = { name: 'hooked', onRunEnd: async () => [] };
+    expect(createReporters(['json', hooked as never]).map((r) => r.name)).toEqual(['json', 'hooked']);
     expect(createReporters().map((r) => r.name).sort()).toEqual([...REPORTER_NAMES].sort());
   });
   it('rejects an unknown name, quoting it and listing the known ones', () => {
