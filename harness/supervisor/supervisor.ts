@@ -13,8 +13,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { rmSync } from 'node:fs';
-import type { Message, RequestBody, Response } from '../protocol/messages.ts';
-import { PROTOCOL_VERSION } from '../protocol/messages.ts';
+import type { RequestBody, Response } from '../protocol/messages.ts';
 import type { MessageConnection } from '../protocol/connection.ts';
 import { GauntletError, toError } from '../util/errors.ts';
 import { backoffDelay, RestartBreaker } from './backoff.ts';
@@ -24,7 +23,9 @@ import { linkStdio, linkUds, type EmbedderLink, type StreamConnector } from './l
 import { resolveSupervisorOptions } from './options.ts';
 import { checkResponse, createPending, type Pending } from './pending.ts';
 import { stopEmbedder } from './stop-embedder.ts';
+import { RequestTable } from './request-table.ts';
 import { LifecycleEmitter } from './lifecycle-emitter.ts';
+import { crashedError, gaveUpError, sleep } from './supervisor-errors.ts';
 import type {
   CrashReason, InitInfo, LifecycleListener, RequestOptions, ResolvedSupervisorOptions, ResponseFor, StopResult,
   SupervisorCounters, SupervisorOptions, SupervisorState,
@@ -48,9 +49,7 @@ export class Supervisor {
   private generation = 0;
   private attempts = 0;
   private failures = 0;
-  private nextId = 1;
-  private readonly inflight = new Map<number, Pending>();
-  private waiting: Pending[] = [];
+  private readonly table = new RequestTable();
   private readonly breaker: RestartBreaker;
   private readonly stopController = new AbortController();
   private startPromise: Promise<InitInfo> | undefined;
@@ -116,13 +115,13 @@ export class Supervisor {
   request<B extends RequestBody>(body: B, opts: RequestOptions = {}): Promise<ResponseFor<B>> {
     const refused = this.refusal();
     if (refused) return Promise.reject(refused);
-    if (this.inflightPublic() + this.waiting.length >= this.options.maxPending) {
+    if (this.table.publicCount >= this.options.maxPending) {
       return Promise.reject(new GauntletError('GAUNTLET_OVERLOADED', `more than ${this.options.maxPending} requests pending (supervisor maxPending)`));
     }
     this.counters.requests++;
     const { pending, promise } = this.makePending(body, opts.timeoutMs ?? this.options.requestTimeoutMs, false, opts.signal);
     if (this._state === 'ready') this.send(pending);
-    else this.waiting.push(pending);
+    else this.table.queue(pending);
     return promise.then(
       (r) => {
         this.counters.succeeded++;
@@ -153,7 +152,7 @@ export class Supervisor {
   }
   /** The supervisor's counters (spawns, restarts, crashes, hangs, requests...). */
   counts(): SupervisorCounters {
-    return { ...this.counters, inFlight: this.inflightPublic() + this.waiting.length };
+    return { ...this.counters, inFlight: this.table.publicCount };
   }
 
   /** The current MessageConnection (tests); undefined between processes. */
@@ -213,14 +212,7 @@ export class Supervisor {
       const now = performance.now();
       const inWindow = this.breaker.inWindow(now);
       if (this.breaker.tripped(now)) {
-        const { maxRestarts, windowMs } = this.options.restart;
-        const last = result.ok ? 'the embedder kept dying' : `last start: ${result.error.message}`;
-        const error = new GauntletError(
-          'GAUNTLET_EMBEDDER_GAVE_UP',
-          `embedder gave up: ${inWindow} restarts within ${windowMs} ms reached restart.maxRestarts (${maxRestarts}); ${last}`,
-          { details: { restartsInWindow: inWindow, windowMs, maxRestarts, spawns: this.counters.spawns, stderrTail: this.proc?.stderrTail() ?? '' },
-            cause: result.ok ? undefined : result.error },
-        );
+        const error = gaveUpError(this.options.restart, inWindow, this.counters.spawns, this.proc?.stderrTail() ?? '', result.ok ? undefined : result.error);
         this.fail(error);
         rejectStart(error);
         return;
@@ -243,6 +235,7 @@ export class Supervisor {
     this.attempts++;
     this.killReason = undefined;
     this.link = undefined;
+    this.table.newGeneration();
     this.socketPath = o.transport === 'uds' ? (o.socketPath ?? path.join(os.tmpdir(), `gauntlet-sup-${process.pid}-${gen}-${Math.random().toString(36).slice(2, 8)}.sock`)) : undefined;
     const argv = o.command.map((a) => a.replaceAll('{socket}', this.socketPath ?? '').replaceAll('{model}', o.modelPath));
     const t0 = performance.now();
@@ -306,16 +299,16 @@ export class Supervisor {
   }
 
   private onMessage(message: Response): void {
-    const pending = this.inflight.get(message.id);
+    const pending = this.table.take(message.id);
     if (!pending) {
       if (message.type === 'error' && message.id === 0) {
         this.emit('protocol-fault', { code: message.code, message: message.message, fatal: false });
       } else {
-        this.emit('unmatched-response', { id: message.id, responseType: message.type });
+        const late = this.table.wasExpired(message.id);
+        this.emit('unmatched-response', { id: message.id, responseType: message.type, late });
       }
       return;
     }
-    this.inflight.delete(message.id);
     const problem = checkResponse(pending.body, message);
     if (problem) pending.reject(problem);
     else pending.resolve(message);
@@ -326,17 +319,14 @@ export class Supervisor {
     const stderrTail = this.proc?.stderrTail() ?? '';
     this.counters.crashes++;
     this._state = 'restarting';
-    const inFlight = [...this.inflight.values()].filter((p) => !p.internal);
+    const dropped = this.table.drainInflight();
+    const inFlight = dropped.filter((p) => !p.internal);
     this.emit('crash', {
       reason, exitCode: exit.exitCode, signal: exit.signal, stderrTail, inFlight: inFlight.length, uptimeMs: exit.hr - this.readyHr,
     });
-    const error = new GauntletError(
-      'GAUNTLET_EMBEDDER_CRASHED',
-      `the embedder (pid ${this.proc?.pid}) went away (${reason}, ${describeExit(exit)}) with the request in flight${stderrTail ? `; stderr: ${lastLines(stderrTail)}` : ''}`,
-      { details: { reason, exitCode: exit.exitCode, signal: exit.signal, stderrTail, pid: this.proc?.pid } },
-    );
+    const error = crashedError(this.proc?.pid, reason, exit, stderrTail);
     const retry: Pending[] = [];
-    for (const p of this.inflight.values()) {
+    for (const p of dropped) {
       if (this.options.retryOnceAfterRestart && !p.internal && !p.retried && p.body.type !== 'shutdown') {
         p.retried = true;
         this.counters.retried++;
@@ -345,8 +335,7 @@ export class Supervisor {
         p.reject(error);
       }
     }
-    this.inflight.clear();
-    this.waiting = [...retry, ...this.waiting];
+    this.table.requeueFirst(retry);
     this.cleanupLink();
   }
 
@@ -356,51 +345,28 @@ export class Supervisor {
     const made = createPending(body, { timeoutMs, internal, signal }, {
       onTimeout: (p) => {
         if (!p.internal) this.counters.timedOut++;
+        this.table.markExpired(p, this.generation);
         // A request that the live embedder left unanswered: check whether it hangs.
         if (!p.internal && p.generation === this.generation && this._state === 'ready') void this.probe('request-deadline');
       },
       onSettle: (p) => {
-        if (p.id !== undefined && this.inflight.get(p.id) === p) this.inflight.delete(p.id);
-        const i = this.waiting.indexOf(p);
-        if (i >= 0) this.waiting.splice(i, 1);
+        this.table.remove(p);
       },
     });
     return made;
   }
 
   private send(p: Pending): void {
-    if (p.settled) return;
-    const id = this.nextId++;
-    p.id = id;
-    p.generation = this.generation;
-    this.inflight.set(id, p);
-    try {
-      this.link!.connection.send({ v: PROTOCOL_VERSION, id, ...p.body } as Message);
-    } catch {
-      // The stream is gone; the process exit (or its kill) settles this request.
-      this.killCurrent('connection-closed');
-    }
+    // A refused write means the stream is gone; the process exit (or our kill) settles this request.
+    if (!this.table.send(p, this.generation, this.link!.connection)) this.killCurrent('connection-closed');
   }
 
   private flushWaiting(): void {
-    const queue = this.waiting;
-    this.waiting = [];
-    for (const p of queue) this.send(p);
+    for (const p of this.table.drainWaiting()) this.send(p);
   }
 
   private failInflight(gen: number, error: () => Error): void {
-    for (const [id, p] of this.inflight) {
-      if (p.generation === gen) {
-        this.inflight.delete(id);
-        p.reject(error());
-      }
-    }
-  }
-
-  private inflightPublic(): number {
-    let n = 0;
-    for (const p of this.inflight.values()) if (!p.internal) n++;
-    return n;
+    for (const p of this.table.drainGeneration(gen)) p.reject(error());
   }
 
   private refusal(): GauntletError | undefined {
@@ -464,7 +430,7 @@ export class Supervisor {
     this.stopController.abort();
     this.stopHealth();
     const closed = () => new GauntletError('GAUNTLET_CLOSED', 'the supervisor was stopped');
-    for (const p of this.waiting.splice(0)) p.reject(closed());
+    for (const p of this.table.drainWaiting()) p.reject(closed());
     const proc = this.proc;
     let outcome: Awaited<ReturnType<typeof stopEmbedder>> = { how: wasIdle ? 'not-started' : 'already-exited', exit: proc?.exit, graceful: undefined };
     if (proc?.alive) {
@@ -478,8 +444,7 @@ export class Supervisor {
         : undefined;
       outcome = await stopEmbedder(proc, this.options.shutdownGraceMs, ask);
     }
-    for (const p of this.inflight.values()) p.reject(closed());
-    this.inflight.clear();
+    for (const p of this.table.drainInflight()) p.reject(closed());
     this.cleanupLink();
     if (this._state !== 'failed') this._state = 'stopped';
     await Promise.race([this.loopDone, sleep(1_000)]);
@@ -501,9 +466,8 @@ export class Supervisor {
     this.terminalError = error;
     this._state = 'failed';
     this.stopHealth();
-    for (const p of this.waiting.splice(0)) p.reject(error);
-    for (const p of this.inflight.values()) p.reject(error);
-    this.inflight.clear();
+    for (const p of this.table.drainWaiting()) p.reject(error);
+    for (const p of this.table.drainInflight()) p.reject(error);
     this.emit('give-up', {
       restartsInWindow: this.breaker.inWindow(performance.now()), windowMs: this.options.restart.windowMs, code: error.code, message: error.message,
     });
@@ -524,21 +488,4 @@ export class Supervisor {
   private emit(type: Parameters<LifecycleEmitter['emit']>[0], details: Record<string, unknown>, pid = this.proc?.pid): void {
     this.events.emit(type, details, pid);
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-}
-
-function lastLines(text: string): string {
-  return text.trim().split('\n').slice(-3).join(' | ').slice(-400);
 }

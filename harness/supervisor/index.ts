@@ -1,0 +1,10 @@
+/** The embedder supervisor: spawn, handshake, deadlines, crash/hang recovery, restart breaker, escalating stop. */
+export { Supervisor, type SupervisorDeps } from './supervisor.ts';
+export { resolveSupervisorOptions, DEFAULT_RESTART, SUPERVISOR_DEFAULTS } from './options.ts';
+export { backoffDelay, RestartBreaker } from './backoff.ts';
+export type { StreamConnector, EmbedderLink } from './link.ts';
+export type {
+  CrashReason, InitInfo, LifecycleDetails, LifecycleEvent, LifecycleListener, LifecycleType, RequestOptions,
+  ResolvedSupervisorOptions, ResponseFor, ResponseMap, RestartPolicy, StopHow, StopResult, SupervisorCounters,
+  SupervisorOptions, SupervisorState, SupervisorTransport,
+} from './types.ts';
