@@ -15,7 +15,7 @@ function isAlive(pid: number | undefined): boolean {
   }
 }
 
-describe('probeWithLlama', () => {
+describe('probeWithLlama', { timeout: 120_000 }, () => {
   let dir: string;
   let valid: string;
   beforeAll(async () => {

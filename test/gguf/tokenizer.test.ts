@@ -52,7 +52,7 @@ describe('WpmTokenizer (pure)', () => {
   });
 });
 
-describe('WpmTokenizer equals node-llama-cpp model.tokenize', () => {
+describe('WpmTokenizer equals node-llama-cpp model.tokenize', { timeout: 120_000 }, () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'gauntlet-tok-'));
