@@ -48,7 +48,7 @@ function need(f: GgufFile, fail: Fail, key: string, type: GgufValueType, what: s
 /** A u32 hyper-parameter (or a per-layer u32/i32 array of them) that must lie in [min, max]; returns its largest value. */
 function hparam(f: GgufFile, fail: Fail, key: string, what: string, min: number, max: number, allowArray: boolean): number {
   const info = f.kvInfo.get(key);
-  if (!info) fail('GGUF_MISSING_KEY', key, `required key ${key} (${what}) is missing; llama.cpp aborts (SIGABRT) on such a file`, KV_COUNT_OFFSET);
+  if (!info) fail('GGUF_MISSING_KEY', key, `required key ${key} (${what}) is missing; llama.cpp aborts (SIGABRT) or refuses such a file`, KV_COUNT_OFFSET);
   let values: number[];
   if (info.type === GgufValueType.UINT32) values = [f.metadata.get(key) as number];
   else if (allowArray && info.type === GgufValueType.ARRAY && (info.itemType === GgufValueType.UINT32 || info.itemType === GgufValueType.INT32)) {

@@ -1,5 +1,5 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { checkGguf, type CheckResult } from './check.ts';
@@ -7,6 +7,7 @@ import { applyCorruption, CORRUPTIONS, type CorruptionVariant } from './corrupt.
 import { generateModel } from './generator.ts';
 import { probeWithLlama, type LlamaProbeResult } from './llama-probe.ts';
 import type { Dtype } from './model-spec.ts';
+import { packagePath } from '../util/ts-runner.ts';
 
 export const PROBE_TEXTS = ['hello world', 'The quick brown fox jumps over the lazy dog.'];
 
@@ -76,8 +77,8 @@ function cell(s: string): string {
 
 function llamaVersion(): string {
   try {
-    const require = createRequire(import.meta.url);
-    return (require('node-llama-cpp/package.json') as { version: string }).version;
+    const pkg = readFileSync(packagePath('node_modules', 'node-llama-cpp', 'package.json'), 'utf8');
+    return (JSON.parse(pkg) as { version: string }).version;
   } catch {
     return 'unknown';
   }

@@ -5,7 +5,7 @@ export type CorruptionPart = 'header' | 'metadata' | 'tensor-info' | 'tensor-dat
 
 /**
  * One named, seeded mutation of a valid model. `expect` is what `checkGguf` (with its default data scan on a
- * small model) must say; `llamaRisk` is what FACTS.md / the corruption report say node-llama-cpp does with it.
+ * small model) must say; `llamaRisk` is what node-llama-cpp 3.22.1 was measured to do with it (docs/gguf-corruptions.md).
  */
 export interface CorruptionVariant {
   id: string;
@@ -14,6 +14,7 @@ export interface CorruptionVariant {
   expect: 'rejected' | 'accepted';
   /** The code check must give, when one specific code is expected. */
   code?: GgufErrorCode;
-  llamaRisk?: 'abort' | 'nan' | 'js-error' | 'none';
+  /** 'hang': node-llama-cpp never answers (seen: its JS GGUF parser on an array of arrays). */
+  llamaRisk?: 'abort' | 'nan' | 'js-error' | 'hang' | 'none';
   apply(ctx: CorruptionContext): Promise<void>;
 }

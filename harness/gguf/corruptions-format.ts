@@ -17,7 +17,7 @@ export const FORMAT_CORRUPTIONS: CorruptionVariant[] = [
     apply: (c) => patch(c, [[0, Buffer.from('FUGG')]]) },
   { id: 'version-1', part: 'header', description: 'GGUF version 1 (32-bit counts, unsupported)', expect: 'rejected', code: 'GGUF_BAD_VERSION', llamaRisk: 'js-error',
     apply: (c) => patch(c, [[4, u32(1)]]) },
-  { id: 'version-2', part: 'header', description: 'GGUF version 2 (same layout; this checker accepts v3 only)', expect: 'rejected', code: 'GGUF_BAD_VERSION',
+  { id: 'version-2', part: 'header', description: 'GGUF version 2 (same layout; this checker accepts v3 only)', expect: 'rejected', llamaRisk: 'none', code: 'GGUF_BAD_VERSION',
     apply: (c) => patch(c, [[4, u32(2)]]) },
   { id: 'version-big-endian', part: 'header', description: 'version 3 written big-endian (0x03000000)', expect: 'rejected', code: 'GGUF_BAD_VERSION', llamaRisk: 'js-error',
     apply: (c) => patch(c, [[4, u32(0x03000000)]]) },
@@ -62,15 +62,15 @@ export const FORMAT_CORRUPTIONS: CorruptionVariant[] = [
     apply: (c) => patch(c, [[kvOf(c.file, TOKENS).valueOffset + 4, u64((c.file.metadata.get(TOKENS) as string[]).length + 1)]]) },
   { id: 'array-item-type-99', part: 'metadata', description: 'vocabulary array item type 99', expect: 'rejected', code: 'GGUF_BAD_VALUE_TYPE', llamaRisk: 'js-error',
     apply: (c) => patch(c, [[kvOf(c.file, TOKENS).valueOffset, u32(99)]]) },
-  { id: 'nested-array', part: 'metadata', description: 'vocabulary array item type ARRAY (array of arrays)', expect: 'rejected', code: 'GGUF_NESTED_ARRAY', llamaRisk: 'js-error',
+  { id: 'nested-array', part: 'metadata', description: 'vocabulary array item type ARRAY (array of arrays)', expect: 'rejected', code: 'GGUF_NESTED_ARRAY', llamaRisk: 'hang',
     apply: (c) => patch(c, [[kvOf(c.file, TOKENS).valueOffset, u32(GgufValueType.ARRAY)]]) },
   { id: 'duplicate-key', part: 'metadata', description: 'bert.block_count stored twice', expect: 'rejected', code: 'GGUF_DUPLICATE_KEY', llamaRisk: 'js-error',
     apply: (c) => rebuild(c, { kvs: (k) => [...k, { key: 'bert.block_count', type: GgufValueType.UINT32, value: 2 }] }) },
-  { id: 'empty-key', part: 'metadata', description: 'an extra pair with an empty key', expect: 'rejected', code: 'GGUF_EMPTY_KEY',
+  { id: 'empty-key', part: 'metadata', description: 'an extra pair with an empty key', expect: 'rejected', llamaRisk: 'js-error', code: 'GGUF_EMPTY_KEY',
     apply: (c) => rebuild(c, { kvs: (k) => [...k, { key: '', type: GgufValueType.UINT32, value: 1 }] }) },
-  { id: 'key-invalid-utf8', part: 'metadata', description: 'byte 0xFF inside the key "general.architecture"', expect: 'rejected', code: 'GGUF_BAD_UTF8',
+  { id: 'key-invalid-utf8', part: 'metadata', description: 'byte 0xFF inside the key "general.architecture"', expect: 'rejected', llamaRisk: 'js-error', code: 'GGUF_BAD_UTF8',
     apply: (c) => patch(c, [[kvOf(c.file, 'general.architecture').offset + 8 + 3, Buffer.from([0xff])]]) },
-  { id: 'token-invalid-utf8', part: 'metadata', description: 'byte 0xFF inside a seeded multi-byte vocabulary string', expect: 'rejected', code: 'GGUF_BAD_UTF8',
+  { id: 'token-invalid-utf8', part: 'metadata', description: 'byte 0xFF inside a seeded multi-byte vocabulary string', expect: 'rejected', llamaRisk: 'none', code: 'GGUF_BAD_UTF8',
     apply: (c) => {
       const tokens = c.file.metadata.get(TOKENS) as string[];
       const candidates = tokens.map((t, i) => [t, i] as const).filter(([t]) => t.startsWith('\u2581'));
@@ -79,7 +79,7 @@ export const FORMAT_CORRUPTIONS: CorruptionVariant[] = [
       for (let j = 0; j < i; j++) at += 8 + Buffer.byteLength(tokens[j]!);
       return patch(c, [[at + 8, Buffer.from([0xff])]]);
     } },
-  { id: 'bool-value-2', part: 'metadata', description: 'bert.attention.causal bool byte = 2', expect: 'rejected', code: 'GGUF_BAD_BOOL',
+  { id: 'bool-value-2', part: 'metadata', description: 'bert.attention.causal bool byte = 2', expect: 'rejected', llamaRisk: 'none', code: 'GGUF_BAD_BOOL',
     apply: (c) => patch(c, [[kvOf(c.file, 'bert.attention.causal').valueOffset, Buffer.from([2])]]) },
   { id: 'alignment-zero', part: 'metadata', description: 'general.alignment = 0', expect: 'rejected', code: 'GGUF_BAD_ALIGNMENT', llamaRisk: 'js-error',
     apply: (c) => patch(c, [[kvOf(c.file, 'general.alignment').valueOffset, u32(0)]]) },
@@ -114,7 +114,7 @@ export const FORMAT_CORRUPTIONS: CorruptionVariant[] = [
     apply: (c) => patch(c, [[tensorInfoFields(c.file, c.file.tensors[c.rng.int(c.file.tensors.length)]!.name).type, u32(99)]]) },
   { id: 'tensor-type-q4_2', part: 'tensor-info', description: 'first tensor gets the removed type Q4_2 (4)', expect: 'rejected', code: 'GGUF_BAD_TENSOR_TYPE', llamaRisk: 'js-error',
     apply: (c) => patch(c, [[tensorInfoFields(c.file, c.file.tensors[0]!.name).type, u32(4)]]) },
-  { id: 'last-tensor-f16', part: 'tensor-info', description: 'last tensor (a norm bias) relabelled F16 without re-encoding', expect: 'rejected', code: 'GGUF_WRONG_TENSOR_TYPE',
+  { id: 'last-tensor-f16', part: 'tensor-info', description: 'last tensor (a norm bias) relabelled F16 without re-encoding', expect: 'rejected', llamaRisk: 'abort', code: 'GGUF_WRONG_TENSOR_TYPE',
     apply: (c) => patch(c, [[tensorInfoFields(c.file, c.file.tensors.at(-1)!.name).type, u32(1)]]) },
   { id: 'offset-past-eof', part: 'tensor-info', description: 'last tensor data offset = 2^40', expect: 'rejected', code: 'GGUF_BAD_TENSOR_OFFSET', llamaRisk: 'js-error',
     apply: (c) => patch(c, [[tensorInfoFields(c.file, c.file.tensors.at(-1)!.name).offset, u64(2n ** 40n)]]) },
