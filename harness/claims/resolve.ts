@@ -77,14 +77,12 @@ export function isResolved(c: Claim | ResolvedClaim): c is ResolvedClaim {
   return 'resolved' in c && typeof (c as ResolvedClaim).resolved === 'object';
 }
 
-const overrideSchema = z.union([
-  z.literal(false),
-  z.object({
-    threshold: z.string().min(1).optional(),
-    severity: z.enum(['required', 'advisory']).optional(),
-    appliesTo: z.array(z.enum(ADAPTER_KINDS as [AdapterKind, ...AdapterKind[]])).optional(),
-  }).strict(),
-]);
+const overrideObject = z.object({
+  threshold: z.string().min(1).optional(),
+  severity: z.enum(['required', 'advisory']).optional(),
+  appliesTo: z.array(z.enum(ADAPTER_KINDS as [AdapterKind, ...AdapterKind[]])).optional(),
+}).strict();
+const overrideSchema = z.union([z.literal(false), overrideObject]);
 
 /** Per-claim overrides from the config: `false` drops the claim; an object changes its threshold, severity or scope. */
 export type ClaimOverride = z.infer<typeof overrideSchema>;
@@ -111,7 +109,7 @@ export function claimsForConfig(overrides: ClaimOverrides = {}, options: { base:
       const near = nearest(id, ids);
       throw invalid(`claims.${id}: no such claim${near.length ? `; did you mean ${near.map((n) => JSON.stringify(n)).join(' or ')}?` : ''} (see docs/claims.md for the list)`, { id });
     }
-    const parsed = overrideSchema.safeParse(raw);
+    const parsed = raw === false ? { success: true as const } : overrideObject.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const at = issue.path.length ? `.${issue.path.join('.')}` : '';
