@@ -244,23 +244,33 @@ export class Supervisor {
     this.counters.spawns++;
     this.emit('spawn', { attempt: this.attempts, command: argv });
     const left = () => Math.max(1, o.readyTimeoutMs - (performance.now() - t0));
+    // Every step of the start races the process's exit.
+    const died = proc.exited.then((exit): never => {
+      if (exit.spawnError) {
+        throw new GauntletError('GAUNTLET_CONFIG_INVALID', `could not spawn the embedder ${JSON.stringify(argv[0])}: ${exit.spawnError.message.split('\n')[0]}; check the command`, {
+          cause: exit.spawnError, details: { command: argv, terminal: true },
+        });
+      }
+      throw new GauntletError('GAUNTLET_EMBEDDER_CRASHED', `the embedder exited (${describeExit(exit)}) while starting`, {
+        details: { exitCode: exit.exitCode, signal: exit.signal, stderrTail: proc.stderrTail() },
+      });
+    });
+    died.catch(() => {});
     try {
       let link: EmbedderLink;
       if (o.transport === 'stdio') {
         link = linkStdio(proc, this.connector, o.codec, o.limits);
       } else {
-        const ready = await proc.readyLine(left(), this.stopController.signal);
-        link = await linkUds(ready.socket ?? this.socketPath!, this.connector, o.codec, o.limits, left(), this.stopController.signal);
+        const ready = await Promise.race([proc.readyLine(left(), this.stopController.signal), died]);
+        link = await Promise.race([
+          linkUds(ready.socket ?? this.socketPath!, this.connector, o.codec, o.limits, left(), this.stopController.signal),
+          died,
+        ]);
       }
       this.link = link;
       this.wire(link.connection, gen);
       const init = this.makePending({ type: 'initialize', modelPath: o.modelPath, options: o.initOptions }, left(), true);
       this.send(init.pending);
-      const died = proc.exited.then((exit) => {
-        throw new GauntletError('GAUNTLET_EMBEDDER_CRASHED', `the embedder exited (${describeExit(exit)}) during initialize`, {
-          details: { exitCode: exit.exitCode, signal: exit.signal, stderrTail: proc.stderrTail() },
-        });
-      });
       const response = (await Promise.race([init.promise, died])) as InitializedResponse;
       const { dims, vocabSize, model, contextSize, lanes } = response;
       this.readyHr = performance.now();
@@ -268,7 +278,8 @@ export class Supervisor {
       return { ok: true, info: { dims, vocabSize, model, ...(contextSize !== undefined ? { contextSize } : {}), ...(lanes !== undefined ? { lanes } : {}) } };
     } catch (e) {
       const error = e instanceof GauntletError ? e : new GauntletError('GAUNTLET_EMBEDDER_CRASHED', toError(e).message, { cause: e });
-      const terminal = error.details.retryable === false && error.details.requestType === 'initialize';
+      // Terminal at once: a refusal the embedder says is not retryable (e.g. model-invalid), or no process at all.
+      const terminal = (error.details.retryable === false && error.details.requestType === 'initialize') || error.details.terminal === true;
       // During stop(), the stop escalation owns the process.
       if (!this.stopping()) proc.kill('SIGKILL');
       const exit = this.stopping() ? proc.exit : await proc.waitExit(5_000);

@@ -99,3 +99,16 @@ describe('Supervisor crash recovery', () => {
     expect(pidAlive(pid)).toBe(false);
   });
 });
+
+describe('Supervisor spawn failure', () => {
+  it('a command that cannot be spawned is terminal at once (GAUNTLET_CONFIG_INVALID), no restarts', async () => {
+    const { sup, events } = recorded({ ...fixtureOptions(), command: ['/nonexistent/embedder-binary', '--x'] });
+    live.push(sup);
+    const err = await rejection(sup.start());
+    expect(err.code).toBe('GAUNTLET_CONFIG_INVALID');
+    expect(err.message).toMatch(/could not spawn the embedder "\/nonexistent\/embedder-binary": .*ENOENT/);
+    expect(sup.counts()).toMatchObject({ spawns: 1, restarts: 0 });
+    expect(events.map((e) => e.type)).toEqual(['spawn', 'start-failed', 'give-up']);
+    expect((await sup.stop()).how).toBe('already-exited');
+  });
+});
