@@ -107,7 +107,8 @@ export class HttpClient implements EmbedderClient {
     try {
       return await httpEmbed(this.url(), texts, this.callOpts(opts));
     } catch (e) {
-      const exit = this.server?.proc.exit;
+      // A refused connection usually arrives before the exit event of a server that just died: wait a moment for it.
+      const exit = this.server && !this.closed && (e as GauntletError).code === 'GAUNTLET_CLOSED' ? await this.server.proc.waitExit(250) : this.server?.proc.exit;
       if (exit && !this.closed) {
         throw new GauntletError('GAUNTLET_EMBEDDER_CRASHED', `the http server (pid ${this.server!.proc.pid}) is gone (${exit.signal ?? `exit code ${exit.exitCode}`})`, {
           cause: e,

@@ -95,6 +95,8 @@ describe('host process with the reference adapter (stdio + msgpack)', () => {
     const err = (await startHost(a).catch((e) => e)) as GauntletError;
     expect(watchedHostPids().length).toBe(before); // the failed host was reaped, not left running
     expect(err).toBeInstanceOf(GauntletError);
-    expect(err.code).toMatch(/^GAUNTLET_(EMBEDDER_GAVE_UP|EMBEDDER_CRASHED|TIMEOUT)$/);
+    // The supervisor reports a command that cannot be spawned as a config problem.
+    expect(err.code).toBe('GAUNTLET_CONFIG_INVALID');
+    expect(err.message).toContain('could not spawn the embedder "/nonexistent/embedder"');
   });
 });
