@@ -16,7 +16,7 @@ export { reapOrphans, watchedHostPids } from './host/host-reaper.ts';
 export { createClient } from './adapters/create-client.ts';
 
 // embedder side building blocks
-export { Supervisor } from './supervisor/index.ts';
+export { Supervisor } from './supervisor/supervisor.ts';
 export { connectStreams, connectUds, listenUds, serveHttp, httpEmbed, httpHealth } from './transport/index.ts';
 export { getCodec, CODEC_NAMES } from './protocol/codec.ts';
 export { DEFAULT_LIMITS, PROTOCOL_VERSION } from './protocol/messages.ts';
@@ -45,7 +45,7 @@ export type {
 export type {
   HostHandle, HostMemory, HostExit, HostCloseResult, HostCloseHow, StartHostOptions, HostCallOptions, HostEventMap,
 } from './host/types.ts';
-export type { SupervisorOptions, StopResult, RestartPolicy } from './supervisor/index.ts';
+export type { SupervisorOptions, StopResult, RestartPolicy } from './supervisor/types.ts';
 export type { Message, Request, Response, CodecName, TransportName, ProtocolLimits } from './protocol/messages.ts';
 export type { GauntletErrorCode } from './util/errors.ts';
 export type { Oracle } from './gguf/oracle.ts';
