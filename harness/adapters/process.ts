@@ -58,6 +58,12 @@ export class ProcessClient implements EmbedderClient {
     const s = await this.supervisor.stats(opts);
     return { pid: s.pid, rss: s.rss, rssAnon: s.rssAnon, rssFile: s.rssFile, heapUsed: s.heapUsed, requests: s.requests, inFlight: s.inFlight };
   }
+  writeRaw(bytes: Uint8Array): boolean {
+    return this.supervisor.writeRaw(bytes);
+  }
+  closeInput(): void {
+    this.supervisor.closeInput();
+  }
   on(_event: 'lifecycle', listener: LifecycleListener): void {
     this.supervisor.on('lifecycle', listener);
   }

@@ -62,6 +62,12 @@ export interface EmbedderClient {
   /** The embedder's own stats, when it can report them. */
   embedderStats(opts?: EmbedCallOptions): Promise<EmbedderStats | undefined>;
   on(event: 'lifecycle', listener: LifecycleListener): void;
+  /**
+   * Fault hooks for pipe-disconnect scenarios, only where the adapter owns a byte stream to the embedder
+   * (process adapters): write raw bytes past the codec, or close our write side (the embedder sees EOF).
+   */
+  writeRaw?(bytes: Uint8Array): boolean;
+  closeInput?(): void;
   /** Stops the embedder (graceful, then escalating) and releases everything; idempotent. */
   close(): Promise<void>;
 }

@@ -165,6 +165,13 @@ class ForkedHost extends EventEmitter implements HostHandle {
     return (await this.call<EmbedderStats | null>('embedder-stats', {}, opts)) ?? undefined;
   }
 
+  writeRaw(bytes: Uint8Array, opts?: HostCallOptions): Promise<boolean> {
+    return this.call('write-raw', { bytes: Buffer.from(bytes).toString('base64') }, opts, 10_000);
+  }
+  async closeInput(opts?: HostCallOptions): Promise<void> {
+    await this.call('close-input', {}, opts, 10_000);
+  }
+
   kill(signal: NodeJS.Signals = 'SIGKILL'): boolean {
     if (this.exit) return false;
     try {

@@ -84,6 +84,13 @@ async function main(): Promise<void> {
         return client.embedderPid() ?? null;
       case 'embedder-stats':
         return (await client.embedderStats(opts)) ?? null;
+      case 'write-raw':
+        if (!client.writeRaw) throw new GauntletError('GAUNTLET_USAGE', `adapter "${client.name}" (${client.kind}) has no byte stream to write raw bytes to`);
+        return client.writeRaw(Buffer.from(String(a.bytes ?? ''), 'base64'));
+      case 'close-input':
+        if (!client.closeInput) throw new GauntletError('GAUNTLET_USAGE', `adapter "${client.name}" (${client.kind}) has no input stream to close`);
+        client.closeInput();
+        return null;
       case 'close':
         await closeClient();
         return null;

@@ -83,6 +83,13 @@ export interface HostHandle {
   memory(opts?: { gc?: boolean } & HostCallOptions): Promise<HostMemory>;
   embedderPid(opts?: HostCallOptions): Promise<number | undefined>;
   embedderStats(opts?: HostCallOptions): Promise<EmbedderStats | undefined>;
+  /**
+   * Writes raw bytes to the embedder's input stream, past the codec (garbage, sliced or oversized frames).
+   * Rejects with GAUNTLET_USAGE where the adapter has no byte stream (in-process, http).
+   */
+  writeRaw(bytes: Uint8Array, opts?: HostCallOptions): Promise<boolean>;
+  /** Closes the host's write side of the embedder connection (the embedder sees EOF). Same rule as writeRaw. */
+  closeInput(opts?: HostCallOptions): Promise<void>;
 
   on<E extends keyof HostEventMap>(event: E, listener: (data: HostEventMap[E]) => void): this;
   off<E extends keyof HostEventMap>(event: E, listener: (data: HostEventMap[E]) => void): this;
@@ -98,12 +105,14 @@ export interface HostHandle {
 
 // ---------------------------------------------------------------- IPC messages (orchestrator <-> host)
 
-export type HostOp = 'start' | 'embed' | 'embed-batch' | 'ping' | 'memory' | 'embedder-pid' | 'embedder-stats' | 'close';
+export type HostOp =
+  | 'start' | 'embed' | 'embed-batch' | 'ping' | 'memory' | 'embedder-pid' | 'embedder-stats' | 'close'
+  | 'write-raw' | 'close-input';
 
 export interface HostRequest {
   id: number;
   op: HostOp;
-  args?: { text?: string; texts?: string[]; gc?: boolean; timeoutMs?: number };
+  args?: { text?: string; texts?: string[]; gc?: boolean; timeoutMs?: number; /** base64, for write-raw */ bytes?: string };
 }
 
 export interface HostErrorPayload {
