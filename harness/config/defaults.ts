@@ -2,13 +2,14 @@
 import process from 'node:process';
 import type { AdapterConfig } from '../adapters/types.ts';
 import { DEFAULT_LIMITS } from '../protocol/messages.ts';
-import { packagePath, tsNodeArgs } from '../util/ts-runner.ts';
+import { nodeEntryArgs } from '../util/bundle.ts';
+import { packagePath } from '../util/ts-runner.ts';
 import type { LimitsConfig, ReporterEntry } from './types.ts';
 
-/** argv that runs the reference embedder (a .ts file run by node with tsx), followed by `args`. */
+/** argv that runs the reference embedder (its esbuild bundle, or the .ts source through tsx), followed by `args`. */
 export function referenceCommand(...args: string[]): string[] {
   const limits = ['--max-batch', '{maxBatch}', '--max-frame-bytes', '{maxFrameBytes}'];
-  return [process.execPath, ...tsNodeArgs(), packagePath('reference-embedder', 'main.ts'), ...args, ...limits];
+  return [process.execPath, ...nodeEntryArgs('reference-embedder/main.ts'), ...args, ...limits];
 }
 
 /** The five adapters every run knows: the reference embedder over each transport/codec, and in-process. */

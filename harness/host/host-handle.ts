@@ -8,14 +8,14 @@ import { EventEmitter } from 'node:events';
 import type { EmbedderStats, ResolvedAdapter, StartInfo } from '../adapters/types.ts';
 import { GauntletError, hostDiedError, timeoutError } from '../util/errors.ts';
 import { TailBuffer } from '../util/tail-buffer.ts';
-import { packagePath, tsNodeArgs } from '../util/ts-runner.ts';
+import { nodeEntryArgs } from '../util/bundle.ts';
 import { watchHostPid, unwatchHostPid, reapOrphans } from './host-reaper.ts';
 import type {
   HostBootConfig, HostCallOptions, HostCloseResult, HostErrorPayload, HostEventMap, HostExit, HostHandle, HostMemory,
   HostOp, HostReply, HostRequest, StartHostOptions,
 } from './types.ts';
 
-const HOST_MAIN = packagePath('harness', 'host', 'host-main.ts');
+const HOST_MAIN_REL = 'harness/host/host-main.ts';
 /** Extra time the orchestrator waits past an adapter-side deadline, so the adapter's own typed error wins. */
 const DEADLINE_GRACE_MS = 2_000;
 const BOOT_TIMEOUT_MS = 15_000;
@@ -214,7 +214,8 @@ function fromPayload(p: HostErrorPayload): GauntletError {
  */
 export async function startHost(adapter: ResolvedAdapter, opts: StartHostOptions = {}): Promise<HostHandle> {
   const boot: HostBootConfig = { adapter };
-  const nodeArgs = [...tsNodeArgs(), '--expose-gc', ...(opts.execArgv ?? []), HOST_MAIN, JSON.stringify(boot)];
+  const entry = nodeEntryArgs(HOST_MAIN_REL); // [...loader flags, script]
+  const nodeArgs = [...entry.slice(0, -1), '--expose-gc', ...(opts.execArgv ?? []), entry[entry.length - 1]!, JSON.stringify(boot)];
   const [cmd, ...cmdArgs] = opts.wrapper && opts.wrapper.length > 0 ? [...opts.wrapper, process.execPath, ...nodeArgs] : [process.execPath, ...nodeArgs];
   const child = spawn(cmd!, cmdArgs, {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
