@@ -13,6 +13,8 @@ export const GGML_MAX_NAME = 64;
 export const GGML_MAX_DIMS = 4;
 /** No single string in a sane GGUF is longer (chat templates are tens of KB). */
 export const MAX_STRING_BYTES = 16 * 1024 * 1024;
+/** No metadata array in a sane GGUF is longer (vocabularies are < 1M tokens); bounds the JS array allocated. */
+export const MAX_ARRAY_ITEMS = 1 << 24;
 
 const MIN_KV_BYTES = 8 + 1 + 4 + 1; // key length, 1-byte key, value type, 1-byte value
 const MIN_TENSOR_INFO_BYTES = 8 + 1 + 4 + 8 + 4 + 8; // name length, 1-byte name, n_dims, one dim, type, offset
@@ -26,7 +28,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** Checks a u64 count against a bound; returns it as a number. */
 function boundedCount(v: bigint, max: number, code: 'GGUF_BAD_TENSOR_COUNT' | 'GGUF_BAD_KV_COUNT' | 'GGUF_BAD_ARRAY_LENGTH', offset: number, field: string, what: string): number {
   if (v > BigInt(max)) {
-    throw new GgufFormatError(code, offset, field, `${field} is ${v}, but the rest of the file can hold at most ${max} ${what} (corrupt count or truncated file)`);
+    throw new GgufFormatError(code, offset, field, `${field} is ${v}, but at most ${max} ${what} fit (the rest of the file, or the reader's limit): corrupt count or truncated file`);
   }
   return Number(v);
 }
@@ -90,7 +92,7 @@ async function readValue(c: FileCursor, t: GgufValueType, field: string, info: G
   const countAt = c.pos;
   const rawCount = await c.u64(`${field}.length`);
   const minItem = itemType === GgufValueType.STRING ? 8 : SCALAR_SIZE[itemType]!;
-  const count = boundedCount(rawCount, Math.floor(c.remaining / minItem), 'GGUF_BAD_ARRAY_LENGTH', countAt, `${field}.length`, 'items');
+  const count = boundedCount(rawCount, Math.min(MAX_ARRAY_ITEMS, Math.floor(c.remaining / minItem)), 'GGUF_BAD_ARRAY_LENGTH', countAt, `${field}.length`, 'items');
   const out: GgufValue[] = new Array(count);
   for (let i = 0; i < count; i++) out[i] = await readScalar(c, itemType, `${field}[${i}]`);
   return out;
