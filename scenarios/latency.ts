@@ -5,7 +5,7 @@ import { allFinite, cosine, oracleVectors, recordLatency, recordMax, sampleTexts
 export default defineScenario({
   id: 'latency',
   title: 'Embedding latency, single and batch of 10',
-  claims: ['embed-latency-p50', 'batch10-latency', 'host-rss-max'],
+  claims: ['embed-latency-p50-under-25ms', 'ipc-latency-p50-under-10ms', 'batch10-latency-under-100ms', 'embeddings-match-reference', 'host-rss-under-100mb', 'embedder-working-set-under-50mb'],
   quick: { warmup: 5, single: 50, batches: 10 },
   full: { warmup: 20, single: 500, batches: 100 },
   timeoutMs: { quick: 60_000, full: 300_000 },
