@@ -11,8 +11,13 @@ export function mdCell(value: unknown): string {
   return String(value ?? '').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;')).replace(/\r?\n/g, ' ');
 }
 
+/** Text inside a `code span` in a table: entities are not decoded there, so only pipes and backticks change. */
+export function mdCode(value: unknown): string {
+  return '`' + String(value ?? '').replace(/\|/g, '\\|').replace(/`/g, "'").replace(/\r?\n/g, ' ') + '`';
+}
+
 function verdictLine(v: VerdictRow): string {
-  return `- **${mdCell(v.claim)}** on \`${mdCell(v.adapter)}\`: measured ${mdCell(formatValue(v.value, v.unit))}, threshold \`${mdCell(v.threshold)}\`. ${mdCell(v.reason)} _(${mdCell(v.source)})_`;
+  return `- **${mdCell(v.claim)}** on ${mdCode(v.adapter)}: measured ${mdCell(formatValue(v.value, v.unit))}, threshold ${mdCode(v.threshold)}. ${mdCell(v.reason)} _(${mdCell(v.source)})_`;
 }
 
 export function renderMarkdown(report: RunReport): string {
@@ -44,7 +49,7 @@ export function renderMarkdown(report: RunReport): string {
   out.push(`| claim | severity | threshold | ${m.adapters.map(mdCell).join(' | ')} |`, `|---|---|---|${m.adapters.map(() => '---').join('|')}|`);
   for (const row of m.rows) {
     const cells = row.cells.map((v) => (v && v.verdict !== 'not-applicable' && v.value !== null ? `${cellMark(v)} ${mdCell(formatValue(v.value, v.unit))}` : cellMark(v)));
-    out.push(`| ${mdCell(row.claim)} | ${row.severity} | \`${mdCell(row.threshold)}\` | ${cells.join(' | ')} |`);
+    out.push(`| ${mdCell(row.claim)} | ${row.severity} | ${mdCode(row.threshold)} | ${cells.join(' | ')} |`);
   }
   out.push('', Object.entries(MARK_LEGEND).map(([k, v]) => `${k} = ${v}`).join('; ') + '.', '');
 
