@@ -82,5 +82,7 @@ export interface RunReport {
   verdicts: VerdictRow[];
   /** Benchmarks section (issue 6), when `gauntlet bench` results are merged in. */
   bench?: { targets: Array<{ name: string; target: string; value: number | null; unit: string; pass: boolean }>; [k: string]: unknown };
+  /** Run-level problems outside any scenario (claims evaluation, a reporter or listener that threw, leftover processes). */
+  errors?: Array<{ code: string; message: string }>;
   summary: { required: { pass: number; fail: number; inconclusive: number; notApplicable: number }; advisory: { pass: number; fail: number; inconclusive: number; notApplicable: number }; exitCode: 0 | 1 | 2 };
 }

@@ -161,6 +161,7 @@ export class GauntletRun {
       scenarios: results,
       verdicts,
       summary,
+      ...(problems.length > 0 ? { errors: [...problems] } : {}),
     };
     this.emit({ type: 'run-end', report }, problems);
     return { report, problems };
