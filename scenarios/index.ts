@@ -3,8 +3,9 @@ import type { AnyScenario } from '../harness/runner/types.ts';
 import coldStart from './cold-start.ts';
 import forcedKill from './forced-kill.ts';
 import latency from './latency.ts';
+import throughput from './throughput.ts';
 
-export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, forcedKill];
+export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, forcedKill, throughput];
 
 export const SCENARIO_IDS: readonly string[] = SCENARIOS.map((s) => s.id);
 
