@@ -1,0 +1,78 @@
+/** Text output of `gauntlet bench`: one table per section, then one line per target. */
+import type { BenchResult, BenchTarget } from './types.ts';
+
+function table(head: string[], rows: Array<Array<string | number | null>>): string {
+  const cells = [head, ...rows.map((r) => r.map((c) => (c === null ? 'n/a' : String(c))))];
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
+  return cells.map((r, n) => {
+    const line = r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+    return n === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+  }).join('\n');
+}
+
+const size = (b: number) => (b >= 1024 * 1024 ? `${b / (1024 * 1024)} MiB` : b >= 1024 ? `${b / 1024} KiB` : `${b} B`);
+
+export function formatValue(t: Pick<BenchTarget, 'value' | 'unit'>): string {
+  if (t.value === null) return 'n/a';
+  const abs = Math.abs(t.value);
+  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
+  const v = t.value.toFixed(digits);
+  return t.unit === 'x' ? `${v}x` : `${v} ${t.unit}`;
+}
+
+export function formatTargetLine(t: BenchTarget): string {
+  return `${t.pass ? 'PASS' : 'MISS'}  ${t.name}: measured ${formatValue(t)}, target ${t.target}`;
+}
+
+export function formatSections(r: BenchResult): string {
+  const out: string[] = [];
+  if (r.codecs) {
+    out.push('Codecs: encode + decode of one frame (p50, same run)');
+    out.push(table(['codec', 'payload', 'frame bytes', 'p50 us', 'p99 us', 'ops/s', 'x msgpack-bin'],
+      r.codecs.rows.map((x) => [x.codec, x.payload, x.frameBytes, x.p50Us, x.p99Us, x.opsPerSec, x.slowdownVsBin])));
+  }
+  if (r.transports) {
+    const t = r.transports;
+    out.push('', `Transports: control round trip (ping -> pong) to ${t.peer}`);
+    out.push(table(['transport', 'codec', 'p50 us', 'p99 us', 'msg/s (1 at a time)', `msg/s (${t.pings[0]?.pipelineWindow ?? 0} in flight)`],
+      t.pings.map((p) => [p.transport, p.codec, p.p50Us, p.p99Us, p.sequentialMsgsPerSec, p.pipelinedMsgsPerSec])));
+    out.push('', 'Transports: transfers (payload out, small ack back)');
+    out.push(table(['transport', 'codec', 'size', 'p50 ms', 'p99 ms', 'msg/s', 'MB/s', 'samples'],
+      t.transfers.map((x) => [x.transport, x.codec, size(x.bytes), x.p50Ms, x.p99Ms, x.msgsPerSec, x.mbPerSec, x.samples])));
+    for (const n of t.notes) out.push(`note: ${n}`);
+  }
+  if (r.isolation) {
+    const iso = r.isolation;
+    out.push('', 'Isolation: embeddings per second, same model, external process vs in-process');
+    for (const m of iso.models) out.push(`model ${m.preset}: ${m.label}; ${m.dims} dims, ${m.bytes} bytes`);
+    out.push(table(['model', 'adapter', 'lanes', 'mode', 'emb/s (median)', 'ext/in-process'],
+      iso.rows.map((x) => {
+        const ratio = iso.ratios.find((q) => q.model === x.model && q.adapter === x.adapter && q.lanes === x.lanes && q.mode === x.mode);
+        return [x.model, x.adapter, x.lanes, x.mode, x.embeddingsPerSec, ratio ? ratio.ratio : '-'];
+      })));
+    if (iso.adapterPings.length) {
+      out.push(table(['model', 'adapter (ping via supervisor)', 'lanes', 'p50 us', 'p99 us'], iso.adapterPings.map((p) => [p.model, p.adapter, p.lanes, p.p50Us, p.p99Us])));
+    }
+    for (const n of iso.notes) out.push(`note: ${n}`);
+  }
+  if (r.overhead) {
+    const o = r.overhead;
+    out.push('', `Overhead: ${o.sampler}, probes ${o.probes.join(', ')}, every ${o.intervalMs} ms`);
+    out.push(`  CPU per tick ${o.tickCpuUs} us (wall p50 ${o.tickWallP50Us} us) -> ${o.cpuPercentOfCore}% of a core; `
+      + `Sampler's own account ${o.selfReportedCpuPercentOfCore}% over ${o.ticks} ticks (mean tick ${o.meanTickMs} ms)`);
+    out.push(`  heap kept per tick: ${o.heapBytesPerTick ?? 'n/a'} bytes`);
+    out.push(`  embed latency p50 (reference-uds, tiny): sampler off ${o.latencyOffP50Us ?? 'n/a'} us, on ${o.latencyOnP50Us ?? 'n/a'} us, `
+      + `shift ${o.latencyShiftPercent ?? 'n/a'}% (medians of ${o.rounds} alternated rounds)`);
+    for (const n of o.notes) out.push(`note: ${n}`);
+  }
+  for (const s of r.skipped) out.push('', `SKIPPED ${s.section}: ${s.reason}`);
+  const e = r.environment;
+  out.push('', `environment: ${e.cpus} x ${e.cpuModel}, node ${e.node}, load average ${e.loadavgBefore.join(' ')} before, `
+    + `${e.loadavgAfter.join(' ')} after; ${e.quick ? 'quick run, ' : ''}${(e.durationMs / 1000).toFixed(1)} s`);
+  return out.join('\n');
+}
+
+export function formatTargets(targets: BenchTarget[]): string {
+  const pass = targets.filter((t) => t.pass).length;
+  return ['Targets:', ...targets.map(formatTargetLine), `${pass}/${targets.length} targets met`].join('\n');
+}

@@ -1,0 +1,123 @@
+/**
+ * Isolation benchmark: embeddings per second of the same model through the reference embedder in a separate
+ * process (stdio and Unix socket, under the supervisor) and through node-llama-cpp inside this process, at each
+ * lane count, for single texts and batches of 10. The adapters are measured in alternating rounds so that load
+ * changes on a shared machine hit all of them alike; medians over rounds are compared.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { createClient } from '../adapters/create-client.ts';
+import type { EmbedderClient } from '../adapters/types.ts';
+import { ensureModel } from '../config/ensure-model.ts';
+import { modelFileName, resolveAdapter, resolveConfig } from '../config/resolve-config.ts';
+import { CORPUS } from '../gguf/corpus.ts';
+import { toError } from '../util/errors.ts';
+import { median, quantile, round } from './stats.ts';
+import type { IsolationMode, IsolationRatio, IsolationResults, IsolationRow } from './types.ts';
+
+export interface IsolationBenchOptions {
+  presets: Array<'tiny' | 'small'>;
+  lanes: number[];
+  rounds: number;
+  sliceMs: number;
+  /** Pings per external adapter for the control round trip (0 to skip). */
+  pings?: number;
+  signal?: AbortSignal;
+  onStep?: (label: string) => void;
+}
+
+const ADAPTERS = [
+  { name: 'reference', kind: 'process', transport: 'stdio' },
+  { name: 'reference-uds', kind: 'process', transport: 'uds' },
+  { name: 'in-process', kind: 'in-process', transport: 'in-process' },
+] as const;
+
+/** Short plain texts every preset tokenizes well inside its context. */
+export const BENCH_TEXTS: readonly string[] = CORPUS.slice(0, 10);
+
+/** Embeddings per second over `sliceMs`, keeping `concurrency` requests in flight. */
+export async function throughput(client: EmbedderClient, mode: IsolationMode, sliceMs: number, concurrency: number): Promise<number> {
+  let done = 0;
+  let i = 0;
+  const t0 = performance.now();
+  const end = t0 + sliceMs;
+  const worker = async () => {
+    while (performance.now() < end) {
+      if (mode === 'single') { await client.embed(BENCH_TEXTS[i++ % BENCH_TEXTS.length]!); done += 1; }
+      else { await client.embedBatch([...BENCH_TEXTS]); done += BENCH_TEXTS.length; }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  return done / ((performance.now() - t0) / 1000);
+}
+
+async function modelFor(preset: 'tiny' | 'small'): Promise<{ path: string; bytes: number }> {
+  const config = resolveConfig({});
+  const m = { preset, seed: 1, dtype: 'f32' as const };
+  const file = await ensureModel({ kind: 'generated', ...m, path: path.join(config.cacheDir, 'models', modelFileName(m)) });
+  return { path: file, bytes: (await stat(file)).size };
+}
+
+export async function benchIsolation(opts: IsolationBenchOptions): Promise<IsolationResults> {
+  const config = resolveConfig({});
+  const rows: IsolationRow[] = [];
+  const ratios: IsolationRatio[] = [];
+  const models: IsolationResults['models'] = [];
+  const adapterPings: IsolationResults['adapterPings'] = [];
+  const notes = [
+    'single: `lanes` requests kept in flight (one per lane); batch10: one embed-batch of 10 texts at a time (the embedder spreads it over its lanes).',
+    'Each round measures every adapter in turn (order rotated per round); the figure is the median over rounds. threads 1 per context.',
+  ];
+  for (const preset of opts.presets) {
+    opts.onStep?.(`model ${preset}: generating or reading from the cache`);
+    const model = await modelFor(preset);
+    let dims = 0;
+    for (const lanes of opts.lanes) {
+      if (opts.signal?.aborted) { notes.push(`stopped before ${preset} at ${lanes} lanes: the run's time budget ran out`); break; }
+      opts.onStep?.(`model ${preset}, ${lanes} lane(s): starting ${ADAPTERS.map((a) => a.name).join(', ')}`);
+      const clients: EmbedderClient[] = [];
+      try {
+        for (const a of ADAPTERS) {
+          const resolved = { ...resolveAdapter(config, a.name, model.path), lanes };
+          const client = await createClient(resolved);
+          clients.push(client);
+          dims = (await client.start()).dims;
+          await client.embedBatch([...BENCH_TEXTS]); // warm-up: first-call costs out of the figures
+        }
+        for (const [i, a] of ADAPTERS.entries()) {
+          if (a.kind !== 'process' || !opts.pings) continue;
+          const rtt: number[] = [];
+          for (let k = 0; k < opts.pings; k++) rtt.push(await clients[i]!.ping());
+          adapterPings.push({ model: preset, adapter: a.name, lanes, p50Us: round(quantile(rtt, 0.5) * 1000, 1), p99Us: round(quantile(rtt, 0.99) * 1000, 1) });
+        }
+        const samples = new Map<string, number[]>();
+        for (let r = 0; r < opts.rounds; r++) {
+          opts.onStep?.(`model ${preset}, ${lanes} lane(s): round ${r + 1}/${opts.rounds}`);
+          for (let k = 0; k < ADAPTERS.length; k++) {
+            const idx = (k + r) % ADAPTERS.length;
+            for (const mode of ['single', 'batch10'] as const) {
+              const eps = await throughput(clients[idx]!, mode, opts.sliceMs, mode === 'single' ? lanes : 1);
+              const key = `${idx}|${mode}`;
+              (samples.get(key) ?? samples.set(key, []).get(key)!).push(eps);
+            }
+          }
+        }
+        for (const mode of ['single', 'batch10'] as const) {
+          const inProc = median(samples.get(`${ADAPTERS.length - 1}|${mode}`) ?? []);
+          for (const [idx, a] of ADAPTERS.entries()) {
+            const rounds = samples.get(`${idx}|${mode}`) ?? [];
+            const eps = median(rounds);
+            rows.push({ model: preset, adapter: a.name, kind: a.kind, transport: a.transport, lanes, mode, embeddingsPerSec: round(eps, 1), rounds: rounds.map((x) => round(x, 1)) });
+            if (a.kind === 'process') ratios.push({ model: preset, adapter: a.name, lanes, mode, ratio: round(eps / inProc, 3) });
+          }
+        }
+      } catch (e) {
+        notes.push(`model ${preset}, ${lanes} lane(s): ${toError(e).message}`);
+      } finally {
+        for (const c of clients) await c.close().catch((e: unknown) => notes.push(`closing ${c.name}: ${toError(e).message}`));
+      }
+    }
+    models.push({ label: preset === 'tiny' ? 'tiny (IPC dominates: a text takes well under a millisecond)' : 'small (more compute per text)', preset, path: model.path, dims, bytes: model.bytes });
+  }
+  return { models, rows, ratios, adapterPings, notes };
+}

@@ -1,0 +1,87 @@
+/**
+ * The targets `gauntlet bench` checks, each with its comparator and where its number comes from. A target's
+ * pass flag is computed from its value here and nowhere else; a missing value never passes.
+ */
+import type { BenchResult, BenchTarget, TargetOp } from './types.ts';
+
+export interface TargetDef {
+  id: string;
+  name: string;
+  op: TargetOp;
+  threshold: number;
+  unit: string;
+  source: string;
+  basis: string;
+}
+
+/** pass = the value is a finite number on the right side of the threshold (equality passes). */
+export function compare(op: TargetOp, value: number | null | undefined, threshold: number): boolean {
+  if (value === null || value === undefined || !Number.isFinite(value)) return false;
+  return op === '<=' ? value <= threshold : value >= threshold;
+}
+
+export function formatTarget(op: TargetOp, threshold: number, unit: string): string {
+  return `${op} ${threshold}${unit === 'x' ? 'x' : ` ${unit}`}`;
+}
+
+export function evaluateTarget(def: TargetDef, value: number | null | undefined): BenchTarget {
+  const v = value === undefined || value === null || !Number.isFinite(value) ? null : value;
+  return { ...def, target: formatTarget(def.op, def.threshold, def.unit), value: v, pass: compare(def.op, v, def.threshold) };
+}
+
+const SEED_004 = 'seed 004_f9770f90d0cd53f5.txt';
+
+export const TARGETS = {
+  controlRttUds: {
+    id: 'control-rtt-uds-p50', name: 'control message RTT over UDS + msgpack, p50', op: '<=', threshold: 50, unit: 'us',
+    source: `issue 6 (${SEED_004} §Performance Requirements asks < 0.1 ms for control messages)`,
+    basis: 'ping -> pong to an echo peer process over a Unix socket, one at a time (tinybench p50)',
+  },
+  msgpackVsNdjson: {
+    id: 'msgpack-bin-vs-ndjson-768', name: 'msgpack (Float32 bin) vs NDJSON, encode+decode of one 768-float vector', op: '>=', threshold: 5, unit: 'x',
+    source: `issue 6 (${SEED_004} §Success Metrics: 5-10x throughput)`,
+    basis: 'NDJSON p50 / msgpack-bin p50 of encode + decode of one `embedding` frame, same run',
+  },
+  transfer1mb: (transport: string): TargetDef => ({
+    id: `transfer-1mb-${transport}-p50`, name: `1 MB transfer over ${transport} + msgpack, p50`, op: '<=', threshold: 1, unit: 'ms',
+    source: `${SEED_004} §Performance Requirements (1MB file transfer < 1ms)`,
+    basis: `1 MB \`embed\` text to an echo peer process over ${transport}, small ack back (maxFrameBytes raised on both ends)`,
+  }),
+  isolationBatch: (model: string, adapter: string, lanes: number): TargetDef => ({
+    id: `isolation-batch10-${model}-${adapter}-lanes${lanes}`, name: `external/in-process throughput, batches of 10, ${adapter}, ${lanes} lane(s), ${model} model`,
+    op: '>=', threshold: 0.9, unit: 'ratio',
+    source: 'issue 6 (the price of isolation: an external embedder keeps >= 90% of in-process throughput)',
+    basis: 'median embeddings/s over alternating rounds, external adapter / in-process adapter, same model and lanes',
+  }),
+  samplerOverhead: {
+    id: 'sampler-cpu', name: 'sampler CPU at its default interval', op: '<=', threshold: 1, unit: '% of a core',
+    source: 'issue 6 (the harness must not disturb what it measures)',
+    basis: 'CPU time of one tick of the scenario probes x ticks per second',
+  },
+} as const satisfies Record<string, TargetDef | ((...a: never[]) => TargetDef)>;
+
+/** Every target the result has figures for, in a fixed order. */
+export function buildTargets(r: Omit<BenchResult, 'targets'>): BenchTarget[] {
+  const out: BenchTarget[] = [];
+  if (r.transports) {
+    const ping = r.transports.pings.find((p) => p.transport === 'uds' && p.codec === 'msgpack');
+    out.push(evaluateTarget(TARGETS.controlRttUds, ping?.p50Us));
+  }
+  if (r.codecs) {
+    const single = Object.entries(r.codecs.speedupBinVsNdjson).find(([payload]) => payload.startsWith('vector'));
+    out.push(evaluateTarget(TARGETS.msgpackVsNdjson, single?.[1]));
+  }
+  if (r.transports) {
+    for (const transport of ['uds', 'stdio'] as const) {
+      const row = r.transports.transfers.find((t) => t.transport === transport && t.codec === 'msgpack' && t.bytes === 1024 * 1024);
+      if (row || r.transports.transfers.some((t) => t.bytes === 1024 * 1024)) out.push(evaluateTarget(TARGETS.transfer1mb(transport), row?.p50Ms));
+    }
+  }
+  if (r.isolation) {
+    for (const x of r.isolation.ratios.filter((q) => q.mode === 'batch10')) {
+      out.push(evaluateTarget(TARGETS.isolationBatch(x.model, x.adapter, x.lanes), x.ratio));
+    }
+  }
+  if (r.overhead) out.push(evaluateTarget(TARGETS.samplerOverhead, r.overhead.cpuPercentOfCore));
+  return out;
+}

@@ -1,0 +1,99 @@
+/**
+ * Transport benchmark: control-message round trips (ping -> pong) and payload transfers (payload out, small ack
+ * back) against echo peers in separate processes, over stdio, a Unix socket and HTTP, with each codec, plus a
+ * raw length-prefixed link with no codec as the floor. Seed 004's latency table gives the sizes: 1 KB, 1 MB, 10 MB.
+ */
+import { GauntletError, toError } from '../util/errors.ts';
+import { makePayload, startPeer, type Peer, type PeerWireCodec } from './peer-client.ts';
+import { round, runTasks } from './stats.ts';
+import type { PeerCodec, PeerTransport, PingRow, TransferRow, TransportResults } from './types.ts';
+
+export interface TransportBenchOptions {
+  pingTimeMs: number;
+  pipelineMessages: number;
+  pipelineWindow?: number;
+  transferBytes: number[];
+  transferTimeMs: number;
+  /** Which links to measure (default: every one). */
+  links?: Array<{ transport: PeerTransport; codec: PeerWireCodec }>;
+  signal?: AbortSignal;
+  onStep?: (label: string) => void;
+}
+
+export const DEFAULT_LINKS: Array<{ transport: PeerTransport; codec: PeerWireCodec }> = [
+  { transport: 'uds', codec: 'msgpack' },
+  { transport: 'stdio', codec: 'msgpack' },
+  { transport: 'uds', codec: 'ndjson' },
+  { transport: 'stdio', codec: 'ndjson' },
+  { transport: 'http', codec: 'msgpack' },
+  { transport: 'uds', codec: 'raw' },
+  { transport: 'stdio', codec: 'raw' },
+];
+
+/** 16 MiB: room for a 10 MB payload plus framing. The protocol's default (seed 000) is 64 KiB. */
+export function transferFrameLimit(maxTransfer: number): number {
+  return Math.max(64 * 1024, 2 ** Math.ceil(Math.log2(maxTransfer + 64 * 1024)));
+}
+
+const codecOf = (p: { transport: PeerTransport; codec: PeerWireCodec }): PeerCodec => (p.transport === 'http' ? 'json-http' : p.codec);
+
+export async function benchTransports(opts: TransportBenchOptions): Promise<TransportResults> {
+  const links = opts.links ?? DEFAULT_LINKS;
+  const window = opts.pipelineWindow ?? 32;
+  const frameLimit = transferFrameLimit(Math.max(0, ...opts.transferBytes));
+  const notes = [
+    `maxFrameBytes raised to ${frameLimit} bytes on both ends (client and echo peer) for every link, so that the `
+    + `${Math.max(0, ...opts.transferBytes)}-byte transfers fit; the protocol default is ${64 * 1024} bytes (seed 000), `
+    + 'under which a frame over 64 KiB is refused. The limit is only checked against the length prefix, so ping figures do not depend on it.',
+    'transfer = payload to the peer (an `embed` text for msgpack/ndjson, a POST /v1/embeddings body for HTTP, plain bytes for raw) and a small ack back; one at a time.',
+    'ping over HTTP = GET /health on a keep-alive connection (fetch).',
+  ];
+  opts.onStep?.(`starting ${links.length} echo peers`);
+  const started = await Promise.allSettled(links.map((l) => startPeer({ transport: l.transport, codec: l.codec, maxFrameBytes: frameLimit })));
+  const peers: Array<{ link: (typeof links)[number]; peer: Peer }> = [];
+  started.forEach((s, i) => {
+    if (s.status === 'fulfilled') peers.push({ link: links[i]!, peer: s.value });
+    else notes.push(`${links[i]!.transport}/${codecOf(links[i]!)}: echo peer did not start: ${toError(s.reason).message}`);
+  });
+  try {
+    if (peers.length === 0) throw new GauntletError('GAUNTLET_INTERNAL', `no echo peer started: ${notes.slice(3).join('; ')}`);
+    const sig = opts.signal ? { signal: opts.signal } : {};
+
+    opts.onStep?.('ping round trips');
+    const pingStats = await runTasks(peers.map(({ peer }) => ({ name: peer.label, fn: () => peer.ping() })), { time: opts.pingTimeMs, iterations: 64, ...sig });
+    const pings: PingRow[] = [];
+    for (const { link, peer } of peers) {
+      const s = pingStats.get(peer.label)!;
+      let pipelinedMsgsPerSec: number | null = null;
+      try {
+        pipelinedMsgsPerSec = Math.round(await peer.pipeline(opts.pipelineMessages, window));
+      } catch (e) {
+        notes.push(`${peer.label}: pipelined pings failed: ${toError(e).message}`);
+      }
+      pings.push({
+        transport: link.transport, codec: codecOf(link), p50Us: round(s.p50Ms * 1000, 1), p99Us: round(s.p99Ms * 1000, 1),
+        sequentialMsgsPerSec: Math.round(s.opsPerSec), pipelinedMsgsPerSec, pipelineWindow: window,
+      });
+    }
+
+    const transfers: TransferRow[] = [];
+    for (const bytes of opts.transferBytes) {
+      opts.onStep?.(`transfers of ${bytes} bytes`);
+      const payload = makePayload(bytes);
+      const big = bytes >= 1024 * 1024;
+      const stats = await runTasks(peers.map(({ peer }) => ({ name: peer.label, fn: () => peer.transfer(payload) })), {
+        time: opts.transferTimeMs, iterations: big ? 4 : 32, warmupIterations: big ? 2 : 4, ...sig,
+      });
+      for (const { link, peer } of peers) {
+        const s = stats.get(peer.label)!;
+        transfers.push({
+          transport: link.transport, codec: codecOf(link), bytes, p50Ms: round(s.p50Ms, 4), p99Ms: round(s.p99Ms, 4),
+          msgsPerSec: Math.round(s.opsPerSec), mbPerSec: round(bytes / 1e6 / (s.p50Ms / 1000), 1), samples: s.samples,
+        });
+      }
+    }
+    return { peer: 'harness/bench/echo-peer.ts (separate process; project codecs and transports; answers without work)', pings, transfers, transferFrameLimitBytes: frameLimit, notes };
+  } finally {
+    await Promise.all(peers.map(({ peer }) => peer.close()));
+  }
+}

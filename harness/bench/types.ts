@@ -1,0 +1,202 @@
+/**
+ * Result shapes of `gauntlet bench` (issue 6). Times are medians or percentiles of samples taken in one run;
+ * every section says its units in its field names (Us = microseconds, Ms = milliseconds).
+ */
+import type { EnvironmentInfo } from '../report/schema.ts';
+
+/** How a target compares its measured value with its threshold. */
+export type TargetOp = '<=' | '>=';
+
+/** One checked target: the line `gauntlet bench` prints and the row report.html shows. */
+export interface BenchTarget {
+  /** Stable id, e.g. "control-rtt-uds-p50". */
+  id: string;
+  name: string;
+  /** As printed, e.g. "<= 50 us". */
+  target: string;
+  value: number | null;
+  unit: string;
+  pass: boolean;
+  op: TargetOp;
+  threshold: number;
+  /** Where the number comes from (seed file and section, or the issue). */
+  source: string;
+  /** What the figure is made of, in one sentence. */
+  basis: string;
+}
+
+/** Percentiles of one tinybench task (or of our own samples). */
+export interface LatencyStats {
+  samples: number;
+  meanMs: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Operations per second, from the mean latency. */
+  opsPerSec: number;
+}
+
+export interface CodecRow {
+  /** "msgpack-bin" | "msgpack-array-f64" | "msgpack-array-f32" | "ndjson" */
+  codec: string;
+  /** "vector768" (one `embedding`) | "batch10x768" (one `embeddings` of 10). */
+  payload: string;
+  frameBytes: number;
+  /** encode + decode of one frame. */
+  p50Us: number;
+  p99Us: number;
+  opsPerSec: number;
+  /** p50 of this codec / p50 of msgpack-bin for the same payload (1 for msgpack-bin itself). */
+  slowdownVsBin: number;
+}
+
+export interface CodecResults {
+  rows: CodecRow[];
+  /** ndjson p50 / msgpack-bin p50 per payload: how many times faster the binary form is. */
+  speedupBinVsNdjson: Record<string, number>;
+}
+
+export type PeerTransport = 'stdio' | 'uds' | 'http';
+/** `raw` = length-prefixed bytes with no codec at all (the baseline that shows what the codec costs). */
+export type PeerCodec = 'msgpack' | 'ndjson' | 'raw' | 'json-http';
+
+export interface PingRow {
+  transport: PeerTransport;
+  codec: PeerCodec;
+  p50Us: number;
+  p99Us: number;
+  /** One request at a time: 1 / mean round trip. */
+  sequentialMsgsPerSec: number;
+  /** Many in flight (window `pipelineWindow`): what the link can carry. */
+  pipelinedMsgsPerSec: number | null;
+  pipelineWindow: number;
+}
+
+export interface TransferRow {
+  transport: PeerTransport;
+  codec: PeerCodec;
+  bytes: number;
+  /** Payload to the peer, a small ack back. */
+  p50Ms: number;
+  p99Ms: number;
+  msgsPerSec: number;
+  /** bytes / p50. */
+  mbPerSec: number;
+  samples: number;
+}
+
+export interface TransportResults {
+  /** Peers are separate processes (harness/bench/echo-peer.ts) using the project's codecs and transports. */
+  peer: string;
+  pings: PingRow[];
+  transfers: TransferRow[];
+  /** maxFrameBytes used for the transfer peers (both ends), and why. */
+  transferFrameLimitBytes: number;
+  notes: string[];
+}
+
+export type IsolationMode = 'single' | 'batch10';
+
+export interface IsolationRow {
+  model: string;
+  adapter: string;
+  kind: 'process' | 'in-process';
+  transport: 'stdio' | 'uds' | 'in-process';
+  lanes: number;
+  mode: IsolationMode;
+  /** Median over rounds of embeddings per second. */
+  embeddingsPerSec: number;
+  rounds: number[];
+}
+
+export interface IsolationRatio {
+  model: string;
+  adapter: string;
+  lanes: number;
+  mode: IsolationMode;
+  /** external embeddings/s / in-process embeddings/s (medians of the same rounds). */
+  ratio: number;
+}
+
+export interface IsolationResults {
+  models: Array<{ label: string; preset: string; path: string; dims: number; bytes: number }>;
+  rows: IsolationRow[];
+  ratios: IsolationRatio[];
+  /** Control round trip through each external adapter (supervisor -> reference embedder -> back). */
+  adapterPings: Array<{ model: string; adapter: string; lanes: number; p50Us: number; p99Us: number }>;
+  notes: string[];
+}
+
+export interface OverheadResults {
+  /** What was sampled: harness/metrics Sampler with these probes, at its default interval. */
+  sampler: string;
+  probes: string[];
+  intervalMs: number;
+  /** CPU time of one tick (its probes run in a loop, process.cpuUsage() over the loop / ticks), microseconds. */
+  tickCpuUs: number;
+  /** Wall time of one tick in that loop (tinybench p50), microseconds. */
+  tickWallP50Us: number;
+  /** tickCpuUs x ticks per second at the default interval, % of one core: the figure the target checks. */
+  cpuPercentOfCore: number;
+  /** The Sampler's own account over every sampler-on half (an upper bound: async probes count work done meanwhile). */
+  selfReportedCpuPercentOfCore: number;
+  ticks: number;
+  meanTickMs: number;
+  /** Heap kept per tick (the sampled points), after a forced GC, from a fast run of the same probes. */
+  heapBytesPerTick: number | null;
+  /** Sequential embeds through the reference adapter (UDS, tiny model) with the sampler off and on, alternated. */
+  latencyOffP50Us: number | null;
+  latencyOnP50Us: number | null;
+  /** (on - off) / off, in %, of the medians of per-round p50s. */
+  latencyShiftPercent: number | null;
+  rounds: number;
+  notes: string[];
+}
+
+export interface BenchEnvironment extends EnvironmentInfo {
+  loadavgBefore: number[];
+  loadavgAfter: number[];
+  quick: boolean;
+  durationMs: number;
+  startedAt: string;
+}
+
+export interface BenchResult {
+  targets: BenchTarget[];
+  codecs?: CodecResults;
+  transports?: TransportResults;
+  isolation?: IsolationResults;
+  overhead?: OverheadResults;
+  environment: BenchEnvironment;
+  /** Sections that could not run, with why. */
+  skipped: Array<{ section: string; reason: string }>;
+}
+
+/** Sizes of one run; `quick` and the tests shrink them. */
+export interface BenchSizes {
+  /** tinybench time budget per codec task, ms. */
+  codecTimeMs: number;
+  /** tinybench time budget per ping task, ms. */
+  pingTimeMs: number;
+  /** Messages sent in the pipelined throughput measure. */
+  pipelineMessages: number;
+  /** Transfer sizes in bytes and the time budget of each. */
+  transferBytes: number[];
+  transferTimeMs: number;
+  /** Isolation: slice per adapter per round, rounds, lanes to try, model presets. */
+  isolationSliceMs: number;
+  isolationRounds: number;
+  isolationLanes: number[];
+  isolationPresets: Array<'tiny' | 'small'>;
+  /** Overhead: rounds (each: sampler off, then on) and the length of each half, ms. */
+  overheadRounds: number;
+  overheadHalfMs: number;
+}
+
+export type BenchSection = 'codecs' | 'transports' | 'isolation' | 'overhead';
+
+/** Progress events; the CLI prints them on stderr. */
+export type BenchEvent =
+  | { type: 'section-start'; section: BenchSection }
+  | { type: 'section-end'; section: BenchSection; ms: number }
+  | { type: 'step'; section: BenchSection; label: string }
+  | { type: 'skipped'; section: BenchSection; reason: string };
