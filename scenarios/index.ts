@@ -1,11 +1,12 @@
 /** The scenario registry, in run order. `gauntlet run --scenario ID` picks from these. */
 import type { AnyScenario } from '../harness/runner/types.ts';
 import coldStart from './cold-start.ts';
+import concurrentEmbeds from './concurrent-embeds.ts';
 import forcedKill from './forced-kill.ts';
 import latency from './latency.ts';
 import throughput from './throughput.ts';
 
-export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, forcedKill, throughput];
+export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, forcedKill, throughput, concurrentEmbeds];
 
 export const SCENARIO_IDS: readonly string[] = SCENARIOS.map((s) => s.id);
 
