@@ -1,0 +1,125 @@
+/**
+ * The selfcheck plan: each planted fault of the reference embedder (reference-embedder/faults.ts), the value it is
+ * planted with, and the scenarios meant to catch it, in the order they are tried. The first scenario is the one
+ * reference-embedder/faults.ts names as `caughtBy`; the others also observe the defect and back it up.
+ *
+ * `expect` lists the REQUIRED claims the fault should make fail. It documents intent and goes into the report;
+ * the score itself counts any required claim that fails for the faulty adapter and passes (or is not measured) for
+ * the clean one, so a plan cannot make a fault look caught by naming a claim.
+ */
+import { FAULTS, type FaultName } from '../../reference-embedder/faults.ts';
+import { usageError } from '../util/errors.ts';
+
+export interface PlannedFault {
+  /** Row label and adapter suffix: the switch as passed to the embedder, e.g. "leak=256" or "swap-ids". */
+  id: string;
+  fault: FaultName;
+  /** The switch's value (faults that take one); the embedder's default when absent. */
+  value?: number;
+  /** Scenario ids, the one meant to catch it first. */
+  scenarios: string[];
+  /** Required claims this fault should make fail (documentation; see the file comment). */
+  expect: string[];
+  /** Why these scenarios and this value. */
+  why: string;
+}
+
+interface PlanEntry { value?: number; scenarios: string[]; expect: string[]; why: string }
+
+/** One entry per switch in FAULTS; a test checks that none is missing. */
+const ENTRIES: Record<FaultName, PlanEntry> = {
+  'crash-on-concurrent': {
+    scenarios: ['concurrent-embeds'],
+    expect: ['concurrent-embeds-no-crash', 'concurrent-embeds-all-complete'],
+    why: 'two overlapping embeds make the embedder SIGSEGV itself; only concurrent requests trigger it',
+  },
+  leak: {
+    value: 512,
+    scenarios: ['memory-pressure', 'soak'],
+    expect: ['embedder-leak-slope-under-100kb-per-request'],
+    why: '512 KB retained per request: far above the 100 KB/request slope target, visible in the embedder\'s anonymous RSS',
+  },
+  'slow-start': {
+    value: 6000,
+    scenarios: ['cold-start'],
+    expect: ['restart-under-5s'],
+    why: '6 s before every load: above the 5 s cold-start and restart targets, below the 15 s start deadline so the run stays bounded',
+  },
+  'wrong-dims': {
+    scenarios: ['latency'],
+    expect: ['embeddings-match-reference'],
+    why: 'vectors one dimension short cannot match the reference forward pass',
+  },
+  nondeterministic: {
+    value: 7,
+    scenarios: ['concurrent-embeds', 'forced-kill'],
+    expect: ['concurrent-equals-serial', 'restart-same-vectors'],
+    why: '~1e-3 noise per call: cosine stays near 1, so only the bit-identical checks (concurrent == serial, same vector after a restart) can see it',
+  },
+  'hang-after': {
+    value: 3,
+    scenarios: ['hang', 'latency'],
+    expect: ['hang-recovers'],
+    why: 'the embedder goes silent after 3 requests but stays alive: only a request deadline notices',
+  },
+  'swap-ids': {
+    scenarios: ['concurrent-embeds'],
+    expect: ['concurrent-equals-serial'],
+    why: 'two concurrent answers carry each other\'s ids: each request gets the other text\'s vector',
+  },
+  'ignore-shutdown': {
+    scenarios: ['forced-kill', 'parent-exit'],
+    expect: ['parent-exit-no-orphans'],
+    why: 'SIGTERM, the shutdown request and the end of stdin are ignored: graceful stops never end the process',
+  },
+  'abort-on-load': {
+    scenarios: ['restart-storm', 'cold-start'],
+    expect: ['restart-limit-ends-in-clear-error'],
+    why: 'every start aborts (SIGABRT) while loading: the supervisor must give up with a clear error, and nothing is ever embedded',
+  },
+};
+
+function entryId(fault: FaultName, value: number | undefined): string {
+  return value === undefined ? fault : `${fault}=${value}`;
+}
+
+/** The whole plan, in FAULTS order. */
+export function selfcheckPlan(): PlannedFault[] {
+  return FAULTS.map((spec) => {
+    const e = ENTRIES[spec.name];
+    const value = spec.value ? (e.value ?? spec.value.default) : undefined;
+    return { id: entryId(spec.name, value), fault: spec.name, ...(value !== undefined ? { value } : {}), scenarios: [...e.scenarios], expect: [...e.expect], why: e.why };
+  });
+}
+
+/**
+ * The faults named on the command line (`NAME` or `NAME=VALUE`), each with its plan entry; all of them when none
+ * is named. Throws a usage error that lists the valid names.
+ */
+export function pickFaults(asked: readonly string[] | undefined, plan: PlannedFault[] = selfcheckPlan()): PlannedFault[] {
+  const items = (asked ?? []).flatMap((a) => a.split(',')).map((a) => a.trim()).filter(Boolean);
+  if (items.length === 0) return plan;
+  const out: PlannedFault[] = [];
+  for (const item of items) {
+    const [name, raw] = item.split('=', 2) as [string, string | undefined];
+    const base = plan.find((p) => p.fault === name);
+    if (!base) throw usageError(`--fault: unknown fault ${JSON.stringify(name)}; valid faults: ${plan.map((p) => p.fault).join(', ')}`);
+    let picked = base;
+    if (raw !== undefined) {
+      const spec = FAULTS.find((f) => f.name === base.fault)!;
+      const n = Number(raw);
+      if (!spec.value) throw usageError(`--fault: ${base.fault} takes no value, got ${JSON.stringify(item)}`);
+      if (raw.trim() === '' || !Number.isFinite(n) || n < 0) {
+        throw usageError(`--fault: ${base.fault} expects a non-negative number of ${spec.value.unit}, got ${JSON.stringify(raw)}`);
+      }
+      picked = { ...base, value: n, id: entryId(base.fault, n) };
+    }
+    if (!out.some((p) => p.id === picked.id)) out.push(picked);
+  }
+  return out;
+}
+
+/** The switch as the embedder's GAUNTLET_FAULTS takes it. */
+export function faultSwitch(p: PlannedFault): string {
+  return entryId(p.fault, p.value);
+}

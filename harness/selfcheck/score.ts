@@ -1,0 +1,150 @@
+/**
+ * Scoring of a selfcheck: pure functions from verdict rows to the matrix and the score.
+ *
+ * A planted fault is CAUGHT when at least one REQUIRED claim fails for the faulty adapter while the same claim
+ * did not fail for the clean reference (a claim that fails either way says nothing about the fault). Advisory
+ * failures and inconclusive verdicts are reported, never counted: a fault whose claims all pass, or that only
+ * makes scenarios time out, is not caught.
+ */
+import type { ScenarioResult, VerdictRow } from '../report/schema.ts';
+
+/** What one scenario run came to (status as in ScenarioResult). */
+export interface ScenarioOutcome {
+  scenario: string;
+  status: ScenarioResult['status'];
+  durationMs: number;
+  /** First error codes, for the report. */
+  errors: string[];
+}
+
+export interface FaultRun {
+  /** Plan id, e.g. "leak=512". */
+  fault: string;
+  adapter: string;
+  /** Scenarios that ran, in order. */
+  scenarios: ScenarioOutcome[];
+  /** Planned scenarios that could not run (not registered), with why. */
+  missing: string[];
+  /** Required claims the plan expects to fail. */
+  expect: string[];
+  verdicts: VerdictRow[];
+  durationMs: number;
+}
+
+export interface CleanRun {
+  adapter: string;
+  scenarios: ScenarioOutcome[];
+  verdicts: VerdictRow[];
+  durationMs: number;
+}
+
+export interface SelfcheckRow {
+  fault: string;
+  adapter: string;
+  scenarios: string[];
+  /** Required claims that failed for this fault and not for the clean reference: the catch. */
+  caughtBy: string[];
+  /** Required claims that failed here but also failed clean (not counted). */
+  failedCleanToo: string[];
+  /** Advisory claims that failed here and not clean (reported, never counted). */
+  advisoryFailed: string[];
+  /** Required claims left inconclusive by a scenario that ran (measured nothing, host died, timed out...). */
+  inconclusive: string[];
+  /** Expected claims (plan) that did not fail. */
+  expectedNotFailed: string[];
+  caught: boolean;
+  status: Record<string, ScenarioOutcome['status']>;
+  missing: string[];
+  durationMs: number;
+}
+
+export interface CleanFailure {
+  /** The claim, or absent for a scenario that did not complete. */
+  claim?: string;
+  scenario?: string;
+  verdict: string;
+  value?: number | null;
+  reason: string;
+}
+
+export interface SelfcheckSummary {
+  score: number;
+  planted: number;
+  caught: number;
+  rows: SelfcheckRow[];
+  cleanPassed: boolean;
+  cleanFailures: CleanFailure[];
+  cleanScenarios: string[];
+  durationMs: number;
+}
+
+/** Whether a verdict row is about a claim that one of the scenarios that ran was meant to measure. */
+function measuredByRun(v: VerdictRow): boolean {
+  return v.evidence.scenarios.length > 0;
+}
+
+function required(rows: readonly VerdictRow[], adapter: string): VerdictRow[] {
+  return rows.filter((v) => v.adapter === adapter && v.severity === 'required');
+}
+
+export function scoreFault(run: FaultRun, cleanVerdicts: readonly VerdictRow[], cleanAdapter: string): SelfcheckRow {
+  const cleanFailed = new Set(cleanVerdicts.filter((v) => v.adapter === cleanAdapter && v.verdict === 'fail').map((v) => v.claim));
+  const mine = run.verdicts.filter((v) => v.adapter === run.adapter);
+  const req = required(run.verdicts, run.adapter);
+  const failed = req.filter((v) => v.verdict === 'fail').map((v) => v.claim);
+  const caughtBy = failed.filter((c) => !cleanFailed.has(c));
+  return {
+    fault: run.fault,
+    adapter: run.adapter,
+    scenarios: run.scenarios.map((s) => s.scenario),
+    caughtBy,
+    failedCleanToo: failed.filter((c) => cleanFailed.has(c)),
+    advisoryFailed: mine.filter((v) => v.severity === 'advisory' && v.verdict === 'fail' && !cleanFailed.has(v.claim)).map((v) => v.claim),
+    inconclusive: req.filter((v) => v.verdict === 'inconclusive' && measuredByRun(v)).map((v) => v.claim),
+    expectedNotFailed: run.expect.filter((c) => !caughtBy.includes(c)),
+    caught: caughtBy.length > 0,
+    status: Object.fromEntries(run.scenarios.map((s) => [s.scenario, s.status])),
+    missing: run.missing,
+    durationMs: Math.round(run.durationMs),
+  };
+}
+
+/**
+ * What keeps the clean reference from passing: a required claim that failed, or that a scenario which ran left
+ * inconclusive; a scenario that did not complete. Claims no scenario of the run measures are out of scope.
+ */
+export function cleanFailures(clean: CleanRun): CleanFailure[] {
+  const out: CleanFailure[] = [];
+  for (const s of clean.scenarios) {
+    if (s.status !== 'completed' && s.status !== 'skipped') {
+      out.push({ scenario: s.scenario, verdict: s.status, reason: `${s.scenario} ended ${s.status}${s.errors.length ? ` (${s.errors.join(', ')})` : ''}` });
+    }
+  }
+  for (const v of required(clean.verdicts, clean.adapter)) {
+    if (v.verdict === 'fail' || (v.verdict === 'inconclusive' && measuredByRun(v))) {
+      out.push({ claim: v.claim, verdict: v.verdict, value: v.value, reason: v.reason });
+    }
+  }
+  return out;
+}
+
+export function scoreSelfcheck(runs: readonly FaultRun[], clean: CleanRun, durationMs = 0): SelfcheckSummary {
+  const rows = runs.map((r) => scoreFault(r, clean.verdicts, clean.adapter));
+  const caught = rows.filter((r) => r.caught).length;
+  const failures = cleanFailures(clean);
+  return {
+    score: rows.length === 0 ? 0 : caught / rows.length,
+    planted: rows.length,
+    caught,
+    rows,
+    cleanPassed: failures.length === 0,
+    cleanFailures: failures,
+    cleanScenarios: clean.scenarios.map((s) => s.scenario),
+    durationMs: Math.round(durationMs),
+  };
+}
+
+/** 0 every planted fault caught and the clean reference passed; 1 otherwise. */
+export function selfcheckExitCode(s: SelfcheckSummary): 0 | 1 {
+  return s.score === 1 && s.cleanPassed ? 0 : 1;
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { CLAIMS } from '../../harness/claims/index.ts';
+import { faultSwitch, pickFaults, selfcheckPlan } from '../../harness/selfcheck/plan.ts';
+import { plantFault, plantedName } from '../../harness/selfcheck/plant.ts';
+import { planScenarios } from '../../harness/selfcheck/run-selfcheck.ts';
+import type { ResolvedAdapter } from '../../harness/adapters/types.ts';
+import type { AnyScenario } from '../../harness/runner/types.ts';
+import { FAULTS } from '../../reference-embedder/faults.ts';
+
+const base: ResolvedAdapter = {
+  name: 'reference',
+  config: { kind: 'process', transport: 'stdio', codec: 'msgpack', command: ['node', 'embedder.js'], env: { KEEP: '1' } },
+  model: '/tmp/m.gguf', lanes: 1, threads: 1, normalize: false, requestTimeoutMs: 30_000, startTimeoutMs: 15_000, maxBatch: 10, maxFrameBytes: 65536,
+};
+
+describe('selfcheck plan', () => {
+  it('plants every fault switch of the reference embedder, at least 9', () => {
+    const plan = selfcheckPlan();
+    expect(plan.map((p) => p.fault)).toEqual(FAULTS.map((f) => f.name));
+    expect(plan.length).toBeGreaterThanOrEqual(9);
+  });
+
+  it('tries the scenario faults.ts names first, and expects only required claims of the catalogue', () => {
+    for (const p of selfcheckPlan()) {
+      expect(p.scenarios[0], p.id).toBe(FAULTS.find((f) => f.name === p.fault)!.caughtBy);
+      for (const c of p.expect) {
+        const claim = CLAIMS.find((x) => x.id === c);
+        expect(claim, `${p.id} expects unknown claim ${c}`).toBeDefined();
+        expect(claim!.severity, `${p.id} expects ${c}`).toBe('required');
+      }
+    }
+  });
+
+  it('values: slow-start well above the 5 s cold-start target, below the 15 s start deadline', () => {
+    const slow = selfcheckPlan().find((p) => p.fault === 'slow-start')!;
+    expect(slow.value).toBeGreaterThan(5000);
+    expect(slow.value).toBeLessThan(15_000);
+    expect(faultSwitch(slow)).toBe(`slow-start=${slow.value}`);
+    expect(faultSwitch(selfcheckPlan().find((p) => p.fault === 'swap-ids')!)).toBe('swap-ids');
+  });
+
+  it('picks faults by name, with a value, and refuses unknown names and bad values', () => {
+    expect(pickFaults(undefined).length).toBe(selfcheckPlan().length);
+    expect(pickFaults(['swap-ids', 'leak=64']).map((p) => p.id)).toEqual(['swap-ids', 'leak=64']);
+    expect(pickFaults(['wrong-dims,swap-ids', 'swap-ids']).map((p) => p.id)).toEqual(['wrong-dims', 'swap-ids']);
+    expect(() => pickFaults(['nope'])).toThrow(/unknown fault "nope"; valid faults: crash-on-concurrent/);
+    expect(() => pickFaults(['swap-ids=3'])).toThrow(/swap-ids takes no value/);
+    expect(() => pickFaults(['leak=-1'])).toThrow(/non-negative number of KB, got "-1"/);
+  });
+
+  it('the clean run covers every planned scenario that is registered, in registry order', () => {
+    const reg = ['cold-start', 'latency', 'hang', 'soak'].map((id) => ({ id }) as AnyScenario);
+    const plan = [{ ...selfcheckPlan()[0]!, scenarios: ['soak', 'latency', 'not-yet'] }];
+    expect(planScenarios(plan, reg).map((s) => s.id)).toEqual(['latency', 'soak']);
+  });
+});
+
+describe('plantFault', () => {
+  it('sets GAUNTLET_FAULTS in the embedder env, keeps the rest, renames', () => {
+    const a = plantFault(base, 'swap-ids', plantedName('reference', 'swap-ids'));
+    expect(a.name).toBe('reference+swap-ids');
+    expect(a.config).toMatchObject({ kind: 'process', env: { KEEP: '1', GAUNTLET_FAULTS: 'swap-ids' } });
+    expect(base.config).not.toHaveProperty('env.GAUNTLET_FAULTS'); // the base is not changed
+    expect(plantFault(base, '').config).toMatchObject({ env: { GAUNTLET_FAULTS: '' } });
+  });
+
+  it('refuses an adapter it cannot plant into', () => {
+    expect(() => plantFault({ ...base, name: 'in-process', config: { kind: 'in-process' } }, 'leak')).toThrow(/in-process.*pick a process adapter/);
+  });
+});
