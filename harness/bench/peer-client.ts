@@ -89,6 +89,10 @@ class Pending {
     const done = new Promise<void>((resolve, reject) => this.table.set(id, { resolve, reject, at: performance.now() }));
     return { id, done };
   }
+  /** Forgets a request whose send failed (its promise is never settled, nobody awaits it). */
+  drop(id: number): void {
+    this.table.delete(id);
+  }
   settle(id: number): void {
     const p = this.table.get(id);
     if (p) { this.table.delete(id); p.resolve(); }
@@ -189,10 +193,20 @@ function messagePeer(label: string, pid: number, conn: MessageConnection, timeou
   const pending = new Pending(timeoutMs, `echo peer ${label}`);
   conn.onMessage((m: Message) => pending.settle(m.id));
   conn.onClose(({ error }) => pending.failAll(new GauntletError('GAUNTLET_CLOSED', `echo peer ${label} closed${error ? `: ${error.message}` : ''}`)));
-  const ping = () => { const { id, done } = pending.add(); conn.send({ v: PROTOCOL_VERSION, id, type: 'ping' }); return done; };
+  const request = (body: { type: 'ping' } | { type: 'embed'; text: string }): Promise<void> => {
+    const { id, done } = pending.add();
+    try {
+      conn.send({ v: PROTOCOL_VERSION, id, ...body });
+    } catch (e) {
+      pending.drop(id);
+      return Promise.reject(e);
+    }
+    return done;
+  };
+  const ping = () => request({ type: 'ping' });
   return {
     label, pid, ping,
-    transfer(payload) { const { id, done } = pending.add(); conn.send({ v: PROTOCOL_VERSION, id, type: 'embed', text: payload.text }); return done; },
+    transfer: (payload) => request({ type: 'embed', text: payload.text }),
     pipeline: (count, window) => pipelined(ping, count, window),
     async close() { pending.stop(); await close(); },
   };

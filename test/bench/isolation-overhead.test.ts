@@ -1,0 +1,66 @@
+/** Isolation (reference embedder processes vs node-llama-cpp in a child) and sampler overhead, at tiny sizes. */
+import { describe, expect, it } from 'vitest';
+import { runIsolationInChild } from '../../harness/bench/isolation-runner.ts';
+import { benchOverhead, cpuPerCall } from '../../harness/bench/overhead.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Live (non-zombie) children of this process, from /proc. */
+function children(): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) === process.pid && state !== 'Z') out.push(Number(d));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+describe('isolation', () => {
+  it('measures each adapter in each mode and relates the external ones to in-process', async () => {
+    const steps: string[] = [];
+    const r = await runIsolationInChild({ presets: ['tiny'], lanes: [1], rounds: 1, sliceMs: 60, pings: 3, timeoutMs: 90_000, onStep: (s) => steps.push(s) });
+    expect(r.notes.filter((n) => n.includes('lane(s):'))).toEqual([]); // no adapter failed
+    expect(r.rows.map((x) => `${x.adapter}/${x.mode}`).sort()).toEqual([
+      'in-process/batch10', 'in-process/single', 'reference-uds/batch10', 'reference-uds/single', 'reference/batch10', 'reference/single',
+    ]);
+    for (const row of r.rows) {
+      expect(row.embeddingsPerSec).toBeGreaterThan(0);
+      expect(row.rounds).toHaveLength(1);
+    }
+    expect(r.ratios).toHaveLength(4);
+    const ext = r.rows.find((x) => x.adapter === 'reference' && x.mode === 'batch10')!;
+    const inp = r.rows.find((x) => x.adapter === 'in-process' && x.mode === 'batch10')!;
+    const ratio = r.ratios.find((x) => x.adapter === 'reference' && x.mode === 'batch10')!.ratio;
+    expect(ratio).toBeCloseTo(ext.embeddingsPerSec / inp.embeddingsPerSec, 2);
+    expect(r.models[0]).toMatchObject({ preset: 'tiny', dims: 64 });
+    expect(r.adapterPings.map((p) => p.adapter)).toEqual(['reference', 'reference-uds']);
+    expect(steps.some((s) => s.includes('round 1/1'))).toBe(true);
+    expect(children()).toEqual([]);
+  });
+});
+
+describe('overhead', () => {
+  it('reports the sampler cost and the latency with it off and on, and stops the embedder', async () => {
+    const r = await benchOverhead({ rounds: 2, halfMs: 150, tickTimeMs: 20, tickIterations: 5 });
+    expect(r.intervalMs).toBe(250);
+    expect(r.probes).toEqual(['embedder', 'embedderCpu', 'host']);
+    expect(r.tickCpuUs).toBeGreaterThan(0);
+    expect(r.cpuPercentOfCore).toBeCloseTo((r.tickCpuUs / 1000 / 250) * 100, 3);
+    expect(r.rounds).toBe(2);
+    expect(r.latencyOffP50Us).toBeGreaterThan(0);
+    expect(r.latencyOnP50Us).toBeGreaterThan(0);
+    expect(r.ticks).toBeGreaterThan(0);
+    expect(r.notes.filter((n) => n.startsWith('probe '))).toEqual([]);
+    expect(children()).toEqual([]);
+  });
+
+  it('cpuPerCall counts CPU time, not waiting', async () => {
+    const busy = await cpuPerCall(() => { const end = performance.now() + 2; while (performance.now() < end); }, 5);
+    const idle = await cpuPerCall(() => new Promise((r) => setTimeout(r, 2)), 5);
+    expect(busy).toBeGreaterThan(1000);
+    expect(idle).toBeLessThan(busy);
+  });
+});
