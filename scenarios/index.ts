@@ -3,10 +3,11 @@ import type { AnyScenario } from '../harness/runner/types.ts';
 import coldStart from './cold-start.ts';
 import concurrentEmbeds from './concurrent-embeds.ts';
 import forcedKill from './forced-kill.ts';
+import hang from './hang.ts';
 import latency from './latency.ts';
 import throughput from './throughput.ts';
 
-export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, forcedKill, throughput, concurrentEmbeds];
+export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, forcedKill, throughput, concurrentEmbeds, hang];
 
 export const SCENARIO_IDS: readonly string[] = SCENARIOS.map((s) => s.id);
 
