@@ -1,0 +1,148 @@
+/**
+ * memory-pressure:
+ * 1. host growth over 100 and N requests: process.memoryUsage() of the host after a forced GC (heapUsed, rss);
+ *    the embedder's anonymous RSS over the same requests (a leaking embedder shows here);
+ * 2. a large generated model: where its pages land (RssAnon vs RssFile) in the process that holds it, and what
+ *    loading it does to the host (heapUsed / external / rss deltas): the evidence for or against the thesis that
+ *    a large GGUF in the Node process crashes V8;
+ * 3. process adapters: the embedder started under an RLIMIT_AS halfway between its address space before and after
+ *    the large model's load: it must fail to load (or to start) while the host survives.
+ */
+import { defineScenario } from '../harness/runner/define-scenario.ts';
+import type { ScenarioContext } from '../harness/runner/types.ts';
+import { recordMax, sampleTexts } from './support/measure.ts';
+import { embedderLoad, hostLoad, underAsLimit, type HostLoad, type LoadFigures } from './support/memory-pressure-large.ts';
+
+const MB = 1e6;
+const mb = (n: number) => `${(n / MB).toFixed(1)} MB`;
+const signed = (n: number) => `${n >= 0 ? '+' : ''}${mb(n)}`;
+
+export default defineScenario({
+  id: 'memory-pressure',
+  title: 'Memory: host growth over many requests, a large model, an embedder under a memory limit',
+  claims: [
+    'host-rss-under-100mb', 'host-heap-growth-under-10mb-per-100-embeds', 'host-heap-load-under-10mb', 'inprocess-load-working-memory-under-1mb',
+    'embedder-working-set-under-50mb', 'embedder-load-working-set-under-1mb', 'embedder-load-heap-under-100kb', 'host-never-crashes',
+    'thesis-inprocess-gguf-crashes-v8', 'thesis-large-allocation-crashes-v8', 'thesis-mmap-keeps-model-file-backed',
+  ],
+  quick: { requests: 400, largeModelBytes: 250e6, memoryLimit: true },
+  full: { requests: 1000, largeModelBytes: 1e9, memoryLimit: true },
+  timeoutMs: { quick: 180_000, full: 600_000 },
+  async run(ctx) {
+    await growth(ctx);
+    const gen = await ctx.generateModel('memory-large', { sizeBytes: ctx.sizes.largeModelBytes, dtype: 'f32', seed: ctx.seed });
+    ctx.metric('memory.model.bytes', gen.bytes);
+    ctx.note(`large model: ${mb(gen.bytes)} (E ${gen.spec.embedding}, ${gen.spec.layers} layers, vocab ${gen.spec.vocab}, f32), generated from seed ${ctx.seed}`);
+    const loadTimeout = 60_000 + gen.bytes / 5e6; // ~5 MB/ms would be slow; this only bounds a stuck load
+
+    const kind = ctx.adapter.config.kind;
+    let direct: LoadFigures | undefined;
+    if (kind === 'process') {
+      direct = await embedderLoad(ctx, gen.path, loadTimeout);
+      modelMetrics(ctx, direct.after.rssAnon - direct.before.rssAnon, direct.after.rssFile - direct.before.rssFile, gen.bytes, 'embedder');
+      ctx.metric('embedder.rssAnon.loadDelta.max', direct.after.rssAnon - direct.before.rssAnon);
+      ctx.metric('memoryPressure.large.loadMs', direct.loadMs);
+      ctx.note(`embedder with the large model: RssAnon ${mb(direct.before.rssAnon)} -> ${mb(direct.after.rssAnon)}, RssFile ${mb(direct.before.rssFile)} -> ${mb(direct.after.rssFile)}, VmSize ${mb(direct.before.vmSize)} -> ${mb(direct.after.vmSize)} (load ${Math.round(direct.loadMs)} ms)`);
+    }
+
+    const h = await hostLoad(ctx, gen.path, loadTimeout);
+    hostMetrics(ctx, h, gen.bytes);
+    if (kind === 'http' && h.embedderPid !== undefined) {
+      const m = ctx.sampleEmbedder(h.embedderPid);
+      if (m) {
+        ctx.note(`http server with the large model: RssAnon ${mb(m.rssAnon)}, RssFile ${mb(m.rssFile)} (no figure before the load: the server loads at start; model deltas are left unmeasured)`);
+        recordMax(ctx, 'embedder.rssAnon', [m.rssAnon]);
+      }
+    }
+    await h.close();
+
+    if (kind === 'process' && ctx.sizes.memoryLimit && direct) {
+      const limit = Math.round((direct.before.vmSize + direct.after.vmSize) / 2);
+      const out = await underAsLimit(ctx, ctx.adapter, gen.path, limit, loadTimeout);
+      ctx.metric('memoryPressure.limit.bytes', limit);
+      ctx.metric('memoryPressure.limit.embedderFailed', out.embedder === 'loaded' ? 0 : 1);
+      ctx.metric('memoryPressure.limit.hostSurvived', out.hostSurvived ? 1 : 0);
+      if (!out.hostSurvived) ctx.error('HOST_DIED_UNDER_EMBEDDER_LIMIT', `the host died while its embedder ran under RLIMIT_AS ${limit}`);
+      if (out.embedder === 'loaded') ctx.error('LIMIT_NOT_FELT', `the embedder loaded the ${mb(gen.bytes)} model under RLIMIT_AS ${mb(limit)}`);
+      ctx.note(`memory limit: mechanism prlimit-as (RLIMIT_AS on the embedder, set at spawn by wrapping its command; proof ${out.proofTookEffect ? 'read back from /proc/PID/limits' : 'NOT confirmed'}), ${mb(limit)} = halfway between its address space before and after the load; ` +
+        `the embedder ${out.embedder === 'refused' ? 'refused the load with an error' : out.embedder === 'died' ? 'died' : 'loaded anyway'}${out.code ? ` (host saw ${out.code}: ${out.message.slice(0, 240)})` : ''}; the host ${out.hostSurvived ? 'survived' : 'DIED'}.`);
+    } else if (ctx.sizes.memoryLimit) {
+      ctx.note(`memory limit part not run: ${kind === 'in-process' ? 'the in-process adapter has no embedder process to limit (a limit on the host is a limit on the model holder itself)' : 'it needs an embedder spawned directly to size the limit (process adapters only)'}`);
+    }
+  },
+});
+
+/** Host heapUsed / rss after a forced GC: before, after 100 requests and after all of them. */
+async function growth(ctx: ScenarioContext<{ requests: number }>): Promise<void> {
+  const host = await ctx.startHost();
+  const texts = sampleTexts(ctx, 64);
+  const pid = await host.embedderPid({ signal: ctx.signal });
+  for (let i = 0; i < 10; i++) await host.embed(texts[i % texts.length]!, { signal: ctx.signal });
+  const m0 = await ctx.sampleHost(host, { gc: true });
+  const e0 = pid !== undefined ? ctx.sampleEmbedder(pid) : undefined;
+  const rss = [m0.rss];
+  const anon: number[] = e0 ? [e0.rssAnon] : [];
+  let m100 = m0;
+  const total = Math.max(100, ctx.sizes.requests);
+  for (let n = 1; n <= total; n++) {
+    await host.embed(texts[n % texts.length]!, { signal: ctx.signal });
+    if (n % 50 === 0 || n === total) {
+      const m = await ctx.sampleHost(host, { gc: true });
+      rss.push(m.rss);
+      if (n === 100) m100 = m;
+      const e = pid !== undefined ? ctx.sampleEmbedder(pid) : undefined;
+      if (e) anon.push(e.rssAnon);
+    }
+  }
+  const mN = await ctx.sampleHost(host, { gc: true });
+  ctx.metric('host.heapUsed.growth.max', m100.heapUsed - m0.heapUsed);
+  ctx.metric('memoryPressure.heapGrowth.100', m100.heapUsed - m0.heapUsed);
+  ctx.metric('memoryPressure.rssGrowth.100', m100.rss - m0.rss);
+  ctx.metric(`memoryPressure.heapGrowth.all`, mN.heapUsed - m0.heapUsed);
+  ctx.metric(`memoryPressure.rssGrowth.all`, mN.rss - m0.rss);
+  ctx.metric('memoryPressure.requests', total);
+  recordMax(ctx, 'host.rss', rss);
+  recordMax(ctx, 'embedder.rssAnon', anon);
+  ctx.metric('memoryPressure.embedderRssAnonGrowth', anon.length > 1 ? anon[anon.length - 1]! - anon[0]! : null);
+  ctx.note(`host after a forced GC: heapUsed ${mb(m0.heapUsed)} -> ${mb(m100.heapUsed)} after 100 requests -> ${mb(mN.heapUsed)} after ${total}; rss ${mb(m0.rss)} -> ${mb(mN.rss)}` +
+    (anon.length > 1 ? `; embedder RssAnon ${mb(anon[0]!)} -> ${mb(anon[anon.length - 1]!)}` : ''));
+  await host.close();
+}
+
+function modelMetrics(ctx: ScenarioContext, anonDelta: number, fileDelta: number, bytes: number, who: string): void {
+  ctx.metric('memory.model.rssAnonDelta', anonDelta);
+  ctx.metric('memory.model.rssFileDelta', fileDelta);
+  ctx.metric('memory.model.fileBackedRatio', fileDelta / bytes);
+  ctx.note(`${who} loading the model: RssFile ${signed(fileDelta)} (${((100 * fileDelta) / bytes).toFixed(0)}% of the file), RssAnon ${signed(anonDelta)}`);
+}
+
+function hostMetrics(ctx: ScenarioContext, h: HostLoad, bytes: number): void {
+  const inProcess = ctx.adapter.config.kind === 'in-process';
+  if (inProcess) {
+    ctx.metric('inProcess.load.modelBytes', bytes);
+    ctx.metric('inProcess.load.hostCrashed', h.died ? 1 : 0);
+    ctx.metric('inProcess.loadNoMmap.hostCrashed', null);
+    ctx.metric('inProcess.loadNoMmap.modelBytes', null);
+    ctx.note('inProcess.loadNoMmap.* not measured: the in-process adapter has no switch to load with mmap off.');
+  }
+  if (h.died) {
+    ctx.note(`the host died loading the ${mb(bytes)} model (${h.signal ?? 'exit'}): ${h.error ?? ''}`);
+    return;
+  }
+  if (!h.after) {
+    ctx.error('LARGE_MODEL_FAILED', `the large model did not load through the host: ${h.error ?? 'no reason'}`);
+    return;
+  }
+  const d = (k: 'heapUsed' | 'external' | 'rss') => h.after![k] - h.before[k];
+  const anon = h.after.rssAnon !== undefined && h.before.rssAnon !== undefined ? h.after.rssAnon - h.before.rssAnon : null;
+  ctx.metric('host.heapUsed.loadDelta.max', d('heapUsed'));
+  ctx.metric('host.external.loadDelta.max', d('external'));
+  ctx.metric('host.rssAnon.loadDelta.max', anon);
+  ctx.metric('memoryPressure.large.hostRss', h.after.rss);
+  ctx.metric('memoryPressure.large.hostRssDelta', d('rss'));
+  if (inProcess && h.after.rssFile !== undefined && h.before.rssFile !== undefined && anon !== null) {
+    modelMetrics(ctx, anon, h.after.rssFile - h.before.rssFile, bytes, 'host (in-process)');
+    ctx.metric('memoryPressure.large.loadMs', h.loadMs);
+  }
+  ctx.note(`host ${inProcess ? 'loading' : 'driving an embedder that loads'} the ${mb(bytes)} model, after a forced GC: heapUsed ${signed(d('heapUsed'))}, external ${signed(d('external'))}, rss ${signed(d('rss'))} (to ${mb(h.after.rss)})${anon !== null ? `, RssAnon ${signed(anon)}` : ''}; it ${inProcess ? 'did not crash' : 'holds no model'}.`);
+}

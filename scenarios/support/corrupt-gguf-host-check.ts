@@ -1,0 +1,50 @@
+/** One corrupt file through a real host: does the host survive, and what does its start (or first embed) say? */
+import type { HostExit } from '../../harness/host/types.ts';
+import type { ScenarioContext } from '../../harness/runner/types.ts';
+import { GauntletError, toError } from '../../harness/util/errors.ts';
+import { startHostWith } from './memory-pressure-host.ts';
+import type { FileOutcome } from './corrupt-gguf-probers.ts';
+
+export interface HostCheck {
+  variant: string;
+  outcome: FileOutcome;
+  /** The error code the host returned (GAUNTLET_MODEL_INVALID, GAUNTLET_EMBEDDER_GAVE_UP...), when start failed. */
+  code?: string;
+  hostDied: boolean;
+  hostExit?: HostExit;
+  /** From asking the host to start to its answer (or death), ms. */
+  ms: number;
+}
+
+export async function throughHost(ctx: ScenarioContext, variant: string, file: string, startTimeoutMs: number): Promise<HostCheck> {
+  const host = await startHostWith(ctx, { model: file }, { deferStart: true });
+  const t0 = performance.now();
+  let outcome: FileOutcome;
+  let code: string | undefined;
+  try {
+    await host.start({ signal: ctx.signal, timeoutMs: startTimeoutMs });
+    try {
+      const v = await host.embed('corrupt model probe', { signal: ctx.signal, timeoutMs: startTimeoutMs });
+      outcome = { kind: 'loaded', finite: Array.from(v).every(Number.isFinite), dims: v.length };
+    } catch (e) {
+      const err = toError(e);
+      code = err instanceof GauntletError ? err.code : 'UNTYPED';
+      outcome = { kind: 'refused', code, message: `loaded, then embed failed: ${err.message}` };
+    }
+  } catch (e) {
+    if (ctx.signal.aborted) throw e;
+    const err = toError(e);
+    code = err instanceof GauntletError ? err.code : 'UNTYPED';
+    outcome = code === 'GAUNTLET_TIMEOUT' ? { kind: 'hang', waitedMs: performance.now() - t0 } : { kind: 'refused', code, message: err.message };
+  }
+  const ms = performance.now() - t0;
+  // A host that dies on a bad file may need a moment before its exit is seen.
+  const exit = await Promise.race([host.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), host.alive ? 300 : 2000))]);
+  if (exit) {
+    const signal = exit.signal;
+    ctx.timeline.add('crash', `host pid ${host.pid} died on ${variant} (${signal ?? `code ${exit.code}`})`, { variant, signal, exitCode: exit.code });
+    return { variant, outcome: { kind: 'died', signal, exitCode: exit.code, stage: outcome.kind === 'loaded' ? 'embed' : 'load', stderrTail: exit.stderrTail.slice(-1500) }, code, hostDied: true, hostExit: exit, ms };
+  }
+  await host.close({ deadlineMs: 3000, killAfterMs: 1000 });
+  return { variant, outcome, ...(code ? { code } : {}), hostDied: false, ms };
+}

@@ -1,0 +1,76 @@
+/**
+ * A bare Node process standing in for a host that runs the in-process adapter: it loads model files with
+ * node-llama-cpp exactly as harness/adapters/in-process.ts does (getLlama gpu:false build:'never', loadModel with
+ * defaults, an embedding context capped at the model's context length with explicit threads, one embedding), one
+ * file per IPC request, reusing one Llama so that a file costs milliseconds instead of a process start.
+ * A file that aborts llama.cpp kills this process, as it would kill the host: the parent records the signal.
+ */
+import { getLlama, LlamaLogLevel, type Llama } from 'node-llama-cpp';
+
+export interface InProcessProbeRequest { id: number; modelPath: string; text: string; threads: number; contextSize?: number }
+export type InProcessProbeReply =
+  | { id: number; type: 'ready' }
+  | { id: number; type: 'loading' }
+  | { id: number; type: 'model-loaded' }
+  | { id: number; type: 'loaded'; dims: number; finite: boolean }
+  | { id: number; type: 'load-error'; message: string; logs: string }
+  | { id: number; type: 'embed-error'; message: string; logs: string };
+
+const errors: string[] = [];
+let llama: Promise<Llama> | undefined;
+
+function lib(): Promise<Llama> {
+  return (llama ??= getLlama({
+    gpu: false, build: 'never', logLevel: LlamaLogLevel.warn,
+    logger: (level, message) => { if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) errors.push(message.trimEnd()); },
+  }));
+}
+
+function send(m: InProcessProbeReply): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) return resolve();
+    process.send(m, undefined, {}, () => resolve());
+  });
+}
+
+async function settledLogs(): Promise<string> {
+  await new Promise((r) => setTimeout(r, 150)); // llama.cpp's reason arrives after the rejection
+  return errors.splice(0).join(' | ');
+}
+
+async function handle(req: InProcessProbeRequest): Promise<void> {
+  const l = await lib();
+  errors.length = 0;
+  await send({ id: req.id, type: 'loading' });
+  let model;
+  try {
+    model = await l.loadModel({ modelPath: req.modelPath });
+  } catch (e) {
+    await send({ id: req.id, type: 'load-error', message: (e as Error).message, logs: await settledLogs() });
+    return;
+  }
+  await send({ id: req.id, type: 'model-loaded' });
+  try {
+    const trained = model.trainContextSize;
+    const ctx = await model.createEmbeddingContext({ contextSize: Math.min(req.contextSize ?? trained, trained), threads: req.threads });
+    const { vector } = await ctx.getEmbeddingFor(req.text);
+    await ctx.dispose();
+    await send({ id: req.id, type: 'loaded', dims: vector.length, finite: vector.every((x) => Number.isFinite(x)) });
+  } catch (e) {
+    await send({ id: req.id, type: 'embed-error', message: (e as Error).message, logs: await settledLogs() });
+  } finally {
+    await model.dispose().catch(() => {});
+  }
+}
+
+process.on('disconnect', () => process.exit(0));
+let chain = Promise.resolve();
+process.on('message', (req: InProcessProbeRequest) => {
+  chain = chain.then(() => handle(req)).catch(async (e) => {
+    await send({ id: req.id, type: 'embed-error', message: `probe failed: ${(e as Error).message}`, logs: '' });
+  });
+});
+void (async () => {
+  try { await lib(); } catch { /* reported per request */ }
+  await send({ id: 0, type: 'ready' });
+})();

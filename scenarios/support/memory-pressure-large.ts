@@ -1,0 +1,118 @@
+/**
+ * memory-pressure, large-model parts: where a large model's pages land (anonymous vs file-backed) in the process
+ * that holds it, what loading it does to the host (the thesis "a large GGUF in the Node process crashes V8"), and
+ * an embedder started under an address-space limit too small for the model.
+ */
+import type { ResolvedAdapter } from '../../harness/adapters/types.ts';
+import { verifyMemoryLimit } from '../../harness/faults/memory-limit.ts';
+import type { HostMemory } from '../../harness/host/types.ts';
+import { readProcStatusSync, type ProcStatus } from '../../harness/metrics/index.ts';
+import type { ScenarioContext } from '../../harness/runner/types.ts';
+import { GauntletError, toError } from '../../harness/util/errors.ts';
+import { spawnDirect } from './corrupt-gguf-driver.ts';
+import { prefixCommand, startHostWith } from './memory-pressure-host.ts';
+
+export interface LoadFigures {
+  before: ProcStatus;
+  after: ProcStatus;
+  loadMs: number;
+  dims: number;
+}
+
+/** Process adapters: the embedder spawned directly, its /proc figures just before and after `initialize`. */
+export async function embedderLoad(ctx: ScenarioContext, model: string, timeoutMs: number): Promise<LoadFigures> {
+  const e = await spawnDirect(ctx.adapter, { dir: ctx.tmpDir, signal: ctx.signal });
+  try {
+    await e.request({ type: 'ping' }, timeoutMs); // the runtime is up: what follows is the load alone
+    const before = readProcStatusSync(e.pid);
+    const t0 = performance.now();
+    const r = await e.request({ type: 'initialize', modelPath: model, options: { threads: ctx.adapter.threads, lanes: 1 } }, timeoutMs);
+    const loadMs = performance.now() - t0;
+    if (r.type !== 'initialized') throw new GauntletError('GAUNTLET_MODEL_INVALID', `initialize of ${model} answered ${r.type}: ${r.type === 'error' ? r.message : ''}`);
+    const after = readProcStatusSync(e.pid);
+    if (!before || !after) throw new GauntletError('GAUNTLET_INTERNAL', `no /proc/${e.pid}/status to read`);
+    const v = await e.request({ type: 'embed', text: 'large model check' }, timeoutMs);
+    if (v.type !== 'embedding') throw new GauntletError('GAUNTLET_EMBEDDER_ERROR', `the large model loaded but embed answered ${v.type}`);
+    return { before, after, loadMs, dims: r.dims };
+  } finally {
+    await e.close();
+  }
+}
+
+export interface HostLoad {
+  before: HostMemory;
+  after?: HostMemory;
+  died: boolean;
+  signal?: string | null;
+  error?: string;
+  loadMs: number;
+}
+
+/** A host started on `model`: its own memory (after a full GC) before and after the adapter start. */
+export async function hostLoad(ctx: ScenarioContext, model: string, timeoutMs: number): Promise<HostLoad & { embedderPid?: number; close(): Promise<void> }> {
+  const host = await startHostWith(ctx, { model }, { deferStart: true });
+  const before = await ctx.sampleHost(host, { gc: true });
+  const t0 = performance.now();
+  try {
+    await host.start({ signal: ctx.signal, timeoutMs });
+    await host.embed('large model check', { signal: ctx.signal, timeoutMs });
+  } catch (e) {
+    if (ctx.signal.aborted) throw e;
+    const exit = await Promise.race([host.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000))]);
+    const close = async () => { await host.close({ deadlineMs: 3000 }); };
+    if (exit) return { before, died: true, signal: exit.signal, error: toError(e).message, loadMs: performance.now() - t0, close };
+    await close();
+    return { before, died: false, error: toError(e).message, loadMs: performance.now() - t0, close };
+  }
+  const loadMs = performance.now() - t0;
+  const after = await ctx.sampleHost(host, { gc: true });
+  const embedderPid = await host.embedderPid({ signal: ctx.signal });
+  return { before, after, died: false, loadMs, ...(embedderPid !== undefined ? { embedderPid } : {}), close: async () => { await host.close(); } };
+}
+
+export interface LimitOutcome {
+  bytes: number;
+  /** 'refused': the embedder answered an error; 'died': it died (boot or load); 'loaded': the limit was not too small. */
+  embedder: 'refused' | 'died' | 'loaded';
+  hostSurvived: boolean;
+  code?: string;
+  message: string;
+  proofTookEffect: boolean;
+}
+
+/**
+ * The embedder started under `prlimit --as=bytes` (RLIMIT_AS: address space; the mapped model counts), driven by a
+ * real host. Proof: /proc/PID/limits of the embedder as soon as the host reports its spawn.
+ */
+export async function underAsLimit(ctx: ScenarioContext, adapter: ResolvedAdapter, model: string, bytes: number, timeoutMs: number): Promise<LimitOutcome> {
+  const config = prefixCommand(adapter, ['prlimit', `--as=${Math.floor(bytes)}`, '--']);
+  const host = await startHostWith(ctx, { model, config }, { deferStart: true });
+  let proofTookEffect = false;
+  let died = false;
+  host.on('lifecycle', (e) => {
+    if (e.type === 'spawn' && typeof e.pid === 'number') {
+      const rec = verifyMemoryLimit(e.pid, bytes, 'prlimit-as', () => ctx.timeline.now());
+      proofTookEffect ||= rec.tookEffect;
+      ctx.timeline.add('fault', `memory-limit pid ${e.pid}${rec.tookEffect ? '' : ' (no effect)'}`, { ...rec });
+    }
+    if (e.type === 'crash' || (e.type === 'start-failed' && (e.signal || e.exitCode))) died = true;
+  });
+  let outcome: LimitOutcome;
+  try {
+    await host.start({ signal: ctx.signal, timeoutMs });
+    await host.embed('memory limit check', { signal: ctx.signal, timeoutMs });
+    outcome = { bytes, embedder: 'loaded', hostSurvived: true, message: 'the model loaded and embedded under the limit', proofTookEffect };
+  } catch (e) {
+    if (ctx.signal.aborted) throw e;
+    const err = toError(e);
+    const code = err instanceof GauntletError ? err.code : 'UNTYPED';
+    // An `error` answer to initialize reaches the host as GAUNTLET_MODEL_INVALID; anything else means the process went.
+    const embedder = code === 'GAUNTLET_MODEL_INVALID' || !died ? 'refused' : 'died';
+    outcome = { bytes, embedder, hostSurvived: true, code, message: err.message, proofTookEffect };
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  outcome.hostSurvived = host.alive;
+  outcome.proofTookEffect = proofTookEffect;
+  if (host.alive) await host.close();
+  return outcome;
+}

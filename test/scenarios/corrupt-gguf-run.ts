@@ -1,0 +1,27 @@
+/**
+ * Runs one scenario once through the runner (quick size) for one default adapter with the cached tiny model.
+ * Shared by the tests of memory-pressure, soak, corrupt-gguf, model-file-changed and pipe-disconnect.
+ */
+import { ensureModel } from '../../harness/config/ensure-model.ts';
+import { loadConfig } from '../../harness/config/load-config.ts';
+import { resolveAdapter } from '../../harness/config/resolve-config.ts';
+import type { ScenarioResult } from '../../harness/report/schema.ts';
+import { runGauntlet } from '../../harness/runner/run.ts';
+import type { AnyScenario } from '../../harness/runner/types.ts';
+
+export async function runOnce(scenario: AnyScenario, adapterName: string, seed = 11): Promise<ScenarioResult> {
+  const config = await loadConfig();
+  const model = await ensureModel(config.model);
+  const adapter = resolveAdapter(config, adapterName, model);
+  const { report } = await runGauntlet({
+    scenarios: [scenario], adapters: [adapter], seed, quick: true, command: 'vitest', model: { path: model }, evaluate: () => [],
+  });
+  const r = report.scenarios[0];
+  if (!r) throw new Error(`no result for ${scenario.id}/${adapterName}`);
+  return r;
+}
+
+/** The scenario with its quick sizes changed (to keep a test short). */
+export function withQuick<T extends AnyScenario>(scenario: T, sizes: Partial<T['quick']>): T {
+  return { ...scenario, quick: { ...scenario.quick, ...sizes } };
+}
