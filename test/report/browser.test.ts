@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkReportInBrowser, findChromium, reportHtmlProblems, runHasChartData, type BrowserCheckResult } from '../../harness/report/browser-check.ts';
 import { renderReportHtml } from '../../harness/report/html-reporter.ts';
 import { buildMatrix } from '../../harness/report/matrix.ts';
@@ -31,8 +31,9 @@ describe.runIf(!chromiumPath && required)('browser check (GAUNTLET_REQUIRE_BROWS
 });
 
 describe.runIf(!!chromiumPath)('report.html in headless Chromium', () => {
-  const tmp = tempDir('browser');
-  afterAll(() => tmp.cleanup());
+  let tmp: ReturnType<typeof tempDir>;
+  beforeAll(() => { tmp = tempDir('browser'); });
+  afterAll(() => tmp?.cleanup());
 
   async function open(report: RunReport, name: string): Promise<{ file: string; check: BrowserCheckResult }> {
     const file = path.join(tmp.dir, name, 'report.html');
