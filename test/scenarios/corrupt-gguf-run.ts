@@ -9,10 +9,15 @@ import type { ScenarioResult } from '../../harness/report/schema.ts';
 import { runGauntlet } from '../../harness/runner/run.ts';
 import type { AnyScenario } from '../../harness/runner/types.ts';
 
-export async function runOnce(scenario: AnyScenario, adapterName: string, seed = 11): Promise<ScenarioResult> {
+export async function runOnce(scenario: AnyScenario, adapterName: string, opts: { seed?: number; extraArgs?: string[] } = {}): Promise<ScenarioResult> {
+  const seed = opts.seed ?? 11;
   const config = await loadConfig();
   const model = await ensureModel(config.model);
   const adapter = resolveAdapter(config, adapterName, model);
+  if (opts.extraArgs) {
+    if (adapter.config.kind !== 'process') throw new Error(`extraArgs needs a process adapter, ${adapterName} is ${adapter.config.kind}`);
+    adapter.config = { ...adapter.config, command: [...adapter.config.command, ...opts.extraArgs] };
+  }
   const { report } = await runGauntlet({
     scenarios: [scenario], adapters: [adapter], seed, quick: true, command: 'vitest', model: { path: model }, evaluate: () => [],
   });
