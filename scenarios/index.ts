@@ -5,9 +5,10 @@ import concurrentEmbeds from './concurrent-embeds.ts';
 import forcedKill from './forced-kill.ts';
 import hang from './hang.ts';
 import latency from './latency.ts';
+import restartStorm from './restart-storm.ts';
 import throughput from './throughput.ts';
 
-export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, forcedKill, throughput, concurrentEmbeds, hang];
+export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, forcedKill, throughput, concurrentEmbeds, hang, restartStorm];
 
 export const SCENARIO_IDS: readonly string[] = SCENARIOS.map((s) => s.id);
 

@@ -17,6 +17,8 @@ export interface RunWithOptions {
   /** Replace the adapter's command (process / http adapters). */
   command?: (original: string[]) => string[];
   quick?: Record<string, unknown>;
+  /** Supervisor tuning for process adapters (e.g. a restart policy without a working breaker). */
+  supervisor?: Record<string, unknown>;
   seed?: number;
 }
 
@@ -28,7 +30,8 @@ export async function adapterFor(name: string, opts: RunWithOptions = {}): Promi
   if (c.kind === 'in-process') return adapter;
   const env = { ...(c.env ?? {}), ...(opts.faults ? { GAUNTLET_FAULTS: opts.faults } : {}) };
   const command = opts.command && c.command ? opts.command(c.command) : c.command;
-  return { ...adapter, config: { ...c, env, ...(command ? { command } : {}) } as typeof c };
+  const supervisor = c.kind === 'process' && opts.supervisor ? { supervisor: { ...(c.supervisor ?? {}), ...opts.supervisor } } : {};
+  return { ...adapter, config: { ...c, env, ...(command ? { command } : {}), ...supervisor } as typeof c };
 }
 
 export async function runWith(scenario: AnyScenario, adapterName: string, opts: RunWithOptions = {}): Promise<ScenarioResult> {
