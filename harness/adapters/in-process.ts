@@ -3,7 +3,7 @@
  * reject, kept as the comparison. On purpose it runs NO gguf check before loading: it behaves like a naive
  * in-process embedder, so that a file which aborts llama.cpp takes the host down with it and the harness can show it.
  */
-import { getLlama, LlamaLogLevel, type Llama, type LlamaEmbeddingContext, type LlamaModel } from 'node-llama-cpp';
+import type { Llama, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp';
 import { GauntletError, toError } from '../util/errors.ts';
 import { withDeadline } from '../util/deadline.ts';
 import { LifecycleEmitter, normalizeInPlace } from './emitter.ts';
@@ -32,6 +32,9 @@ export class InProcessClient implements EmbedderClient {
     const t0 = performance.now();
     this.events.emit('spawn', { pid: process.pid });
     try {
+      // Imported here, not at the top: bundled into the host, a static import would load node-llama-cpp into every
+      // host, including the process and http adapters' hosts whose RSS the claims measure.
+      const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
       this.llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.warn });
       this.model = await this.llama.loadModel({ modelPath: r.model });
       const trained = this.model.trainContextSize;
