@@ -5,10 +5,11 @@ import concurrentEmbeds from './concurrent-embeds.ts';
 import forcedKill from './forced-kill.ts';
 import hang from './hang.ts';
 import latency from './latency.ts';
+import parentExit from './parent-exit.ts';
 import restartStorm from './restart-storm.ts';
 import throughput from './throughput.ts';
 
-export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, forcedKill, throughput, concurrentEmbeds, hang, restartStorm];
+export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, forcedKill, throughput, concurrentEmbeds, hang, restartStorm, parentExit];
 
 export const SCENARIO_IDS: readonly string[] = SCENARIOS.map((s) => s.id);
 
