@@ -37,18 +37,18 @@ export function formatSections(r: BenchResult): string {
     out.push(table(['transport', 'codec', 'p50 us', 'p99 us', 'msg/s (1 at a time)', `msg/s (${t.pings[0]?.pipelineWindow ?? 0} in flight)`],
       t.pings.map((p) => [p.transport, p.codec, p.p50Us, p.p99Us, p.sequentialMsgsPerSec, p.pipelinedMsgsPerSec])));
     out.push('', 'Transports: transfers (payload out, small ack back)');
-    out.push(table(['transport', 'codec', 'size', 'p50 ms', 'p99 ms', 'msg/s', 'MB/s', 'samples'],
-      t.transfers.map((x) => [x.transport, x.codec, size(x.bytes), x.p50Ms, x.p99Ms, x.msgsPerSec, x.mbPerSec, x.samples])));
+    out.push(table(['transport', 'codec', 'payload', 'size', 'p50 ms', 'p99 ms', 'msg/s', 'MB/s', 'samples'],
+      t.transfers.map((x) => [x.transport, x.codec, x.payload, size(x.bytes), x.p50Ms, x.p99Ms, x.msgsPerSec, x.mbPerSec, x.samples])));
     for (const n of t.notes) out.push(`note: ${n}`);
   }
   if (r.isolation) {
     const iso = r.isolation;
     out.push('', 'Isolation: embeddings per second, same model, external process vs in-process');
     for (const m of iso.models) out.push(`model ${m.preset}: ${m.label}; ${m.dims} dims, ${m.bytes} bytes`);
-    out.push(table(['model', 'adapter', 'lanes', 'mode', 'emb/s (median)', 'ext/in-process'],
+    out.push(table(['model', 'adapter', 'lanes', 'mode', 'emb/s (median)', 'ext/in-process', 'CPU us/emb', 'CPU ext/in-process'],
       iso.rows.map((x) => {
         const ratio = iso.ratios.find((q) => q.model === x.model && q.adapter === x.adapter && q.lanes === x.lanes && q.mode === x.mode);
-        return [x.model, x.adapter, x.lanes, x.mode, x.embeddingsPerSec, ratio ? ratio.ratio : '-'];
+        return [x.model, x.adapter, x.lanes, x.mode, x.embeddingsPerSec, ratio ? ratio.ratio : '-', x.cpuUsPerEmbedding, ratio ? ratio.cpuRatio : '-'];
       })));
     if (iso.adapterPings.length) {
       out.push(table(['model', 'adapter (ping via supervisor)', 'lanes', 'p50 us', 'p99 us'], iso.adapterPings.map((p) => [p.model, p.adapter, p.lanes, p.p50Us, p.p99Us])));

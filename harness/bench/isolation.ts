@@ -4,6 +4,7 @@
  * lane count, for single texts and batches of 10. The adapters are measured in alternating rounds so that load
  * changes on a shared machine hit all of them alike; medians over rounds are compared.
  */
+import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createClient } from '../adapters/create-client.ts';
@@ -35,8 +36,25 @@ const ADAPTERS = [
 /** Short plain texts every preset tokenizes well inside its context. */
 export const BENCH_TEXTS: readonly string[] = CORPUS.slice(0, 10);
 
-/** Embeddings per second over `sliceMs`, keeping `concurrency` requests in flight. */
-export async function throughput(client: EmbedderClient, mode: IsolationMode, sliceMs: number, concurrency: number): Promise<number> {
+/** User + system CPU of another process so far, microseconds, from /proc (clock ticks of 10 ms); undefined off Linux. */
+export function processCpuUs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10_000; // utime, stime (fields 14, 15), USER_HZ 100
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Embeddings per second over `sliceMs`, keeping `concurrency` requests in flight, and the CPU time per embedding
+ * of this process plus the embedder process (when it has its own pid).
+ */
+export async function throughput(client: EmbedderClient, mode: IsolationMode, sliceMs: number, concurrency: number): Promise<{ eps: number; cpuUs: number | null }> {
+  const pid = client.embedderPid();
+  const self0 = process.cpuUsage();
+  const other0 = pid === undefined ? 0 : processCpuUs(pid);
   let done = 0;
   let i = 0;
   const t0 = performance.now();
@@ -48,7 +66,11 @@ export async function throughput(client: EmbedderClient, mode: IsolationMode, sl
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
-  return done / ((performance.now() - t0) / 1000);
+  const eps = done / ((performance.now() - t0) / 1000);
+  const self = process.cpuUsage(self0);
+  const other1 = pid === undefined ? 0 : processCpuUs(pid);
+  if (other0 === undefined || other1 === undefined || done === 0) return { eps, cpuUs: null };
+  return { eps, cpuUs: (self.user + self.system + other1 - other0) / done };
 }
 
 async function modelFor(preset: 'tiny' | 'small'): Promise<{ path: string; bytes: number }> {
@@ -66,7 +88,8 @@ export async function benchIsolation(opts: IsolationBenchOptions): Promise<Isola
   const adapterPings: IsolationResults['adapterPings'] = [];
   const notes = [
     'single: `lanes` requests kept in flight (one per lane); batch10: one embed-batch of 10 texts at a time (the embedder spreads it over its lanes).',
-    'Each round measures every adapter in turn (order rotated per round); the figure is the median over rounds. threads 1 per context.',
+    'Each round measures every adapter in turn (order rotated per round); emb/s is the median over rounds, ext/in-process the median of per-round ratios. threads 1 per context.',
+    'CPU per embedding = CPU time of the calling process + the embedder process (/proc, 10 ms ticks) / embeddings: what isolation costs in CPU, unaffected by waiting for a core.',
   ];
   for (const preset of opts.presets) {
     opts.onStep?.(`model ${preset}: generating or reading from the cache`);
@@ -91,24 +114,36 @@ export async function benchIsolation(opts: IsolationBenchOptions): Promise<Isola
           adapterPings.push({ model: preset, adapter: a.name, lanes, p50Us: round(quantile(rtt, 0.5) * 1000, 1), p99Us: round(quantile(rtt, 0.99) * 1000, 1) });
         }
         const samples = new Map<string, number[]>();
+        const cpu = new Map<string, number[]>();
         for (let r = 0; r < opts.rounds; r++) {
           opts.onStep?.(`model ${preset}, ${lanes} lane(s): round ${r + 1}/${opts.rounds}`);
           for (let k = 0; k < ADAPTERS.length; k++) {
             const idx = (k + r) % ADAPTERS.length;
             for (const mode of ['single', 'batch10'] as const) {
-              const eps = await throughput(clients[idx]!, mode, opts.sliceMs, mode === 'single' ? lanes : 1);
+              const { eps, cpuUs } = await throughput(clients[idx]!, mode, opts.sliceMs, mode === 'single' ? lanes : 1);
               const key = `${idx}|${mode}`;
               (samples.get(key) ?? samples.set(key, []).get(key)!).push(eps);
+              if (cpuUs !== null) (cpu.get(key) ?? cpu.set(key, []).get(key)!).push(cpuUs);
             }
           }
         }
         for (const mode of ['single', 'batch10'] as const) {
-          const inProc = median(samples.get(`${ADAPTERS.length - 1}|${mode}`) ?? []);
+          const inProc = samples.get(`${ADAPTERS.length - 1}|${mode}`) ?? [];
+          const inProcCpu = cpu.get(`${ADAPTERS.length - 1}|${mode}`) ?? [];
           for (const [idx, a] of ADAPTERS.entries()) {
             const rounds = samples.get(`${idx}|${mode}`) ?? [];
-            const eps = median(rounds);
-            rows.push({ model: preset, adapter: a.name, kind: a.kind, transport: a.transport, lanes, mode, embeddingsPerSec: round(eps, 1), rounds: rounds.map((x) => round(x, 1)) });
-            if (a.kind === 'process') ratios.push({ model: preset, adapter: a.name, lanes, mode, ratio: round(eps / inProc, 3) });
+            const cpuRounds = cpu.get(`${idx}|${mode}`) ?? [];
+            const cpuUs = cpuRounds.length ? median(cpuRounds) : null;
+            rows.push({
+              model: preset, adapter: a.name, kind: a.kind, transport: a.transport, lanes, mode, embeddingsPerSec: round(median(rounds), 1),
+              rounds: rounds.map((x) => round(x, 1)), cpuUsPerEmbedding: cpuUs === null ? null : round(cpuUs, 1),
+            });
+            if (a.kind !== 'process') continue;
+            const roundRatios = rounds.map((x, r) => x / inProc[r]!);
+            ratios.push({
+              model: preset, adapter: a.name, lanes, mode, ratio: round(median(roundRatios), 3), roundRatios: roundRatios.map((x) => round(x, 3)),
+              cpuRatio: cpuUs !== null && inProcCpu.length ? round(cpuUs / median(inProcCpu), 3) : null,
+            });
           }
         }
       } catch (e) {

@@ -36,19 +36,23 @@ export interface Peer {
   readonly label: string;
   readonly pid: number;
   ping(): Promise<void>;
-  /** Sends `bytes` of payload (ASCII text for message codecs and HTTP, plain bytes for raw) and waits for the ack. */
-  transfer(payload: Payload): Promise<void>;
+  /** Payload forms this link sends: msgpack both, NDJSON and HTTP `text` (NDJSON has no binary form), raw `binary`. */
+  readonly forms: ReadonlyArray<'text' | 'binary'>;
+  /** Sends the payload (as an `embed` text, or as an `embedding`'s Float32 bytes, or plain bytes for raw) and waits for the ack. */
+  transfer(payload: Payload, form?: 'text' | 'binary'): Promise<void>;
   /** Sends `count` pings keeping `window` in flight; resolves with messages per second. */
   pipeline(count: number, window: number): Promise<number>;
   close(): Promise<void>;
 }
 
-/** A payload prepared once, in the form each codec sends. */
-export interface Payload { bytes: number; text: string; buffer: Buffer }
+/** A payload prepared once, in the forms the codecs send. */
+export interface Payload { bytes: number; text: string; buffer: Buffer; floats: Float32Array }
 
 export function makePayload(bytes: number): Payload {
   const buffer = Buffer.alloc(bytes, 'abcdefghijklmnopqrstuvwxyz0123456789 ');
-  return { bytes, text: buffer.toString('latin1'), buffer };
+  // The same bytes seen as Float32 values (a whole number of them; Buffer.alloc is not pooled, so aligned).
+  const floats = new Float32Array(buffer.buffer, buffer.byteOffset, Math.floor(bytes / 4));
+  return { bytes, text: buffer.toString('latin1'), buffer, floats };
 }
 
 function tail(lines: string[]): string {
@@ -168,7 +172,7 @@ export async function startPeer(opts: PeerOptions): Promise<Peer> {
       const conn = opts.transport === 'stdio'
         ? connectStreams(child.stdout!, child.stdin!, getCodec(opts.codec), limits)
         : await connectUds(socket!, getCodec(opts.codec), limits, { timeoutMs: startTimeoutMs });
-      peer = messagePeer(label, pid, conn, requestTimeoutMs, async () => { conn.close(); await kill(); });
+      peer = messagePeer(label, pid, conn, requestTimeoutMs, async () => { conn.close(); await kill(); }, opts.codec === 'msgpack' ? ['text', 'binary'] : ['text']);
     }
     // stdio has no ready line: the first answered ping is the proof of life.
     await withDeadline(peer.ping(), startTimeoutMs, `first ping to the ${label} echo peer`).catch((e: Error) => {
@@ -189,11 +193,11 @@ function connectRawUds(socketPath: string, timeoutMs: number): Promise<[net.Sock
   }), timeoutMs, `raw connection to ${socketPath}`);
 }
 
-function messagePeer(label: string, pid: number, conn: MessageConnection, timeoutMs: number, close: () => Promise<void>): Peer {
+function messagePeer(label: string, pid: number, conn: MessageConnection, timeoutMs: number, close: () => Promise<void>, forms: Peer['forms']): Peer {
   const pending = new Pending(timeoutMs, `echo peer ${label}`);
   conn.onMessage((m: Message) => pending.settle(m.id));
   conn.onClose(({ error }) => pending.failAll(new GauntletError('GAUNTLET_CLOSED', `echo peer ${label} closed${error ? `: ${error.message}` : ''}`)));
-  const request = (body: { type: 'ping' } | { type: 'embed'; text: string }): Promise<void> => {
+  const request = (body: { type: 'ping' } | { type: 'embed'; text: string } | { type: 'embedding'; vector: Float32Array }): Promise<void> => {
     const { id, done } = pending.add();
     try {
       conn.send({ v: PROTOCOL_VERSION, id, ...body });
@@ -205,8 +209,8 @@ function messagePeer(label: string, pid: number, conn: MessageConnection, timeou
   };
   const ping = () => request({ type: 'ping' });
   return {
-    label, pid, ping,
-    transfer: (payload) => request({ type: 'embed', text: payload.text }),
+    label, pid, ping, forms,
+    transfer: (payload, form = 'text') => request(form === 'text' ? { type: 'embed', text: payload.text } : { type: 'embedding', vector: payload.floats }),
     pipeline: (count, window) => pipelined(ping, count, window),
     async close() { pending.stop(); await close(); },
   };
@@ -215,7 +219,7 @@ function messagePeer(label: string, pid: number, conn: MessageConnection, timeou
 function rawPeer(label: string, pid: number, link: RawLink, close: () => Promise<void>): Peer {
   const ping = () => link.send(PING_FRAME);
   return {
-    label, pid, ping,
+    label, pid, ping, forms: ['binary'],
     transfer: (payload) => link.send(payload.buffer),
     pipeline: (count, window) => pipelined(ping, count, window),
     async close() { link.failAll(new GauntletError('GAUNTLET_CLOSED', `raw peer ${label} closed`)); await close(); },
@@ -225,7 +229,7 @@ function rawPeer(label: string, pid: number, link: RawLink, close: () => Promise
 function httpPeer(label: string, pid: number, baseUrl: string, timeoutMs: number, close: () => Promise<void>): Peer {
   const ping = async () => { await httpHealth(baseUrl, { timeoutMs }); };
   return {
-    label, pid, ping,
+    label, pid, ping, forms: ['text'],
     async transfer(payload) { await httpEmbed(baseUrl, [payload.text], { timeoutMs }); },
     pipeline: (count, window) => pipelined(ping, count, window),
     close,

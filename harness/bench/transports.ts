@@ -45,7 +45,8 @@ export async function benchTransports(opts: TransportBenchOptions): Promise<Tran
     `maxFrameBytes raised to ${frameLimit} bytes on both ends (client and echo peer) for every link, so that the `
     + `${Math.max(0, ...opts.transferBytes)}-byte transfers fit; the protocol default is ${64 * 1024} bytes (seed 000), `
     + 'under which a frame over 64 KiB is refused. The limit is only checked against the length prefix, so ping figures do not depend on it.',
-    'transfer = payload to the peer (an `embed` text for msgpack/ndjson, a POST /v1/embeddings body for HTTP, plain bytes for raw) and a small ack back; one at a time.',
+    'transfer = payload to the peer and a small ack back, one at a time. payload text = an `embed` text (msgpack str / JSON string); '
+    + 'binary = an `embedding` whose vector holds the bytes (msgpack bin; NDJSON has no binary form); raw = plain bytes; HTTP = a POST /v1/embeddings JSON body.',
     'ping over HTTP = GET /health on a keep-alive connection (fetch).',
   ];
   opts.onStep?.(`starting ${links.length} echo peers`);
@@ -81,15 +82,16 @@ export async function benchTransports(opts: TransportBenchOptions): Promise<Tran
       opts.onStep?.(`transfers of ${bytes} bytes`);
       const payload = makePayload(bytes);
       const big = bytes >= 1024 * 1024;
-      const stats = await runTasks(peers.map(({ peer }) => ({ name: peer.label, fn: () => peer.transfer(payload) })), {
-        time: opts.transferTimeMs, iterations: big ? 4 : 32, warmupIterations: big ? 2 : 4, ...sig,
-      });
+      const tasks = peers.flatMap(({ peer }) => peer.forms.map((form) => ({ name: `${peer.label}|${form}`, fn: () => peer.transfer(payload, form) })));
+      const stats = await runTasks(tasks, { time: opts.transferTimeMs, iterations: big ? 4 : 32, warmupIterations: big ? 2 : 4, ...sig });
       for (const { link, peer } of peers) {
-        const s = stats.get(peer.label)!;
-        transfers.push({
-          transport: link.transport, codec: codecOf(link), bytes, p50Ms: round(s.p50Ms, 4), p99Ms: round(s.p99Ms, 4),
-          msgsPerSec: Math.round(s.opsPerSec), mbPerSec: round(bytes / 1e6 / (s.p50Ms / 1000), 1), samples: s.samples,
-        });
+        for (const form of peer.forms) {
+          const s = stats.get(`${peer.label}|${form}`)!;
+          transfers.push({
+            transport: link.transport, codec: codecOf(link), bytes, payload: form, p50Ms: round(s.p50Ms, 4), p99Ms: round(s.p99Ms, 4),
+            msgsPerSec: Math.round(s.opsPerSec), mbPerSec: round(bytes / 1e6 / (s.p50Ms / 1000), 1), samples: s.samples,
+          });
+        }
       }
     }
     return { peer: 'harness/bench/echo-peer.ts (separate process; project codecs and transports; answers without work)', pings, transfers, transferFrameLimitBytes: frameLimit, notes };

@@ -75,6 +75,9 @@ export interface TransferRow {
   transport: PeerTransport;
   codec: PeerCodec;
   bytes: number;
+  /** text: an `embed` text (a file's content, as seed 004 sends it); binary: a msgpack `bin` (an `embedding`'s
+   * Float32 bytes, the form seed 004's FastMessage.params takes); raw links send bytes, HTTP sends JSON text. */
+  payload: 'text' | 'binary';
   /** Payload to the peer, a small ack back. */
   p50Ms: number;
   p99Ms: number;
@@ -106,6 +109,9 @@ export interface IsolationRow {
   /** Median over rounds of embeddings per second. */
   embeddingsPerSec: number;
   rounds: number[];
+  /** CPU time per embedding, all processes involved (caller + embedder), median over rounds, microseconds.
+   * Unlike throughput, it does not grow while a process waits for a core on a loaded machine. */
+  cpuUsPerEmbedding: number | null;
 }
 
 export interface IsolationRatio {
@@ -113,8 +119,12 @@ export interface IsolationRatio {
   adapter: string;
   lanes: number;
   mode: IsolationMode;
-  /** external embeddings/s / in-process embeddings/s (medians of the same rounds). */
+  /** external embeddings/s / in-process embeddings/s: median of the per-round ratios (measured back to back). */
   ratio: number;
+  /** Per-round ratios behind `ratio`. */
+  roundRatios: number[];
+  /** CPU per embedding, external / in-process (> 1: isolation costs that much more CPU per embedding). */
+  cpuRatio: number | null;
 }
 
 export interface IsolationResults {

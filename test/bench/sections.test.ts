@@ -56,7 +56,9 @@ describe('echo peers and benchTransports', () => {
       expect(p.p50Us).toBeGreaterThan(0);
       expect(p.pipelinedMsgsPerSec).toBeGreaterThan(0);
     }
-    expect(r.transfers).toHaveLength(8);
+    // msgpack sends text and binary; ndjson, raw and HTTP one form each: 5 rows per size.
+    expect(r.transfers).toHaveLength(10);
+    expect(r.transfers.filter((t) => t.payload === 'binary').map((t) => t.codec).sort()).toEqual(['msgpack', 'msgpack', 'raw', 'raw']);
     expect(r.transfers.filter((t) => t.bytes === 70_000).every((t) => t.p50Ms > 0 && t.samples > 0)).toBe(true);
     expect(r.transferFrameLimitBytes).toBeGreaterThan(70_000);
     expect(r.notes[0]).toMatch(/maxFrameBytes raised to \d+ bytes on both ends/);

@@ -27,7 +27,7 @@ describe('evaluateTarget', () => {
   it('formats thresholds and lines', () => {
     expect(formatTarget('>=', 5, 'x')).toBe('>= 5x');
     expect(formatTarget('<=', 1, 'ms')).toBe('<= 1 ms');
-    expect(formatTargetLine(evaluateTarget(TARGETS.transfer1mb('uds'), 5.063))).toBe('MISS  1 MB transfer over uds + msgpack, p50: measured 5.06 ms, target <= 1 ms');
+    expect(formatTargetLine(evaluateTarget(TARGETS.transfer1mb('uds'), 5.063))).toBe('MISS  1 MiB transfer over uds + msgpack (bin payload), p50: measured 5.06 ms, target <= 1 ms');
     expect(formatTargetLine(evaluateTarget(TARGETS.transfer1mb('uds'), 0.8))).toMatch(/^PASS /);
   });
 });
@@ -41,14 +41,14 @@ function result(side: 'pass' | 'miss'): Omit<BenchResult, 'targets'> {
       peer: 'echo', transferFrameLimitBytes: 16 << 20, notes: [],
       pings: [{ transport: 'uds', codec: 'msgpack', p50Us: p ? 20 : 80, p99Us: 100, sequentialMsgsPerSec: 1, pipelinedMsgsPerSec: 1, pipelineWindow: 32 }],
       transfers: (['uds', 'stdio'] as const).map((transport) => ({
-        transport, codec: 'msgpack' as const, bytes: 1024 * 1024, p50Ms: p ? 0.5 : 5, p99Ms: 9, msgsPerSec: 1, mbPerSec: 1, samples: 3,
+        transport, codec: 'msgpack' as const, payload: 'binary' as const, bytes: 1024 * 1024, p50Ms: p ? 0.5 : 5, p99Ms: 9, msgsPerSec: 1, mbPerSec: 1, samples: 3,
       })),
     },
     isolation: {
       models: [], rows: [], adapterPings: [], notes: [],
       ratios: [
-        { model: 'tiny', adapter: 'reference', lanes: 1, mode: 'batch10', ratio: p ? 0.95 : 0.5 },
-        { model: 'tiny', adapter: 'reference', lanes: 1, mode: 'single', ratio: 0.1 },
+        { model: 'tiny', adapter: 'reference', lanes: 1, mode: 'batch10', ratio: p ? 0.95 : 0.5, roundRatios: [], cpuRatio: null },
+        { model: 'tiny', adapter: 'reference', lanes: 1, mode: 'single', ratio: 0.1, roundRatios: [], cpuRatio: null },
       ],
     },
     overhead: {
