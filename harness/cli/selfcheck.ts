@@ -20,7 +20,8 @@ import { SCENARIOS } from '../../scenarios/index.ts';
 
 export const HELP = `usage: gauntlet selfcheck [options]
 
-Plants each fault switch of the reference embedder (an adapter such as reference+swap-ids), runs the scenarios
+Plants each fault switch of the reference embedder (an adapter such as reference+swap-ids, whose embedder
+command gets --fault swap-ids), runs the scenarios
 meant to catch it, and runs the clean reference through all of them. A fault is caught when a REQUIRED claim
 fails for it and not for the clean reference. Prints the matrix and the score (faults caught / planted).
 
@@ -110,6 +111,11 @@ export async function run(argv: string[]): Promise<number> {
   if (values.list) {
     for (const p of plan) process.stdout.write(`${p.id.padEnd(22)} ${p.scenarios.join(', ').padEnd(36)} expects ${p.expect.join(', ')}\n`);
     return 0;
+  }
+  if (process.env.GAUNTLET_FAULTS !== undefined) {
+    // Embedders inherit this process's environment: an inherited switch would plant a fault in the clean run.
+    process.stderr.write(`selfcheck: ignoring GAUNTLET_FAULTS=${JSON.stringify(process.env.GAUNTLET_FAULTS)} from the environment (faults are planted per adapter)\n`);
+    delete process.env.GAUNTLET_FAULTS;
   }
   const config = await loadConfig(values.config);
   const seed = parseSeed(values.seed, config.seed);

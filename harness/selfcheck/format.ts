@@ -7,7 +7,8 @@ function secs(ms: number): string {
 
 function notCaughtWhy(r: SelfcheckRow): string {
   const parts: string[] = [];
-  const bad = Object.entries(r.status).filter(([, s]) => s !== 'completed').map(([id, s]) => `${id} ${s}`);
+  const bad = Object.entries(r.status).filter(([, s]) => s !== 'completed')
+    .map(([id, s]) => `${id} ${s}${r.errors[id]?.length ? ` [${r.errors[id]!.join(', ')}]` : ''}`);
   if (bad.length) parts.push(bad.join(', '));
   if (r.failedCleanToo.length) parts.push(`failed clean too: ${r.failedCleanToo.join(', ')}`);
   if (r.advisoryFailed.length) parts.push(`advisory only: ${r.advisoryFailed.join(', ')}`);
@@ -54,6 +55,7 @@ export function selfcheckJson(s: SelfcheckSummary, extra: Record<string, unknown
       durationMs: r.durationMs,
       adapter: r.adapter,
       status: r.status,
+      errors: r.errors,
       advisoryFailed: r.advisoryFailed,
       inconclusive: r.inconclusive,
       failedCleanToo: r.failedCleanToo,

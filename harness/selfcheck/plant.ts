@@ -1,4 +1,8 @@
-/** A planted fault as an adapter: the base (reference) adapter with GAUNTLET_FAULTS set in its embedder's env. */
+/**
+ * A planted fault as an adapter: the base (reference) adapter whose embedder command gets `--fault NAME[=VALUE]`.
+ * Flags rather than GAUNTLET_FAULTS in the adapter's env, so that a scenario which plants a fault of its own through
+ * the environment (restart-storm's abort-on-load case) still can, in the clean run and in every planted one.
+ */
 import type { ResolvedAdapter } from '../adapters/types.ts';
 import { GauntletError } from '../util/errors.ts';
 
@@ -7,14 +11,17 @@ export function plantedName(base: string, faultId: string): string {
   return `${base}+${faultId}`;
 }
 
-/**
- * The base adapter with `faults` (GAUNTLET_FAULTS syntax, "" = none) in its embedder's environment. The clean run
- * passes "" too, so that a GAUNTLET_FAULTS inherited from the caller's shell cannot plant anything in it.
- */
-export function plantFault(base: ResolvedAdapter, faults: string, name = base.name): ResolvedAdapter {
+/** The base adapter with `--fault SWITCH` appended to its embedder command, under a new name. */
+export function plantFault(base: ResolvedAdapter, faultSwitch: string, name = plantedName(base.name, faultSwitch)): ResolvedAdapter {
   const c = base.config;
   if (c.kind === 'in-process' || !c.command) {
-    throw new GauntletError('GAUNTLET_USAGE', `selfcheck: adapter ${JSON.stringify(base.name)} is ${c.kind === 'in-process' ? 'in-process' : 'an external http server'}; faults are planted through an embedder command's env, so pick a process adapter running the reference embedder (e.g. "reference")`);
+    throw new GauntletError('GAUNTLET_USAGE', `selfcheck: adapter ${JSON.stringify(base.name)} is ${c.kind === 'in-process' ? 'in-process' : 'an external http server'}; faults are planted with --fault flags on an embedder command, so pick a process adapter running the reference embedder (e.g. "reference")`);
   }
-  return { ...base, name, config: { ...c, env: { ...(c.env ?? {}), GAUNTLET_FAULTS: faults } } };
+  return { ...base, name, config: { ...c, command: [...c.command, '--fault', faultSwitch] } };
+}
+
+/** Checks that the clean adapter can be planted into (same rule), and returns it unchanged. */
+export function cleanAdapter(base: ResolvedAdapter): ResolvedAdapter {
+  plantFault(base, 'none');
+  return base;
 }

@@ -9,7 +9,7 @@ import type { ScenarioResult, VerdictRow } from '../report/schema.ts';
 import { runGauntlet, type RunOptions } from '../runner/run.ts';
 import type { AnyScenario, RunModel } from '../runner/types.ts';
 import { faultSwitch, type PlannedFault } from './plan.ts';
-import { plantedName, plantFault } from './plant.ts';
+import { cleanAdapter as checkedClean, plantedName, plantFault } from './plant.ts';
 import { scoreFault, scoreSelfcheck, type CleanRun, type FaultRun, type ScenarioOutcome, type SelfcheckRow, type SelfcheckSummary } from './score.ts';
 
 export type SelfcheckEvent =
@@ -22,7 +22,10 @@ export type SelfcheckEvent =
   | { type: 'problem'; code: string; message: string };
 
 export interface SelfcheckOptions {
-  /** The clean reference adapter (a process adapter running the reference embedder). */
+  /**
+   * The clean reference adapter (a process adapter running the reference embedder). Its embedders inherit the
+   * environment: the caller removes any GAUNTLET_FAULTS from it first (the CLI does).
+   */
   base: ResolvedAdapter;
   plan: PlannedFault[];
   /** The scenario registry to pick the plan's scenarios from. */
@@ -87,7 +90,7 @@ export async function runSelfcheck(o: SelfcheckOptions): Promise<SelfcheckOutcom
   emit({ type: 'start', planted: o.plan.length, cleanScenarios: cleanScenarios.map((s) => s.id) });
 
   // 1. The clean reference through every scenario of the plan.
-  const cleanAdapter = plantFault(o.base, '');
+  const cleanAdapter = checkedClean(o.base);
   const cleanStart = performance.now();
   emit({ type: 'step-start', step: 'clean', index: 0, total: o.plan.length, label: 'clean', adapter: cleanAdapter.name, scenarios: cleanScenarios.map((s) => s.id) });
   const cleanResults: ScenarioResult[] = [];

@@ -54,6 +54,8 @@ export interface SelfcheckRow {
   expectedNotFailed: string[];
   caught: boolean;
   status: Record<string, ScenarioOutcome['status']>;
+  /** Error codes per scenario (first few). */
+  errors: Record<string, string[]>;
   missing: string[];
   durationMs: number;
 }
@@ -104,6 +106,7 @@ export function scoreFault(run: FaultRun, cleanVerdicts: readonly VerdictRow[], 
     expectedNotFailed: run.expect.filter((c) => !caughtBy.includes(c)),
     caught: caughtBy.length > 0,
     status: Object.fromEntries(run.scenarios.map((s) => [s.scenario, s.status])),
+    errors: Object.fromEntries(run.scenarios.filter((s) => s.errors.length > 0).map((s) => [s.scenario, s.errors])),
     missing: run.missing,
     durationMs: Math.round(run.durationMs),
   };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CLAIMS } from '../../harness/claims/index.ts';
 import { faultSwitch, pickFaults, selfcheckPlan } from '../../harness/selfcheck/plan.ts';
-import { plantFault, plantedName } from '../../harness/selfcheck/plant.ts';
+import { cleanAdapter, plantFault, plantedName } from '../../harness/selfcheck/plant.ts';
 import { planScenarios } from '../../harness/selfcheck/run-selfcheck.ts';
 import type { ResolvedAdapter } from '../../harness/adapters/types.ts';
 import type { AnyScenario } from '../../harness/runner/types.ts';
@@ -20,14 +20,11 @@ describe('selfcheck plan', () => {
     expect(plan.length).toBeGreaterThanOrEqual(9);
   });
 
-  it('tries the scenario faults.ts names first, and expects only required claims of the catalogue', () => {
+  it('tries the scenario faults.ts names first, and expects claims of the catalogue', () => {
     for (const p of selfcheckPlan()) {
       expect(p.scenarios[0], p.id).toBe(FAULTS.find((f) => f.name === p.fault)!.caughtBy);
-      for (const c of p.expect) {
-        const claim = CLAIMS.find((x) => x.id === c);
-        expect(claim, `${p.id} expects unknown claim ${c}`).toBeDefined();
-        expect(claim!.severity, `${p.id} expects ${c}`).toBe('required');
-      }
+      expect(p.expect.length, p.id).toBeGreaterThan(0);
+      for (const c of p.expect) expect(CLAIMS.some((x) => x.id === c), `${p.id} expects unknown claim ${c}`).toBe(true);
     }
   });
 
@@ -56,12 +53,13 @@ describe('selfcheck plan', () => {
 });
 
 describe('plantFault', () => {
-  it('sets GAUNTLET_FAULTS in the embedder env, keeps the rest, renames', () => {
-    const a = plantFault(base, 'swap-ids', plantedName('reference', 'swap-ids'));
-    expect(a.name).toBe('reference+swap-ids');
-    expect(a.config).toMatchObject({ kind: 'process', env: { KEEP: '1', GAUNTLET_FAULTS: 'swap-ids' } });
-    expect(base.config).not.toHaveProperty('env.GAUNTLET_FAULTS'); // the base is not changed
-    expect(plantFault(base, '').config).toMatchObject({ env: { GAUNTLET_FAULTS: '' } });
+  it('appends --fault to the embedder command, keeps the rest, renames', () => {
+    const a = plantFault(base, 'leak=512');
+    expect(a.name).toBe(plantedName('reference', 'leak=512'));
+    expect(a.name).toBe('reference+leak=512');
+    expect(a.config).toMatchObject({ kind: 'process', command: ['node', 'embedder.js', '--fault', 'leak=512'], env: { KEEP: '1' } });
+    expect(base.config).toMatchObject({ command: ['node', 'embedder.js'] }); // the base is not changed
+    expect(cleanAdapter(base)).toBe(base);
   });
 
   it('refuses an adapter it cannot plant into', () => {
