@@ -24,7 +24,7 @@ export function formatSelfcheck(s: SelfcheckSummary): string {
   const body = s.rows.map((r) => [
     r.fault,
     r.scenarios.join(', ') || '-',
-    r.caught ? r.caughtBy.join(', ') : notCaughtWhy(r),
+    r.caught ? `${r.caughtBy.join(', ')}${r.caughtAsExpected ? '' : ` (not by the claim meant for it: ${r.expectedNotFailed.join(', ')})`}` : notCaughtWhy(r),
     secs(r.durationMs),
   ]);
   const widths = head.map((h, i) => Math.min(i === 2 ? 200 : 40, Math.max(h.length, ...body.map((b) => b[i]!.length))));
@@ -53,6 +53,8 @@ export function selfcheckJson(s: SelfcheckSummary, extra: Record<string, unknown
       scenarios: r.scenarios,
       caughtBy: r.caughtBy,
       durationMs: r.durationMs,
+      caughtAsExpected: r.caughtAsExpected,
+      expected: r.expected,
       adapter: r.adapter,
       status: r.status,
       errors: r.errors,

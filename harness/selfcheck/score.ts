@@ -50,9 +50,13 @@ export interface SelfcheckRow {
   advisoryFailed: string[];
   /** Required claims left inconclusive by a scenario that ran (measured nothing, host died, timed out...). */
   inconclusive: string[];
+  /** Claims the plan names for this fault. */
+  expected: string[];
   /** Expected claims (plan) that did not fail. */
   expectedNotFailed: string[];
   caught: boolean;
+  /** Caught by at least one claim the plan names (false: caught only by some other claim, or not caught). */
+  caughtAsExpected: boolean;
   status: Record<string, ScenarioOutcome['status']>;
   /** Error codes per scenario (first few). */
   errors: Record<string, string[]>;
@@ -103,8 +107,10 @@ export function scoreFault(run: FaultRun, cleanVerdicts: readonly VerdictRow[], 
     failedCleanToo: failed.filter((c) => cleanFailed.has(c)),
     advisoryFailed: mine.filter((v) => v.severity === 'advisory' && v.verdict === 'fail' && !cleanFailed.has(v.claim)).map((v) => v.claim),
     inconclusive: req.filter((v) => v.verdict === 'inconclusive' && measuredByRun(v)).map((v) => v.claim),
+    expected: [...run.expect],
     expectedNotFailed: run.expect.filter((c) => !caughtBy.includes(c)),
     caught: caughtBy.length > 0,
+    caughtAsExpected: caughtBy.some((c) => run.expect.includes(c)),
     status: Object.fromEntries(run.scenarios.map((s) => [s.scenario, s.status])),
     errors: Object.fromEntries(run.scenarios.filter((s) => s.errors.length > 0).map((s) => [s.scenario, s.errors])),
     missing: run.missing,

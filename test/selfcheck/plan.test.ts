@@ -20,9 +20,9 @@ describe('selfcheck plan', () => {
     expect(plan.length).toBeGreaterThanOrEqual(9);
   });
 
-  it('tries the scenario faults.ts names first, and expects claims of the catalogue', () => {
+  it('includes the scenario faults.ts names, and expects claims of the catalogue', () => {
     for (const p of selfcheckPlan()) {
-      expect(p.scenarios[0], p.id).toBe(FAULTS.find((f) => f.name === p.fault)!.caughtBy);
+      expect(p.scenarios, p.id).toContain(FAULTS.find((f) => f.name === p.fault)!.caughtBy);
       expect(p.expect.length, p.id).toBeGreaterThan(0);
       for (const c of p.expect) expect(CLAIMS.some((x) => x.id === c), `${p.id} expects unknown claim ${c}`).toBe(true);
     }

@@ -29,6 +29,15 @@ describe('scoreFault', () => {
     expect(row.caught).toBe(true);
     expect(row.caughtBy).toEqual(['a']);
     expect(row.expectedNotFailed).toEqual(['b']);
+    expect(row.caughtAsExpected).toBe(true);
+  });
+
+  it('flags a catch by a claim the plan did not name', () => {
+    const run = fault('ignore-shutdown', [v('', 'a', 'fail'), v('', 'b', 'pass')], { expect: ['b'] });
+    const row = scoreFault(run, CLEAN_OK.verdicts, 'reference');
+    expect(row.caught).toBe(true);
+    expect(row.caughtAsExpected).toBe(false);
+    expect(formatSelfcheck(scoreSelfcheck([run], CLEAN_OK))).toMatch(/ignore-shutdown .* a \(not by the claim meant for it: b\)/);
   });
 
   it('a fault whose claims all pass is NOT caught', () => {
