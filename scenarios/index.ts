@@ -2,15 +2,20 @@
 import type { AnyScenario } from '../harness/runner/types.ts';
 import badInput from './bad-input.ts';
 import coldStart from './cold-start.ts';
+import corruptGguf from './corrupt-gguf.ts';
 import concurrentEmbeds from './concurrent-embeds.ts';
 import forcedKill from './forced-kill.ts';
 import hang from './hang.ts';
 import latency from './latency.ts';
+import memoryPressure from './memory-pressure.ts';
+import modelFileChanged from './model-file-changed.ts';
 import parentExit from './parent-exit.ts';
+import pipeDisconnect from './pipe-disconnect.ts';
 import restartStorm from './restart-storm.ts';
+import soak from './soak.ts';
 import throughput from './throughput.ts';
 
-export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, forcedKill, throughput, concurrentEmbeds, hang, restartStorm, parentExit, badInput];
+export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, forcedKill, throughput, concurrentEmbeds, hang, restartStorm, parentExit, badInput, memoryPressure, pipeDisconnect, corruptGguf, modelFileChanged, soak];
 
 export const SCENARIO_IDS: readonly string[] = SCENARIOS.map((s) => s.id);
 
