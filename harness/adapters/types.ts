@@ -86,6 +86,11 @@ export interface AdapterCommon {
   contextSize?: number;
   /** Free text for reports. */
   description?: string;
+  /**
+   * A comparison adapter (e.g. in-process, the design the seeds reject): its verdicts are reported in full, but its
+   * required-claim failures do not fail the run (exit code). Reports label it as such.
+   */
+  comparison?: boolean;
 }
 
 /** An embedder process speaking the gauntlet protocol, run under the supervisor. */

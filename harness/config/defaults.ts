@@ -44,6 +44,8 @@ export function defaultAdapters(): Record<string, AdapterConfig> {
     'in-process': {
       kind: 'in-process',
       description: 'node-llama-cpp inside the host (the architecture the seeds reject; no gguf check on purpose)',
+      // Kept to show what isolation buys: its failures are findings about that design, not a failed run.
+      comparison: true,
     },
   };
 }

@@ -17,6 +17,7 @@ const common = {
   normalize: z.boolean({ error: 'expected true or false' }).optional(),
   contextSize: posInt().optional(),
   description: z.string({ error: 'expected a string' }).optional(),
+  comparison: z.boolean({ error: 'expected true or false' }).optional(),
 };
 
 const processAdapter = z.strictObject({

@@ -29,9 +29,17 @@ export function renderMarkdown(report: RunReport): string {
   for (const k of ['required', 'advisory'] as const) out.push(`| ${k} | ${s[k].pass} | ${s[k].fail} | ${s[k].inconclusive} | ${s[k].notApplicable} |`);
   out.push('');
 
-  const fails = requiredFailures(report);
+  const comparison = new Set(report.comparisonAdapters ?? []);
+  const allFails = requiredFailures(report);
+  const fails = allFails.filter((v) => !comparison.has(v.adapter));
+  const comparisonFails = allFails.filter((v) => comparison.has(v.adapter));
   out.push('## Required claim failures', '');
   out.push(...(fails.length ? fails.map(verdictLine) : ['None.']), '');
+  if (comparisonFails.length) {
+    out.push(`## Comparison adapters (${[...comparison].map(mdCode).join(', ')}): required claims they fail`, '',
+      'These adapters are run to show what the seeds\' design choices buy; their failures are findings, not a failed run.', '',
+      ...comparisonFails.map(verdictLine), '');
+  }
 
   const broken = (report.scenarios ?? []).filter((r) => r.status !== 'completed' && r.status !== 'skipped');
   if (broken.length) {

@@ -45,14 +45,28 @@ export function buildMatrix(report: Pick<RunReport, 'adapters' | 'verdicts'>): M
   return { adapters, rows };
 }
 
-/** Human form of a verdict's value with its unit (bytes as MB, as the thresholds are written). */
-export function formatValue(value: number | null | undefined, unit = ''): string {
+function scaleBytes(v: number): string {
+  const abs = Math.abs(v);
+  if (abs >= 1024 * 1024 * 1024) return `${(v / 1024 ** 3).toFixed(2)} GB`;
+  if (abs >= 1024 * 1024) return `${(v / (1024 * 1024)).toFixed(1)} MB`;
+  if (abs >= 1024) return `${(v / 1024).toFixed(1)} KB`;
+  return `${Math.round(v)} B`;
+}
+
+/**
+ * Human form of a verdict's value with its unit: bytes as MB / KB (as the thresholds are written), booleans as
+ * true / false, counts bare, ratios as percentages when the threshold is written in % (pass it as `threshold`).
+ */
+export function formatValue(value: number | null | undefined, unit = '', threshold = ''): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a';
-  if (unit === 'bytes') return `${(value / (1024 * 1024)).toFixed(1)} MB`;
-  if (unit === 'ratio') return `${+value.toFixed(4)}`;
+  if (unit === 'bytes') return scaleBytes(value);
+  if (unit.startsWith('bytes/')) return `${scaleBytes(value)}/${unit.slice(6)}`;
+  if (unit === 'B/s') return `${scaleBytes(value)}/s`;
+  if (unit === 'boolean') return value === 1 ? 'true' : value === 0 ? 'false' : String(value);
+  if (unit === 'ratio') return threshold.includes('%') ? `${+(value * 100).toFixed(value >= 0.9995 || value === 0 ? 0 : 1)}%` : `${+value.toFixed(4)}`;
   const abs = Math.abs(value);
   const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
-  return `${+value.toFixed(digits)}${unit ? ` ${unit}` : ''}`;
+  return `${+value.toFixed(digits)}${unit && unit !== 'count' ? ` ${unit}` : ''}`;
 }
 
 /** Required failures first (the rows that set exit code 1). */
@@ -65,6 +79,44 @@ export function headline(report: RunReport): string {
   const s = report.summary;
   const result = s.exitCode === 0 ? 'PASS' : s.exitCode === 1 ? 'FAIL' : 'ERROR';
   const died = (report.scenarios ?? []).filter((x) => x.status === 'host-died').length;
-  return `${result}: ${s.required.pass} required claims passed, ${s.required.fail} failed, ${s.required.inconclusive} inconclusive; `
+  const cmp = s.comparisonFailures ? ` (${s.comparisonFailures} of them on comparison adapter${(report.comparisonAdapters ?? []).length === 1 ? '' : 's'} ${(report.comparisonAdapters ?? []).join(', ')}, which do not fail the run)` : '';
+  return `${result}: ${s.required.pass} required claims passed, ${s.required.fail} failed${cmp}, ${s.required.inconclusive} inconclusive; `
     + `${s.advisory.fail} advisory missed; ${report.scenarios?.length ?? 0} scenario runs${died ? `, ${died} with the host dead` : ''} (exit ${s.exitCode})`;
+}
+
+/**
+ * A thesis is a seed's statement about the world, tested as a hypothesis (pass = confirmed, fail = refuted); the
+ * report module does not import the claims catalogue, so it knows one by its id or by its reason's first word.
+ */
+export function isThesis(row: Pick<VerdictRow, 'claim' | 'reason'>): boolean {
+  return row.claim.startsWith('thesis-') || /^(confirmed|refuted):/.test(row.reason ?? '');
+}
+
+/** What a cell says in the HTML: a thesis reads CONFIRMED / REFUTED rather than PASS / WARN. */
+export function cellLabel(row: VerdictRow | undefined): CellMark | 'CONFIRMED' | 'REFUTED' {
+  if (row && isThesis(row) && (row.verdict === 'pass' || row.verdict === 'fail')) return row.verdict === 'pass' ? 'CONFIRMED' : 'REFUTED';
+  return cellMark(row);
+}
+
+export type MatrixGroup = 'required' | 'advisory' | 'thesis' | 'not measured';
+
+/**
+ * The matrix rows in reading order: required claims, advisory targets, theses, then claims nothing in this run
+ * measured (every cell inconclusive, not applicable or not evaluated). Within a group, rows with a failure come first.
+ */
+export function groupMatrixRows(m: Matrix): Array<{ group: MatrixGroup; rows: MatrixRow[] }> {
+  const measured = (r: MatrixRow) => r.cells.some((c) => c && (c.verdict === 'pass' || c.verdict === 'fail'));
+  const failing = (r: MatrixRow) => r.cells.some((c) => c && c.verdict === 'fail');
+  const groupOf = (r: MatrixRow): MatrixGroup => {
+    if (!measured(r)) return 'not measured';
+    if (r.cells.some((c) => c && isThesis(c)) || r.claim.startsWith('thesis-')) return 'thesis';
+    return r.severity;
+  };
+  const order: MatrixGroup[] = ['required', 'advisory', 'thesis', 'not measured'];
+  return order.map((group) => {
+    const rows = m.rows.filter((r) => groupOf(r) === group);
+    const sorted = group === 'thesis' ? rows : [...rows.filter(failing), ...rows.filter((r) => !failing(r))];
+    if (group === 'not measured') sorted.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'required' ? -1 : 1));
+    return { group, rows: sorted };
+  }).filter((g) => g.rows.length > 0);
 }

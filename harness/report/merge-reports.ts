@@ -58,7 +58,8 @@ export function mergeReports(inputs: MergeInput[], options: { evaluate?: Evaluat
   const benches = sorted.map((x) => x.report.bench).filter((b): b is NonNullable<RunReport['bench']> => !!b);
   const bench = benches.length ? { ...Object.assign({}, ...benches), targets: benches.flatMap((b) => b.targets ?? []) } : undefined;
   const starts = sorted.map((x) => Date.parse(x.report.startedAt)).filter(Number.isFinite);
-  const summary = summarizeVerdicts(verdicts, scenarios);
+  const comparisonAdapters = [...new Set(sorted.flatMap((x) => x.report.comparisonAdapters ?? []))];
+  const summary = summarizeVerdicts(verdicts, scenarios, comparisonAdapters);
   const report: RunReport = {
     ...first,
     command: unshardedCommand(first.command),
@@ -67,6 +68,7 @@ export function mergeReports(inputs: MergeInput[], options: { evaluate?: Evaluat
     durationMs: Math.max(...sorted.map((x) => x.report.durationMs ?? 0)),
     quick: sorted.some((x) => x.report.quick),
     adapters,
+    ...(comparisonAdapters.length > 0 ? { comparisonAdapters } : {}),
     scenarios,
     verdicts,
     summary,

@@ -78,11 +78,13 @@ export interface RunReport {
   environment: EnvironmentInfo;
   model: { path: string; sha256?: string; dtype?: string; bytes?: number; dims?: number };
   adapters: string[];
+  /** Adapters run for comparison only: their required-claim failures are reported but do not set the exit code. */
+  comparisonAdapters?: string[];
   scenarios: ScenarioResult[];
   verdicts: VerdictRow[];
   /** Benchmarks section (issue 6), when `gauntlet bench` results are merged in. */
   bench?: { targets: Array<{ name: string; target: string; value: number | null; unit: string; pass: boolean }>; [k: string]: unknown };
   /** Run-level problems outside any scenario (claims evaluation, a reporter or listener that threw, leftover processes). */
   errors?: Array<{ code: string; message: string }>;
-  summary: { required: { pass: number; fail: number; inconclusive: number; notApplicable: number }; advisory: { pass: number; fail: number; inconclusive: number; notApplicable: number }; exitCode: 0 | 1 | 2 };
+  summary: { required: { pass: number; fail: number; inconclusive: number; notApplicable: number }; advisory: { pass: number; fail: number; inconclusive: number; notApplicable: number }; exitCode: 0 | 1 | 2; /** Required-claim failures of comparison adapters (not counted in the exit code). */ comparisonFailures?: number };
 }

@@ -145,7 +145,8 @@ export class GauntletRun {
     } catch (e) {
       problems.push({ code: 'GAUNTLET_CLAIMS_ERROR', message: `evaluating claims failed: ${toError(e).message}` });
     }
-    const summary = summarizeVerdicts(verdicts, results);
+    const comparisonAdapters = o.adapters.filter((a) => a.config.comparison === true).map((a) => a.name);
+    const summary = summarizeVerdicts(verdicts, results, comparisonAdapters);
     if (problems.length > 0 && summary.exitCode === 0) summary.exitCode = 2;
     const report: RunReport = {
       schemaVersion: REPORT_SCHEMA_VERSION,
@@ -158,6 +159,7 @@ export class GauntletRun {
       environment: environmentInfo({ memoryLimitMechanism: o.memoryLimitMechanism }),
       model: o.model,
       adapters: adapterNames,
+      ...(comparisonAdapters.length > 0 ? { comparisonAdapters } : {}),
       scenarios: results,
       verdicts,
       summary,
