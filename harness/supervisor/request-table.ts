@@ -3,6 +3,7 @@
  * Ids are never reused, so an answer from a dead process can never reach a request re-sent to its successor.
  */
 import type { Message } from '../protocol/messages.ts';
+import { GauntletError } from '../util/errors.ts';
 import { PROTOCOL_VERSION } from '../protocol/messages.ts';
 import type { MessageConnection } from '../protocol/connection.ts';
 import type { Pending } from './pending.ts';
@@ -35,7 +36,13 @@ export class RequestTable {
     try {
       connection.send({ v: PROTOCOL_VERSION, id, ...p.body } as Message);
       return true;
-    } catch {
+    } catch (e) {
+      // A frame over the limit is refused before a byte is written: the stream is fine, only this request fails.
+      if (e instanceof GauntletError && e.code === 'GAUNTLET_PROTOCOL' && !connection.closed) {
+        this.inflight.delete(id);
+        p.reject(e);
+        return true;
+      }
       return false;
     }
   }
