@@ -13,6 +13,9 @@ import { summarizeLatency } from './latency.ts';
 import type { ProcessTracker } from './process-tracker.ts';
 import { createRng } from './rng.ts';
 import { createTimeline } from './timeline.ts';
+
+/** A start/end memory sample gives up after this long (the host may be busy or dying). */
+const SAMPLE_DEADLINE_MS = 1000;
 import type { AnyScenario, EmbedderMemory, RunEvent, RunModel, ScenarioContext } from './types.ts';
 
 export interface ScenarioDeps {
@@ -93,6 +96,22 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
     return { pid, rss: m.rssAnon + m.rssFile, rssAnon: m.rssAnon, rssFile: m.rssFile };
   };
 
+  /**
+   * One host sample (and the embedder's, when it has one) that never throws and waits at most SAMPLE_DEADLINE_MS:
+   * the start and end points of the memory series, so that a short scenario still draws a line.
+   */
+  const sampleQuietly = async (host: HostHandle, tracked?: TrackedHost): Promise<void> => {
+    if (!host.alive || controller.signal.aborted) return;
+    try {
+      const m = await host.memory({ signal: AbortSignal.any([controller.signal, AbortSignal.timeout(SAMPLE_DEADLINE_MS)]) });
+      const t = timeline.now();
+      pushPoint('hostHeapUsed', { t, value: m.heapUsed });
+      pushPoint('hostRss', { t, value: m.rss });
+    } catch { /* a host that cannot answer now is not an error of the scenario */ }
+    const pid = tracked?.embedderPid;
+    if (pid !== undefined && pid !== host.pid) sampleEmbedder(pid);
+  };
+
   const ctx: ScenarioContext = {
     scenario: { id: def.id, title: def.title },
     adapter,
@@ -119,13 +138,31 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
         onRestart: (event) => env.emit({ type: 'restart', ...base, event }),
       });
       state.hosts.push(tracked);
+      // Each embedder (re)start is a memory sample: restarts show on the memory chart even without a sampler.
+      handle.on('lifecycle', (ev) => {
+        if (ev.type === 'ready' && typeof ev.pid === 'number' && ev.pid !== handle.pid && !state.ended) sampleEmbedder(ev.pid);
+      });
+      // The scenario's close() takes a last sample first: with the one taken at start, every host has a line.
+      const view = tracked.view;
+      tracked.view = new Proxy(view, {
+        get(target, prop) {
+          if (prop !== 'close') return Reflect.get(target, prop, target);
+          return async (closeOpts?: Parameters<HostHandle['close']>[0]) => {
+            await sampleQuietly(target, tracked);
+            return target.close(closeOpts);
+          };
+        },
+      });
       timeline.add('spawn', `host pid ${handle.pid}`, { role: 'host', pid: handle.pid });
       if (state.ended) {
         tracked.expectedExit = true;
         await handle.close({ deadlineMs: 2000, killAfterMs: 1000 });
         throw new GauntletError('GAUNTLET_CLOSED', `scenario ${owner} ended while a host was starting; it was closed`);
       }
-      if (!opts?.deferStart) await handle.start({ signal: controller.signal });
+      if (!opts?.deferStart) {
+        await handle.start({ signal: controller.signal });
+        await sampleQuietly(handle, tracked);
+      }
       return tracked.view;
     },
 
@@ -139,18 +176,31 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
     sampleEmbedder,
     startSampling(host, opts = {}) {
       const tracked = state.hosts.find((h) => h.view === host || h.handle === host);
-      let busy = false;
-      const timer = setInterval(async () => {
-        if (busy || !host.alive || controller.signal.aborted) return;
-        busy = true;
-        try {
-          await ctx.sampleHost(host, { gc: opts.gc });
-          const pid = tracked?.embedderPid ?? (await host.embedderPid({ signal: controller.signal }).catch(() => undefined));
-          if (pid) sampleEmbedder(pid);
-        } catch { /* a sample lost to a crash is not an error of the scenario */ }
-        busy = false;
-      }, Math.max(20, opts.intervalMs ?? 250));
-      const stop = () => { clearInterval(timer); state.samplers.delete(stop); };
+      let busy: Promise<void> | undefined;
+      const tick = () => {
+        if (busy || !host.alive || controller.signal.aborted) return busy;
+        busy = (async () => {
+          try {
+            await ctx.sampleHost(host, { gc: opts.gc });
+            const pid = tracked?.embedderPid ?? (await host.embedderPid({ signal: controller.signal }).catch(() => undefined));
+            if (pid) sampleEmbedder(pid);
+          } catch { /* a sample lost to a crash is not an error of the scenario */ }
+          busy = undefined;
+        })();
+        return busy;
+      };
+      // A sample now and one when stopped: a run shorter than the interval still has a start and an end point.
+      void tick();
+      const timer = setInterval(tick, Math.max(20, opts.intervalMs ?? 250));
+      let stopped = false;
+      const stop = (): Promise<void> => {
+        clearInterval(timer);
+        state.samplers.delete(stop);
+        if (stopped) return Promise.resolve();
+        stopped = true;
+        // The last sample waits for one in flight; awaiting stop() is optional (the runner does not).
+        return (async () => { await busy; await tick(); })().catch(() => undefined);
+      };
       state.samplers.add(stop);
       return stop;
     },

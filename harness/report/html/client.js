@@ -10,7 +10,9 @@
     ['embedderRssAnon', 'embedder anon RSS', '#dc2626'],
     ['embedderRssFile', 'embedder file RSS', '#9333ea'],
   ];
-  var MARKER_COLORS = { fault: '#d97706', crash: '#dc2626', restart: '#2563eb' };
+  var MARKER_COLORS = { fault: '#d97706', crash: '#dc2626', restart: '#2563eb', hang: '#b45309', 'host-exit': '#7f1d1d' };
+  /** Below this many samples a series is drawn as points (a line needs two, and two read as a trend). */
+  var SPARSE = 3;
 
   function byId(id) { return document.getElementById(id); }
   function el(tag, cls, text) {
@@ -20,7 +22,6 @@
     return e;
   }
   function num(v) { return typeof v === 'number' && isFinite(v); }
-  function fmt(v, digits) { return num(v) ? (+v.toFixed(digits === undefined ? 2 : digits)).toString() : 'n/a'; }
   /** Legend value: blank until the cursor is over a point. */
   function legendValue(digits) { return function (u, v) { return num(v) ? (+v.toFixed(digits)).toString() : '--'; }; }
   function fmtValue(v, unit) {
@@ -65,6 +66,8 @@
           ctx.save();
           ctx.lineWidth = Math.max(1, window.devicePixelRatio || 1);
           ctx.setLineDash([5, 4]);
+          var pr = window.devicePixelRatio || 1, lastLabel = -Infinity;
+          ctx.font = Math.round(10 * pr) + 'px system-ui, sans-serif';
           lines.forEach(function (l) {
             var x = u.valToPos(l.x, 'x', true);
             if (!num(x) || x < b.left - 1 || x > b.left + b.width + 1) return;
@@ -73,6 +76,11 @@
             ctx.moveTo(x, b.top);
             ctx.lineTo(x, b.top + b.height);
             ctx.stroke();
+            if (l.text && x - lastLabel > 60 * pr) {
+              ctx.fillStyle = l.color;
+              ctx.fillText(l.text, x + 3 * pr, b.top + 10 * pr);
+              lastLabel = x;
+            }
           });
           ctx.restore();
         }],
@@ -109,20 +117,36 @@
     return cap;
   }
 
+  /** Number of finite values of a series in joined data. */
+  function filled(ys) { return ys.filter(num).length; }
+
+  /** A signal name for a fault marker (from its proof), else the event kind. */
+  function markerText(e) {
+    var d = e.details || {};
+    var sig = (d.proof && d.proof.signal) || d.signal;
+    return e.kind === 'fault' ? (typeof sig === 'string' ? sig : 'fault') : e.kind === 'hang' ? 'hang' : e.kind === 'host-exit' ? 'host exit' : '';
+  }
+
   function drawMemory(box, run) {
     var series = run.series || {};
     var used = MEMORY.filter(function (m) { return Array.isArray(series[m[0]]) && series[m[0]].length > 0; });
     if (!used.length) { box.textContent = 'no memory samples'; return; }
     var data = window.uPlot.join(used.map(function (m) { return table(series[m[0]], MiB); }));
     var events = (Array.isArray(run.timeline) ? run.timeline : []).filter(function (e) { return e && MARKER_COLORS[e.kind] && num(e.t); });
-    var lines = events.map(function (e) { return { x: e.t / 1000, color: MARKER_COLORS[e.kind], kind: e.kind }; });
+    var lines = events.map(function (e) { return { x: e.t / 1000, color: MARKER_COLORS[e.kind], kind: e.kind, text: markerText(e) }; });
     var xmax = Math.max(num(run.durationMs) ? run.durationMs / 1000 : 0, data[0].length ? data[0][data[0].length - 1] : 1,
       lines.reduce(function (m, l) { return Math.max(m, l.x); }, 0)) || 1;
-    mount(box, 'memory (MiB) over time (s)', {
-      scales: { x: { time: false, range: [0, xmax] } },
+    var ymax = 0;
+    for (var k = 1; k < data.length; k++) data[k].forEach(function (v) { if (num(v) && v > ymax) ymax = v; });
+    var sparse = used.map(function (m, i) { return filled(data[i + 1]) < SPARSE; });
+    mount(box, 'memory (MiB) over time (s)' + (sparse.some(Boolean) ? '; dots: series with fewer than ' + SPARSE + ' samples' : ''), {
+      scales: { x: { time: false, range: [0, xmax] }, y: { range: [0, Math.max(1, ymax * 1.12)] } },
       axes: [{ label: 's' }, { label: 'MiB', size: 56 }],
-      series: [{ label: 't (s)', value: legendValue(2) }].concat(used.map(function (m) {
-        return { label: m[1], stroke: m[2], width: 1.5, spanGaps: true, value: legendValue(1) };
+      series: [{ label: 't (s)', value: legendValue(2) }].concat(used.map(function (m, i) {
+        return {
+          label: m[1], stroke: m[2], width: 1.5, spanGaps: true, value: legendValue(1),
+          points: sparse[i] ? { show: true, size: 9, width: 2, fill: m[2] } : { show: false },
+        };
       })),
       plugins: [linesPlugin(lines)],
     }, data, markerCaption(lines));
@@ -135,29 +159,9 @@
     mount(box, name + ' over time (s)', {
       scales: { x: { time: false } },
       axes: [{ label: 's' }, { size: 60 }],
-      series: [{ label: 't (s)' }, { label: name, stroke: '#0f766e', width: 1.5, spanGaps: true }],
+      series: [{ label: 't (s)' }, { label: name, stroke: '#0f766e', width: 1.5, spanGaps: true,
+        points: data[0].length < SPARSE ? { show: true, size: 9, fill: '#0f766e' } : { show: false } }],
     }, data);
-  }
-
-  function drawLatency(box, run, key) {
-    var lat = run.latency && run.latency[key];
-    var buckets = (lat && Array.isArray(lat.histogram) ? lat.histogram : []).filter(function (b) { return Array.isArray(b) && num(b[0]) && num(b[1]); });
-    buckets.sort(function (a, b) { return a[0] - b[0]; });
-    if (!buckets.length) { box.textContent = 'no latency histogram for ' + key; return; }
-    var xs = buckets.map(function (b) { return b[0]; });
-    var ys = buckets.map(function (b) { return b[1]; });
-    var log = xs[0] > 0 && xs[xs.length - 1] / xs[0] > 20;
-    var lines = [];
-    if (num(lat.p50)) lines.push({ x: lat.p50, color: '#16a34a', kind: 'p50' });
-    if (num(lat.p99)) lines.push({ x: lat.p99, color: '#dc2626', kind: 'p99' });
-    var bars = window.uPlot.paths && window.uPlot.paths.bars ? window.uPlot.paths.bars({ size: [0.85, 40] }) : undefined;
-    mount(box, 'latency ' + key + ': p50 ' + fmt(lat.p50, 3) + ' ms, p99 ' + fmt(lat.p99, 3) + ' ms, max ' + fmt(lat.max, 3) + ' ms, n=' + (lat.count || 0) + (lat.errors ? ', ' + lat.errors + ' errors' : ''), {
-      height: 170,
-      scales: { x: { time: false, distr: log ? 3 : 1 } },
-      axes: [{ label: 'ms (bucket upper bound)', labelSize: 16, size: 40 }, { label: 'count', size: 50 }],
-      series: [{ label: 'ms' }, { label: 'count', stroke: '#2563eb', fill: 'rgba(37,99,235,0.35)', paths: bars, points: { show: false } }],
-      plugins: [linesPlugin(lines)],
-    }, [xs, ys], markerCaption(lines));
   }
 
   function drawAll() {
@@ -170,7 +174,6 @@
         if (!run) throw new Error('no run #' + box.getAttribute('data-run') + ' in the data');
         var kind = box.getAttribute('data-kind');
         if (kind === 'memory') drawMemory(box, run);
-        else if (kind === 'latency') drawLatency(box, run, box.getAttribute('data-key'));
         else if (kind === 'series') drawSeries(box, run, box.getAttribute('data-series'));
       } catch (e) {
         box.classList.add('chart-error');
@@ -192,7 +195,8 @@
     panel.appendChild(el('h3', null, v.claim + ' on ' + v.adapter + ': ' + v.verdict + ' (' + v.severity + ')'));
     var dl = el('dl');
     var ev = v.evidence || {};
-    [['value', fmtValue(v.value, v.unit)], ['threshold', v.threshold], ['reason', v.reason], ['source', v.source],
+    var shown = td.querySelector('.val');
+    [['value', shown ? shown.textContent : fmtValue(v.value, v.unit)], ['threshold', v.threshold], ['reason', v.reason], ['source', v.source],
       ['samples', num(ev.samples) ? String(ev.samples) : 'n/a'], ['notes', Array.isArray(ev.notes) && ev.notes.length ? ev.notes.join('; ') : 'none']]
       .forEach(function (kv) { dl.appendChild(el('dt', null, kv[0])); dl.appendChild(el('dd', null, kv[1] === undefined ? '' : String(kv[1]))); });
     dl.appendChild(el('dt', null, 'scenarios'));
@@ -219,6 +223,21 @@
       var td = e.target && e.target.closest ? e.target.closest('td[data-claim]') : null;
       if (td) { e.preventDefault(); showDetail(td); }
     });
+  }
+
+  /* The "not measured" group of the matrix starts folded to its first row; its button unfolds it. */
+  var folds = document.querySelectorAll('#matrix tbody.collapsible');
+  for (var f = 0; f < folds.length; f++) {
+    (function (tbody) {
+      var btn = tbody.querySelector('button.toggle-rows');
+      if (!btn) return;
+      tbody.classList.add('collapsed');
+      btn.hidden = false;
+      btn.addEventListener('click', function () {
+        var folded = tbody.classList.toggle('collapsed');
+        btn.textContent = folded ? 'show all' : 'fold';
+      });
+    })(folds[f]);
   }
 
   drawAll();

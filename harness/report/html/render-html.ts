@@ -5,7 +5,8 @@
 import type { RunReport } from '../schema.ts';
 import { xmlText as esc } from '../escape.ts';
 import { EXIT_CODE_MEANING } from '../summary.ts';
-import { MARK_LEGEND, buildMatrix, cellMark, formatValue, headline, requiredFailures } from '../matrix.ts';
+import { formatValue, headline, requiredFailures } from '../matrix.ts';
+import { renderFindings, renderMatrix } from './render-matrix.ts';
 import { renderScenarios } from './render-scenarios.ts';
 
 export interface HtmlAssets { uplotJs: string; uplotCss: string; clientJs: string; css: string }
@@ -20,25 +21,6 @@ function scriptSafe(code: string): string {
   return code.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
 }
 
-const markClass = (m: string) => `mark-${m.replace('/', '').toLowerCase()}`;
-
-function renderMatrix(report: RunReport): string {
-  const m = buildMatrix(report);
-  if (m.rows.length === 0) return '<p id="matrix-empty">No claim was evaluated in this run.</p><table id="matrix" class="matrix"></table>';
-  const head = `<tr><th>claim</th><th>severity</th><th>threshold</th>${m.adapters.map((a) => `<th>${esc(a)}</th>`).join('')}</tr>`;
-  const body = m.rows.map((row) => `<tr class="sev-${row.severity}"><th scope="row" title="${esc(row.source)}">${esc(row.claim)}</th><td>${row.severity}</td><td><code>${esc(row.threshold)}</code></td>`
-    + row.cells.map((v, i) => {
-      const mark = cellMark(v);
-      if (!v) return `<td class="cell ${markClass(mark)}" data-adapter="${esc(m.adapters[i])}">${mark}</td>`;
-      const tip = `${v.claim} on ${v.adapter}: ${v.verdict}\nvalue: ${formatValue(v.value, v.unit)}\nthreshold: ${v.threshold}\nreason: ${v.reason}\nsource: ${v.source}`;
-      const shown = v.value !== null && v.verdict !== 'not-applicable' ? `<span class="val">${esc(formatValue(v.value, v.unit))}</span>` : '';
-      return `<td class="cell ${markClass(mark)}" tabindex="0" data-claim="${esc(v.claim)}" data-adapter="${esc(v.adapter)}" data-verdict="${esc(v.verdict)}" title="${esc(tip)}"><span class="mark">${mark}</span>${shown}</td>`;
-    }).join('') + '</tr>').join('');
-  return `<table id="matrix" class="matrix"><thead>${head}</thead><tbody>${body}</tbody></table>`
-    + `<p class="legend">${Object.entries(MARK_LEGEND).map(([k, v]) => `<span class="${markClass(k)}">${esc(k)}</span> ${esc(v)}`).join(' &middot; ')}. Hover a cell for its figures; click it for details.</p>`
-    + '<div id="cell-detail" class="cell-detail" hidden></div>';
-}
-
 function renderHeader(report: RunReport): string {
   const s = report.summary;
   const result = s.exitCode === 0 ? 'PASS' : s.exitCode === 1 ? 'FAIL' : 'ERROR';
@@ -46,7 +28,7 @@ function renderHeader(report: RunReport): string {
   return `<header class="result result-${result.toLowerCase()}"><h1>gauntlet report <span class="badge">${result}</span></h1>`
     + `<p class="headline">${esc(headline(report))}</p>`
     + `<p>Exit code <strong>${s.exitCode}</strong>: ${esc(EXIT_CODE_MEANING[s.exitCode] ?? 'unknown')}.</p>`
-    + (fails.length ? `<ul class="failures">${fails.map((v) => `<li><strong>${esc(v.claim)}</strong> on <code>${esc(v.adapter)}</code>: ${esc(formatValue(v.value, v.unit))} vs <code>${esc(v.threshold)}</code>. ${esc(v.reason)}</li>`).join('')}</ul>` : '')
+    + (fails.length ? `<ul class="failures">${fails.map((v) => `<li><strong>${esc(v.claim)}</strong> on <code>${esc(v.adapter)}</code>: ${esc(formatValue(v.value, v.unit, v.threshold))} vs <code>${esc(v.threshold)}</code>. ${esc(v.reason)}</li>`).join('')}</ul>` : '')
     + `<p class="meta">seed ${report.seed} &middot; started ${esc(report.startedAt)} &middot; took ${esc(formatValue((report.durationMs ?? 0) / 1000, 's'))}`
     + `${report.quick ? ' &middot; quick' : ''}${report.shard ? ` &middot; shard ${report.shard.index}/${report.shard.count}` : ''} &middot; adapters: ${(report.adapters ?? []).map((a) => `<code>${esc(a)}</code>`).join(' ')}</p></header>`;
 }
@@ -90,7 +72,7 @@ export function renderHtml(report: RunReport, assets: HtmlAssets): string {
     '</head><body>',
     renderHeader(report),
     renderToc(report),
-    `<section id="claims"><h2>Claims x adapters</h2>${renderMatrix(report)}</section>`,
+    `<section id="claims"><h2>Claims x adapters</h2>${renderMatrix(report)}${renderFindings(report)}</section>`,
     `<div id="scenarios">${renderScenarios(report)}</div>`,
     renderEnvironment(report),
     renderBench(report),

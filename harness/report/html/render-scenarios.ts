@@ -2,6 +2,7 @@
 import type { RunReport, ScenarioResult } from '../schema.ts';
 import { xmlText as esc } from '../escape.ts';
 import { cellMark, formatValue } from '../matrix.ts';
+import { latencyHistogramSvg } from './latency-histogram.ts';
 import { timelineSvg } from './timeline-svg.ts';
 
 const MEMORY_KEYS = ['hostHeapUsed', 'hostRss', 'embedderRssAnon', 'embedderRssFile'];
@@ -13,24 +14,42 @@ function figure(name: string, value: number | null | undefined): string {
   return formatValue(value);
 }
 
-function hasSeries(r: ScenarioResult): boolean {
-  return Object.values(r.series ?? {}).some((s) => Array.isArray(s) && s.length > 0);
-}
-
 function latencyKeys(r: ScenarioResult): string[] {
   return Object.entries(r.latency ?? {}).filter(([, l]) => l && Array.isArray(l.histogram) && l.histogram.length > 0).map(([k]) => k);
 }
 
+const STATS = ['min', 'p50', 'p90', 'p99', 'max', 'mean', 'count'];
+
+/** Metric prefixes that carry a quantile family (X.p50, X.p99, X.max...): shown as one row each. */
+function statFamilies(names: string[]): string[] {
+  const prefixes = new Set(names.filter((n) => /\.p50$/.test(n)).map((n) => n.slice(0, -4)));
+  return [...prefixes].filter((p) => STATS.filter((k) => names.includes(`${p}.${k}`)).length >= 3);
+}
+
+function statCell(r: ScenarioResult, prefix: string): string {
+  const m = r.metrics ?? {};
+  const has = STATS.some((k) => m[`${prefix}.${k}`] !== undefined && m[`${prefix}.${k}`] !== null);
+  if (!has) return '<td>n/a</td>';
+  const v = (k: string) => figure(prefix, m[`${prefix}.${k}`]);
+  const tip = STATS.filter((k) => `${prefix}.${k}` in m).map((k) => `${k} ${v(k)}`).join(', ');
+  const n = m[`${prefix}.count`];
+  return `<td title="${esc(tip)}">${esc(`${v('p50')} / ${v('p99')} / ${v('max')}${n !== undefined && n !== null ? ` (${n})` : ''}`)}</td>`;
+}
+
 /** Figures of one scenario, metrics as rows and adapters as columns, so adapters compare at a glance. */
 function figuresTable(runs: ScenarioResult[]): string {
-  const names = [...new Set(runs.flatMap((r) => Object.keys(r.metrics ?? {})))];
+  const all = [...new Set(runs.flatMap((r) => Object.keys(r.metrics ?? {})))];
+  const families = statFamilies(all);
+  const inFamily = (n: string) => families.some((p) => n.startsWith(`${p}.`) && STATS.includes(n.slice(p.length + 1)));
+  const names = all.filter((n) => !inFamily(n));
   const latRows = [...new Set(runs.flatMap((r) => Object.keys(r.latency ?? {})))];
   const head = `<tr><th>figure</th>${runs.map((r) => `<th>${esc(r.adapter)}</th>`).join('')}</tr>`;
   const rows = [
     `<tr><td>status</td>${runs.map((r) => `<td class="status status-${esc(r.status)}">${esc(r.status)}</td>`).join('')}</tr>`,
     `<tr><td>duration</td>${runs.map((r) => `<td>${esc(formatValue(r.durationMs / 1000, 's'))}</td>`).join('')}</tr>`,
+    ...families.map((p) => `<tr><td>${esc(p)} <span class="stat-names">p50 / p99 / max (n)</span></td>${runs.map((r) => statCell(r, p)).join('')}</tr>`),
     ...names.map((n) => `<tr><td>${esc(n)}</td>${runs.map((r) => `<td>${esc(figure(n, r.metrics?.[n]))}</td>`).join('')}</tr>`),
-    ...latRows.map((k) => `<tr><td>latency ${esc(k)} p50 / p99 (n)</td>${runs.map((r) => {
+    ...latRows.map((k) => `<tr><td>latency ${esc(k)} <span class="stat-names">p50 / p99 (n)</span></td>${runs.map((r) => {
       const l = r.latency?.[k];
       return `<td>${l ? esc(`${formatValue(l.p50, 'ms')} / ${formatValue(l.p99, 'ms')} (${l.count}${l.errors ? `, ${l.errors} err` : ''})`) : 'n/a'}</td>`;
     }).join('')}</tr>`),
@@ -53,7 +72,8 @@ function runBlock(r: ScenarioResult, index: number): string {
   const others = Object.keys(r.series ?? {}).filter((k) => !MEMORY_KEYS.includes(k) && (r.series?.[k]?.length ?? 0) > 0);
   if (memory) parts.push(`<div class="chart chart-memory" data-kind="memory" data-run="${index}"></div>`);
   for (const k of others) parts.push(`<div class="chart chart-series" data-kind="series" data-series="${esc(k)}" data-run="${index}"></div>`);
-  for (const k of latencyKeys(r)) parts.push(`<div class="chart chart-latency" data-kind="latency" data-key="${esc(k)}" data-run="${index}"></div>`);
+  const hists = latencyKeys(r).map((k) => latencyHistogramSvg(k, r.latency![k])).filter(Boolean);
+  if (hists.length) parts.push(`<div class="latencies">${hists.join('')}</div>`);
   const svg = timelineSvg(r.timeline ?? [], r.durationMs);
   if (svg) parts.push(`<div class="timeline"><div class="chart-title">timeline</div>${svg}</div>`);
   parts.push(errorsBlock(r));
@@ -80,10 +100,14 @@ export function renderScenarios(report: RunReport): string {
       const worst = ['FAIL', 'WARN', 'INC', 'PASS', 'N/A'].find((m) => marks.includes(m as never)) ?? '-';
       return `<a href="#matrix" class="mark-${esc(worst.replace('/', '').toLowerCase())}">${esc(c)} ${esc(worst)}</a>`;
     }).join(', ')}</p>` : '';
-    const anyChart = runs.some(({ r }) => hasSeries(r) || latencyKeys(r).length > 0 || (r.timeline?.length ?? 0) > 0);
+    // Runs that did not apply (skipped) get one line, not a column of n/a and an empty card.
+    const ran = runs.filter(({ r }) => r.status !== 'skipped');
+    const skipped = runs.filter(({ r }) => r.status === 'skipped');
+    const skippedLine = skipped.length ? `<p class="skipped">${skipped.map(({ r }) => `Not run on <code>${esc(r.adapter)}</code>: ${esc((r.notes?.[0] ?? 'skipped').replace(/^not applicable: /, ''))}`).join('<br>')}</p>` : '';
+    const shown = ran.length ? ran : runs;
     return `<section class="scenario" id="scenario-${esc(id)}" data-scenario="${esc(id)}"><h2>${esc(id)} <small>${esc(runs[0].r.title ?? '')}</small></h2>`
-      + claimLine + figuresTable(runs.map((x) => x.r))
-      + (anyChart || runs.some(({ r }) => r.errors?.length || r.notes?.length) ? `<div class="runs">${runs.map(({ r, i }) => runBlock(r, i)).join('')}</div>` : '')
+      + claimLine + skippedLine + (ran.length ? figuresTable(ran.map((x) => x.r)) : '<table class="figures"></table>')
+      + (ran.length ? `<div class="runs">${ran.map(({ r, i }) => runBlock(r, i)).join('')}</div>` : '')
       + '</section>';
   }).join('\n');
 }
