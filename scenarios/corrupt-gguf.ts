@@ -79,7 +79,8 @@ export default defineScenario({
 
     const signals = [...new Set(rows.filter((r) => r.outcome.kind === 'died').map((r) => (r.outcome as { signal: string | null }).signal ?? 'exit'))];
     const where = kind === 'http' ? 'each through a real host' : `${spawns} ${kind === 'in-process' ? 'stand-in host process(es)' : 'embedder process(es)'} in the sweep, then ${rows.filter((r) => r.via === 'host').length} through real hosts`;
-    ctx.note(`${variants.length} variants (${subset ? 'representative subset: every variant node-llama-cpp aborts or hangs on, plus the first few of each part' : 'the whole catalogue'}), ${where}: ` +
+    const subsetText = kind === 'http' ? 'subset: the first variant of each part and the first one node-llama-cpp aborts on (a server start per file)' : 'representative subset: every variant node-llama-cpp aborts or hangs on, plus the first few of each part';
+    ctx.note(`${variants.length} variants (${subset ? subsetText : 'the whole catalogue'}), ${where}: ` +
       `${count('clear-error')} refused with a clear error, ${count('unclear-error')} with an unclear one, ${count('died')} killed the ${kind === 'in-process' ? 'host' : 'embedder'}${signals.length ? ` (${signals.join(', ')})` : ''}, ` +
       `${count('hang')} hung, ${count('loaded')} loaded as expected (benign variants), ${count('loaded-silently') + count('nan')} loaded although corrupt.`);
     if (kind === 'in-process' && killers.size) ctx.note(`in-process: ${killers.size} corrupt file(s) killed the host: ${[...killers].join(', ')}. The host process is lost with the model load; a separate embedder process would have contained it.`);

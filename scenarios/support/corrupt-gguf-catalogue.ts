@@ -22,6 +22,21 @@ export function representative(perPart: number): CorruptionVariant[] {
   });
 }
 
+/**
+ * For the http adapter (a server start per file): the first variant of each part and the first one node-llama-cpp
+ * aborts on, no hanging one (each would cost the whole start deadline).
+ */
+export function httpSubset(): CorruptionVariant[] {
+  const firstAbort = CORRUPTIONS.find((v) => v.llamaRisk === 'abort');
+  const parts = new Set<string>();
+  return CORRUPTIONS.filter((v) => {
+    if (v === firstAbort) return true;
+    if (v.llamaRisk === 'hang' || parts.has(v.part)) return false;
+    parts.add(v.part);
+    return true;
+  });
+}
+
 export function selectVariants(sel: Selection, adapter: ResolvedAdapter, perPart: number): { variants: CorruptionVariant[]; subset: boolean } {
   if (Array.isArray(sel) && sel.length > 0) {
     const unknown = sel.filter((id) => !CORRUPTIONS.some((v) => v.id === id));
@@ -29,7 +44,8 @@ export function selectVariants(sel: Selection, adapter: ResolvedAdapter, perPart
     return { variants: CORRUPTIONS.filter((v) => sel.includes(v.id)), subset: true };
   }
   const whole = sel === 'all' || adapter.name === 'reference' || adapter.config.kind === 'in-process';
-  return whole ? { variants: CORRUPTIONS, subset: false } : { variants: representative(perPart), subset: true };
+  if (whole) return { variants: CORRUPTIONS, subset: false };
+  return { variants: adapter.config.kind === 'http' ? httpSubset() : representative(perPart), subset: true };
 }
 
 /** Writes the variant files (once per run: same base and seed give the same bytes). */

@@ -35,7 +35,12 @@ export async function throughHost(ctx: ScenarioContext, variant: string, file: s
     if (ctx.signal.aborted) throw e;
     const err = toError(e);
     code = err instanceof GauntletError ? err.code : 'UNTYPED';
-    outcome = code === 'GAUNTLET_TIMEOUT' ? { kind: 'hang', waitedMs: performance.now() - t0 } : { kind: 'refused', code, message: err.message };
+    const signal = /\b(SIG[A-Z]+)\b/.exec(err.message)?.[1] ?? null;
+    if (code === 'GAUNTLET_TIMEOUT') outcome = { kind: 'hang', waitedMs: performance.now() - t0 };
+    // The embedder (or http server) died: the host got a crash or give-up error, not the file's problem.
+    else if (code === 'GAUNTLET_EMBEDDER_CRASHED' || code === 'GAUNTLET_EMBEDDER_GAVE_UP' || signal) {
+      outcome = { kind: 'died', signal, exitCode: null, stage: 'load', stderrTail: err.message.slice(-1500) };
+    } else outcome = { kind: 'refused', code, message: err.message };
   }
   const ms = performance.now() - t0;
   // A host that dies on a bad file may need a moment before its exit is seen.

@@ -128,17 +128,18 @@ function startChild(signal: AbortSignal): Child {
 }
 
 /**
- * `threads` and `contextSize` are the adapter's. A spare child is kept warm so that a file which kills the current
+ * `threads` and `contextSize` are the adapter's. Spare children are kept warm so that a file which kills the current
  * one costs no start-up wait for the next file.
  */
 export function inProcessProber(adapter: ResolvedAdapter, signal: AbortSignal): FileProber {
   let current: Child | undefined;
-  let spare: Child | undefined;
+  // Two spares start side by side (2 cores): a run of aborting files then costs one start-up per two files.
+  const spares: Child[] = [];
+  const SPARES = 2;
   const pids: number[] = [];
   let nextId = 1;
   const take = (): Child => {
-    const c = spare ?? startChild(signal);
-    spare = undefined;
+    const c = spares.shift() ?? startChild(signal);
     if (c.proc.pid) pids.push(c.proc.pid);
     return c;
   };
@@ -153,7 +154,7 @@ export function inProcessProber(adapter: ResolvedAdapter, signal: AbortSignal): 
         current = undefined;
         throw new Error(`the in-process probe child exited before it was ready (${x.signal ?? `code ${x.code}`}): ${c.tail.toString().slice(-400)}`);
       }
-      spare ??= startChild(signal);
+      while (spares.length < SPARES) spares.push(startChild(signal));
       const id = nextId++;
       const req: InProcessProbeRequest = { id, modelPath, text: TEXT, threads: adapter.threads, ...(adapter.config.contextSize ? { contextSize: adapter.config.contextSize } : {}) };
       let stage: 'load' | 'embed' = 'load';
@@ -187,12 +188,12 @@ export function inProcessProber(adapter: ResolvedAdapter, signal: AbortSignal): 
       }
     },
     async close() {
-      for (const c of [current, spare]) {
+      for (const c of [current, ...spares.splice(0)]) {
         if (!c) continue;
         try { c.proc.kill('SIGKILL'); } catch { /* gone */ }
         await Promise.race([c.exited, new Promise((r) => setTimeout(r, 3000))]);
       }
-      current = spare = undefined;
+      current = undefined;
     },
   };
 }
