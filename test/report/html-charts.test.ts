@@ -78,6 +78,10 @@ describe('timeline SVG', () => {
   it('finds each outage from the first fault to the next ready; an open one is left out', () => {
     expect(outages(events)).toEqual([{ from: 1000, to: 2080, cause: 'SIGKILL' }, { from: 3000, to: 6500, cause: 'SIGSTOP' }]);
     expect(shortLabel(ev(0, 'fault', 'corrupt file'))).toBe('corrupt');
+    // A sweep of crashes nobody restarts (stand-in hosts dying on corrupt files) is not one long outage;
+    // a crash the supervisor restarts at once is.
+    const sweep = [ev(1000, 'crash', 'c1'), ev(5000, 'crash', 'c2'), ev(9000, 'crash', 'c3'), ev(9100, 'restart', 'r'), ev(9900, 'ready', 'ok')];
+    expect(outages(sweep)).toEqual([{ from: 9000, to: 9900, cause: 'c3' }]);
   });
   it('draws a down row with each outage length and names the faults by signal', () => {
     const svg = timelineSvg(events, 8000);

@@ -82,8 +82,8 @@ describe('embedded data', () => {
 });
 
 describe('layout', () => {
-  it('puts the header, then the matrix first, then scenarios, environment and benchmarks', () => {
-    const order = ['<header class="result result-fail"', 'id="matrix"', 'class="scenario"', 'id="environment"', 'id="bench"'].map((s) => html.indexOf(s));
+  it('puts the header, then the matrix first, then scenarios, benchmarks, and environment with the reproduce command last', () => {
+    const order = ['<header class="result result-fail"', 'id="matrix"', 'class="scenario"', 'id="bench"', 'id="environment"', 'id="command"'].map((s) => html.indexOf(s));
     expect(order.every((p) => p > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(html).toContain('Exit code <strong>1</strong>: at least one required claim failed');
@@ -93,14 +93,14 @@ describe('layout', () => {
     expect(cells.length).toBe(report.verdicts.length);
     const fail = cells.find((c) => c.attrs['data-claim'] === 'host-crashes' && c.attrs['data-adapter'] === 'in-process')!;
     expect(fail.attrs.class).toContain('mark-fail');
-    for (const part of ['value: 1 count', 'threshold: count==0', 'reason: The host died by SIGABRT', 'source: seed 000']) expect(fail.attrs.title).toContain(part);
+    for (const part of ['value: 1\n', 'threshold: count==0', 'reason: The host died by SIGABRT', 'source: seed 000']) expect(fail.attrs.title).toContain(part);
   });
   it('has one .scenario section per scenario, each with a chart when it has series, latency or a timeline', () => {
     const sections = scan.tags.filter((t) => t.name === 'section' && t.attrs.class === 'scenario');
     const ids = [...new Set(report.scenarios.map((s) => s.scenario))];
     expect(sections.map((s) => s.attrs['data-scenario'])).toEqual(ids);
     sections.forEach((s, k) => {
-      const end = sections[k + 1]?.start ?? html.indexOf('id="environment"');
+      const end = sections[k + 1]?.start ?? html.indexOf('<section id="bench"');
       const chunk = html.slice(s.start, end);
       const runs = report.scenarios.filter((r) => r.scenario === s.attrs['data-scenario']);
       const hasData = runs.some((r) => Object.values(r.series ?? {}).some((x) => x?.length) || Object.keys(r.latency ?? {}).length);

@@ -87,7 +87,9 @@ export function latencyHistogramSvg(name: string, l: LatencySummary, width = 560
     const pct = (100 * b.count) / total;
     const tip = `${b.lo > 0 ? msLabel(b.lo) : '0'} to ${msLabel(b.hi)} ms: ${b.count} of ${total} (${pct.toFixed(pct < 10 ? 1 : 0)}%)`;
     p.push(`<rect class="h-bar" x="${(x0 + 0.5).toFixed(1)}" y="${y(b.count).toFixed(1)}" width="${Math.max(1, x1 - x0 - 1).toFixed(1)}" height="${(top + plotH - y(b.count)).toFixed(1)}" data-lo="${b.lo}" data-hi="${b.hi}" data-count="${b.count}"><title>${esc(tip)}</title></rect>`);
-    if (x1 - x0 >= 14) p.push(`<text x="${((x0 + x1) / 2).toFixed(1)}" y="${(y(b.count) - 3).toFixed(1)}" text-anchor="middle" class="h-count">${b.count}</text>`);
+    // Counts sit inside the top of tall bars, so they never meet the marker labels above the plot.
+    const inside = top + plotH - y(b.count) >= 16;
+    if (x1 - x0 >= 14) p.push(`<text x="${((x0 + x1) / 2).toFixed(1)}" y="${(inside ? y(b.count) + 12 : y(b.count) - 3).toFixed(1)}" text-anchor="middle" class="h-count">${b.count}</text>`);
   }
   for (const t of gridTicks(lo, hi)) {
     p.push(`<line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${top + plotH}" y2="${top + plotH + 4}" class="h-axis"/>`);
@@ -103,7 +105,7 @@ export function latencyHistogramSvg(name: string, l: LatencySummary, width = 560
     // Labels that would overlap the previous one move to the second line.
     const row = mx - lastLabelX < 70 ? 1 : 0;
     if (row === 0) lastLabelX = mx;
-    p.push(`<text x="${mx.toFixed(1)}" y="${row ? top + 8 : top - 7}" text-anchor="${mx > width - 80 ? 'end' : 'start'}" dx="${mx > width - 80 ? -3 : 3}" class="h-label ${cls}">${label} ${esc(fmtMs(v))}</text>`);
+    p.push(`<text x="${mx.toFixed(1)}" y="${row ? top + 8 : top - 7}" text-anchor="${mx > width - 80 ? 'end' : 'start'}" dx="${mx > width - 80 ? -3 : 3}" class="h-label ${cls}-text">${label} ${esc(fmtMs(v))}</text>`);
   }
   p.push('</svg>');
   return `<div class="latency"><div class="chart-title">${esc(summary)}</div>${p.join('')}</div>`;

@@ -5,6 +5,9 @@ import { cellMark, formatValue } from '../matrix.ts';
 import { latencyHistogramSvg } from './latency-histogram.ts';
 import { timelineSvg } from './timeline-svg.ts';
 
+/** Notes shown before the rest fold into a <details>. */
+const NOTES_SHOWN = 8;
+
 const MEMORY_KEYS = ['hostHeapUsed', 'hostRss', 'embedderRssAnon', 'embedderRssFile'];
 
 function figure(name: string, value: number | null | undefined): string {
@@ -77,7 +80,13 @@ function runBlock(r: ScenarioResult, index: number): string {
   const svg = timelineSvg(r.timeline ?? [], r.durationMs);
   if (svg) parts.push(`<div class="timeline"><div class="chart-title">timeline</div>${svg}</div>`);
   parts.push(errorsBlock(r));
-  if (r.notes?.length) parts.push(`<ul class="notes">${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`);
+  if (r.notes?.length) {
+    // Long lists (a corruption sweep's per-file outcomes) fold after the first few.
+    const li = (n: string) => `<li>${esc(n)}</li>`;
+    const head = r.notes.slice(0, NOTES_SHOWN), rest = r.notes.slice(NOTES_SHOWN);
+    parts.push(`<ul class="notes">${head.map(li).join('')}</ul>`
+      + (rest.length ? `<details class="notes-more"><summary>${rest.length} more notes</summary><ul class="notes">${rest.map(li).join('')}</ul></details>` : ''));
+  }
   if (parts.length === 2 || (parts.length === 3 && parts[2] === '')) parts.push('<p class="notes">No samples, latency or timeline events were recorded for this run; its figures are in the table above.</p>');
   parts.push('</div>');
   return parts.join('');

@@ -22,13 +22,23 @@ function niceStep(span: number, ticks: number): number {
 
 export interface Outage { from: number; to: number; cause: string }
 
-/** Outages: from the first fault / crash / hang after the last `ready` to the next `ready`. Open ones are left out. */
+/** A crash the supervisor answers with a restart within this many ms starts an outage (others are a sweep's dead ends). */
+const CRASH_RESTART_MS = 1000;
+
+/**
+ * Outages: from the first fault or hang after the last `ready` (or a crash that the supervisor restarts at once) to
+ * the next `ready`. Open ones are left out, and so are crashes nobody restarts (a stand-in host dying on a corrupt
+ * file), which would otherwise join a whole sweep into one long outage.
+ */
 export function outages(events: readonly TimelineEvent[]): Outage[] {
   const sorted = events.filter((e) => e && Number.isFinite(e.t)).slice().sort((a, b) => a.t - b.t);
+  const restarts = sorted.filter((e) => e.kind === 'restart').map((e) => e.t);
+  const restarted = (t: number) => restarts.some((r) => r >= t && r - t <= CRASH_RESTART_MS);
   const out: Outage[] = [];
   let down: { t: number; cause: string } | undefined;
   for (const e of sorted) {
-    if ((e.kind === 'fault' || e.kind === 'crash' || e.kind === 'hang') && !down) down = { t: e.t, cause: shortLabel(e) };
+    const starts = e.kind === 'fault' || e.kind === 'hang' || (e.kind === 'crash' && restarted(e.t));
+    if (starts && !down) down = { t: e.t, cause: shortLabel(e) };
     else if (e.kind === 'ready' && down) { out.push({ from: down.t, to: e.t, cause: down.cause }); down = undefined; }
   }
   return out;
@@ -91,6 +101,7 @@ export function timelineSvg(events: TimelineEvent[], durationMs: number, width =
     }
   }
   let lastFaultLabelEnd = -Infinity;
+  const faultXs = list.filter((e) => e.kind === 'fault').map((e) => x(e.t)).sort((a, b) => a - b);
   for (const e of list.slice().sort((a, b) => a.t - b.t)) {
     const y = rowY(e.kind);
     const color = EVENT_COLORS[e.kind] ?? '#475569';
@@ -99,7 +110,9 @@ export function timelineSvg(events: TimelineEvent[], durationMs: number, width =
     if (e.kind === 'fault') {
       const label = shortLabel(e);
       const lx = x(e.t) + 7;
-      if (lx > lastFaultLabelEnd && lx + label.length * 6 < width) {
+      // A label is written only where it fits before the next fault's dot and after the previous label.
+      const nextDot = faultXs.find((fx) => fx > x(e.t) + 0.5) ?? width;
+      if (lx > lastFaultLabelEnd && lx + label.length * 6 < Math.min(width, nextDot - 5)) {
         parts.push(`<text x="${lx.toFixed(1)}" y="${y + 4}" class="tl-fault-label">${esc(label)}</text>`);
         lastFaultLabelEnd = lx + label.length * 6 + 4;
       }
