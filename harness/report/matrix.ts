@@ -55,7 +55,7 @@ function scaleBytes(v: number): string {
 
 /**
  * Human form of a verdict's value with its unit: bytes as MB / KB (as the thresholds are written), booleans as
- * true / false, counts bare, ratios as percentages when the threshold is written in % (pass it as `threshold`).
+ * true / false, ratios as percentages when the threshold is written in % (pass it as `threshold`).
  */
 export function formatValue(value: number | null | undefined, unit = '', threshold = ''): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a';
@@ -66,7 +66,7 @@ export function formatValue(value: number | null | undefined, unit = '', thresho
   if (unit === 'ratio') return threshold.includes('%') ? `${+(value * 100).toFixed(value >= 0.9995 || value === 0 ? 0 : 1)}%` : `${+value.toFixed(4)}`;
   const abs = Math.abs(value);
   const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
-  return `${+value.toFixed(digits)}${unit && unit !== 'count' ? ` ${unit}` : ''}`;
+  return `${+value.toFixed(digits)}${unit ? ` ${unit}` : ''}`;
 }
 
 /** Required failures first (the rows that set exit code 1). */
@@ -119,4 +119,9 @@ export function groupMatrixRows(m: Matrix): Array<{ group: MatrixGroup; rows: Ma
     if (group === 'not measured') sorted.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'required' ? -1 : 1));
     return { group, rows: sorted };
   }).filter((g) => g.rows.length > 0);
+}
+
+/** A verdict's value for the HTML page: as formatValue, with the threshold's % and counts bare ("0", not "0 count"). */
+export function formatVerdictValue(v: Pick<VerdictRow, 'value' | 'unit' | 'threshold'>): string {
+  return formatValue(v.value, v.unit, v.threshold).replace(/ count$/, '');
 }

@@ -1,7 +1,7 @@
 /** The matrix of report.html read at a glance: groups, failures first and loud, theses with their reason, deaths. */
 import { describe, expect, it } from 'vitest';
 import { renderReportHtml } from '../../harness/report/html-reporter.ts';
-import { buildMatrix, cellLabel, formatValue, groupMatrixRows, isThesis } from '../../harness/report/matrix.ts';
+import { buildMatrix, cellLabel, formatValue, formatVerdictValue, groupMatrixRows, isThesis } from '../../harness/report/matrix.ts';
 import { sampleReport } from '../../harness/report/sample-report.ts';
 import type { RunReport, VerdictRow } from '../../harness/report/schema.ts';
 
@@ -82,7 +82,8 @@ describe('host deaths', () => {
 describe('values as people read them', () => {
   it('formats booleans, counts, percent ratios and small byte counts', () => {
     expect(formatValue(1, 'boolean')).toBe('true');
-    expect(formatValue(0, 'count')).toBe('0');
+    expect(formatValue(0, 'count')).toBe('0 count');
+    expect(formatVerdictValue({ value: 0, unit: 'count', threshold: 'count==0' })).toBe('0');
     expect(formatValue(0.9809, 'ratio', 'value>=99%')).toBe('98.1%');
     expect(formatValue(1, 'ratio', 'value>=100%')).toBe('100%');
     expect(formatValue(0.9999, 'ratio', 'min>=0.9999')).toBe('0.9999');

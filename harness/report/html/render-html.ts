@@ -5,7 +5,7 @@
 import type { RunReport } from '../schema.ts';
 import { xmlText as esc } from '../escape.ts';
 import { EXIT_CODE_MEANING } from '../summary.ts';
-import { formatValue, headline, requiredFailures } from '../matrix.ts';
+import { formatValue, formatVerdictValue, headline, requiredFailures } from '../matrix.ts';
 import { renderFindings, renderMatrix } from './render-matrix.ts';
 import { renderScenarios } from './render-scenarios.ts';
 
@@ -28,7 +28,7 @@ function renderHeader(report: RunReport): string {
   return `<header class="result result-${result.toLowerCase()}"><h1>gauntlet report <span class="badge">${result}</span></h1>`
     + `<p class="headline">${esc(headline(report))}</p>`
     + `<p>Exit code <strong>${s.exitCode}</strong>: ${esc(EXIT_CODE_MEANING[s.exitCode] ?? 'unknown')}.</p>`
-    + (fails.length ? `<ul class="failures">${fails.map((v) => `<li><strong>${esc(v.claim)}</strong> on <code>${esc(v.adapter)}</code>: ${esc(formatValue(v.value, v.unit, v.threshold))} vs <code>${esc(v.threshold)}</code>. ${esc(v.reason)}</li>`).join('')}</ul>` : '')
+    + (fails.length ? `<ul class="failures">${fails.map((v) => `<li><strong>${esc(v.claim)}</strong> on <code>${esc(v.adapter)}</code>: ${esc(formatVerdictValue(v))} vs <code>${esc(v.threshold)}</code>. ${esc(v.reason)}</li>`).join('')}</ul>` : '')
     + `<p class="meta">seed ${report.seed} &middot; started ${esc(report.startedAt)} &middot; took ${esc(formatValue((report.durationMs ?? 0) / 1000, 's'))}`
     + `${report.quick ? ' &middot; quick' : ''}${report.shard ? ` &middot; shard ${report.shard.index}/${report.shard.count}` : ''} &middot; adapters: ${(report.adapters ?? []).map((a) => `<code>${esc(a)}</code>`).join(' ')}</p></header>`;
 }

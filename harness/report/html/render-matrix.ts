@@ -5,7 +5,7 @@
  */
 import type { RunReport, ScenarioResult, VerdictRow } from '../schema.ts';
 import { xmlText as esc } from '../escape.ts';
-import { MARK_LEGEND, buildMatrix, cellLabel, formatValue, groupMatrixRows, isThesis, type MatrixGroup } from '../matrix.ts';
+import { MARK_LEGEND, buildMatrix, cellLabel, formatVerdictValue, groupMatrixRows, isThesis, type MatrixGroup } from '../matrix.ts';
 
 /** A "not measured" group longer than this starts folded to its first row (the client script folds it). */
 const COLLAPSE_OVER = 6;
@@ -27,8 +27,8 @@ const LEGEND_EXTRA: Record<string, string> = {
 function cell(v: VerdictRow | undefined, adapter: string): string {
   const mark = cellLabel(v);
   if (!v) return `<td class="cell ${markClass(mark)}" data-adapter="${esc(adapter)}">${mark}</td>`;
-  const tip = `${v.claim} on ${v.adapter}: ${v.verdict}\nvalue: ${formatValue(v.value, v.unit, v.threshold)}\nthreshold: ${v.threshold}\nreason: ${v.reason}\nsource: ${v.source}`;
-  const shown = v.value !== null && v.verdict !== 'not-applicable' ? `<span class="val">${esc(formatValue(v.value, v.unit, v.threshold))}</span>` : '';
+  const tip = `${v.claim} on ${v.adapter}: ${v.verdict}\nvalue: ${formatVerdictValue(v)}\nthreshold: ${v.threshold}\nreason: ${v.reason}\nsource: ${v.source}`;
+  const shown = v.value !== null && v.verdict !== 'not-applicable' ? `<span class="val">${esc(formatVerdictValue(v))}</span>` : '';
   return `<td class="cell ${markClass(mark)}" tabindex="0" data-claim="${esc(v.claim)}" data-adapter="${esc(v.adapter)}" data-verdict="${esc(v.verdict)}" title="${esc(tip)}"><span class="mark">${mark}</span>${shown}</td>`;
 }
 
@@ -117,7 +117,7 @@ function advisoryBlock(report: RunReport): string {
   const rows = (report.verdicts ?? []).filter((v) => v.severity === 'advisory' && v.verdict === 'fail' && !isThesis(v));
   if (!rows.length) return '';
   return `<div class="finding advisory"><h3>Advisory targets missed <small>(do not fail the run)</small></h3><ul>${rows.map((v) => `<li><strong>${esc(v.claim)}</strong> on <code>${esc(v.adapter)}</code>: `
-    + `${esc(formatValue(v.value, v.unit, v.threshold))} vs <code>${esc(v.threshold)}</code>. ${esc(v.reason)}</li>`).join('')}</ul></div>`;
+    + `${esc(formatVerdictValue(v))} vs <code>${esc(v.threshold)}</code>. ${esc(v.reason)}</li>`).join('')}</ul></div>`;
 }
 
 /** Findings under the matrix; '' when there is none. */
