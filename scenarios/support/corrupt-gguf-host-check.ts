@@ -37,8 +37,9 @@ export async function throughHost(ctx: ScenarioContext, variant: string, file: s
     code = err instanceof GauntletError ? err.code : 'UNTYPED';
     const signal = /\b(SIG[A-Z]+)\b/.exec(err.message)?.[1] ?? null;
     if (code === 'GAUNTLET_TIMEOUT') outcome = { kind: 'hang', waitedMs: performance.now() - t0 };
-    // The embedder (or http server) died: the host got a crash or give-up error, not the file's problem.
-    else if (code === 'GAUNTLET_EMBEDDER_CRASHED' || code === 'GAUNTLET_EMBEDDER_GAVE_UP' || signal) {
+    // The embedder (or http server) was killed by a signal: the host got a crash or give-up error. An embedder that
+    // exited with a code after saying why (the http server does) is judged by its message like any refusal.
+    else if (signal) {
       outcome = { kind: 'died', signal, exitCode: null, stage: 'load', stderrTail: err.message.slice(-1500) };
     } else outcome = { kind: 'refused', code, message: err.message };
   }

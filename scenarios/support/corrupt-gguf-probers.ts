@@ -133,9 +133,9 @@ function startChild(signal: AbortSignal): Child {
  */
 export function inProcessProber(adapter: ResolvedAdapter, signal: AbortSignal): FileProber {
   let current: Child | undefined;
-  // Two spares start side by side (2 cores): a run of aborting files then costs one start-up per two files.
+  // One spare: more, starting side by side on 2 cores, starved the current probe into false 'hang' verdicts.
   const spares: Child[] = [];
-  const SPARES = 2;
+  const SPARES = 1;
   const pids: number[] = [];
   let nextId = 1;
   const take = (): Child => {
