@@ -101,16 +101,16 @@ async function oneCase(ctx: ScenarioContext<{ probes: number; recoverWithinMs: n
     ctx.timeline.add('crash', `host died after ${c} (${exit.signal ?? `code ${exit.code}`})`, { case: c, signal: exit.signal });
   }
   restore(ctx, file, pristine);
-  const recovered = await recover(ctx, host, file, before);
+  const recovered = await recover(ctx, c, host, file, before);
   if (host.alive) await host.close();
   return { silentBad, hostDied, recovered, outcomes: collapse(outcomes) };
 }
 
-async function recover(ctx: ScenarioContext<{ recoverWithinMs: number }>, host: HostHandle, file: string, before: Float32Array): Promise<CaseResult['recovered']> {
+async function recover(ctx: ScenarioContext<{ recoverWithinMs: number }>, c: Case, host: HostHandle, file: string, before: Float32Array): Promise<CaseResult['recovered']> {
   if (host.alive) {
     const next = await nextGoodEmbedding(host, TEXT, ctx.sizes.recoverWithinMs, ctx.signal);
     if (next && identical(next.vector, before)) return 'same-host';
-    if (next) ctx.note(`the same host answered after the restore, but not the vector from before the change`);
+    if (next) ctx.note(`${c}: the same host answered after the restore, but not the vector from before the change (${allFinite(next.vector) ? 'a different vector' : 'NaN'}: the old mapping is still in use)`);
   }
   let fresh: HostHandle | undefined;
   try {
@@ -119,7 +119,7 @@ async function recover(ctx: ScenarioContext<{ recoverWithinMs: number }>, host: 
     return identical(v, before) ? 'fresh-host' : 'no';
   } catch (e) {
     if (ctx.signal.aborted) throw e;
-    ctx.note(`a fresh host on the restored file failed too: ${(e as Error).message}`);
+    ctx.note(`${c}: a fresh host on the restored file failed too: ${(e as Error).message}`);
     return 'no';
   } finally {
     await fresh?.close();
