@@ -60,6 +60,14 @@ describe('latency histogram SVG', () => {
     expect(svg).toContain('p99 4.74 ms');
     expect(svg).toContain('5 to 10 ms: 1 of 50 (2.0%)');
   });
+  it('keeps marker labels apart when p50, p99 and max crowd the right edge', () => {
+    const crowded = latencyHistogramSvg('recovery', { ...l, p50: 1460, p99: 1980, max: 2000, histogram: [[1000, 1], [2000, 5]] });
+    const labels = [...crowded.matchAll(/<text x="([\d.]+)" y="([\d.-]+)" text-anchor="(start|end)" class="h-label[^"]*">([^<]+)</g)]
+      .map((m) => { const w = m[4].length * 6.2, x = Number(m[1]); return { y: m[2], a: m[3] === 'start' ? x : x - w, b: m[3] === 'start' ? x + w : x }; });
+    expect(labels).toHaveLength(3);
+    for (const p of labels) for (const q of labels) if (p !== q && p.y === q.y) expect(p.b < q.a || q.b < p.a).toBe(true);
+    for (const p of labels) expect(p.b).toBeLessThanOrEqual(560);
+  });
   it('is empty for no histogram and shows the errors count in its title', () => {
     expect(latencyHistogramSvg('x', { ...l, histogram: [] })).toBe('');
     expect(latencyHistogramSvg('x', { ...l, errors: 3 })).toContain('n=50, 3 errors');

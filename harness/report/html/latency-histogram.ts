@@ -68,7 +68,7 @@ export function latencyHistogramSvg(name: string, l: LatencySummary, width = 560
   if (bins.length === 0) return '';
   const total = bins.reduce((n, b) => n + b.count, 0);
   const maxCount = Math.max(...bins.map((b) => b.count));
-  const left = 44, right = 14, top = 22, plotH = 96, axisH = 34;
+  const left = 44, right = 14, top = 44, plotH = 96, axisH = 34;
   const height = top + plotH + axisH;
   // A first bin that starts at 0 (a producer without a grid) is drawn from half its upper bound on the log axis.
   const lo = bins[0].lo > 0 ? bins[0].lo : bins[0].hi / 2;
@@ -97,15 +97,20 @@ export function latencyHistogramSvg(name: string, l: LatencySummary, width = 560
   }
   p.push(`<text x="${(left + width - right) / 2}" y="${height - 3}" text-anchor="middle" class="h-tick">ms (log scale; each bar spans its bucket)</text>`);
   const marks: Array<[string, number, string]> = [['p50', l.p50, 'h-p50'], ['p99', l.p99, 'h-p99'], ['max', l.max, 'h-max']];
-  let lastLabelX = -Infinity;
+  // Marker labels above the plot, each on the first of three lines where it overlaps no other label.
+  const taken: Array<Array<[number, number]>> = [[], [], []];
   for (const [label, v, cls] of marks) {
     if (!Number.isFinite(v) || v <= 0) continue;
     const mx = x(Math.min(Math.max(v, lo), hi));
     p.push(`<line x1="${mx.toFixed(1)}" x2="${mx.toFixed(1)}" y1="${top - 4}" y2="${top + plotH}" class="h-mark ${cls}"><title>${label} ${esc(fmtMs(v))}</title></line>`);
-    // Labels that would overlap the previous one move to the second line.
-    const row = mx - lastLabelX < 70 ? 1 : 0;
-    if (row === 0) lastLabelX = mx;
-    p.push(`<text x="${mx.toFixed(1)}" y="${row ? top + 8 : top - 7}" text-anchor="${mx > width - 80 ? 'end' : 'start'}" dx="${mx > width - 80 ? -3 : 3}" class="h-label ${cls}-text">${label} ${esc(fmtMs(v))}</text>`);
+    const text = `${label} ${fmtMs(v)}`;
+    const w = text.length * 6.2;
+    const right = mx + 3 + w <= width - 2;
+    const span: [number, number] = right ? [mx + 3, mx + 3 + w] : [mx - 3 - w, mx - 3];
+    const row = taken.findIndex((r) => r.every(([a, b]) => span[1] < a - 4 || span[0] > b + 4));
+    if (row < 0) continue; // the line and its tooltip remain
+    taken[row].push(span);
+    p.push(`<text x="${(right ? mx + 3 : mx - 3).toFixed(1)}" y="${top - 7 - (2 - row) * 11}" text-anchor="${right ? 'start' : 'end'}" class="h-label ${cls}-text">${esc(text)}</text>`);
   }
   p.push('</svg>');
   return `<div class="latency"><div class="chart-title">${esc(summary)}</div>${p.join('')}</div>`;

@@ -92,13 +92,16 @@ export function timelineSvg(events: TimelineEvent[], durationMs: number, width =
   }
   if (downs.length) {
     const y = rowY('down');
-    for (const o of downs) {
+    downs.forEach((o, i) => {
       const x0 = x(o.from), w = Math.max(2, x(o.to) - x0);
       const text = fmtDuration(o.to - o.from);
       parts.push(`<rect x="${x0.toFixed(1)}" y="${y - 6}" width="${w.toFixed(1)}" height="12" rx="2" class="tl-down"><title>${esc(`down ${text}: ${o.cause} at ${(o.from / 1000).toFixed(3)} s, ready again at ${(o.to / 1000).toFixed(3)} s`)}</title></rect>`);
       const inside = w >= text.length * 6 + 6;
+      // Outside the band only where it fits before the next band (the tooltip always has it).
+      const roomAfter = (i + 1 < downs.length ? x(downs[i + 1].from) : width - right) - (x0 + w);
+      if (!inside && roomAfter < text.length * 6 + 6) return;
       parts.push(`<text x="${(inside ? x0 + w / 2 : x0 + w + 3).toFixed(1)}" y="${y + 4}" text-anchor="${inside ? 'middle' : 'start'}" class="tl-down-label${inside ? ' in' : ''}">${esc(text)}</text>`);
-    }
+    });
   }
   let lastFaultLabelEnd = -Infinity;
   const faultXs = list.filter((e) => e.kind === 'fault').map((e) => x(e.t)).sort((a, b) => a - b);
