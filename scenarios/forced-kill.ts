@@ -15,7 +15,7 @@ type Mode = 'idle' | 'mid-request';
 export default defineScenario({
   id: 'forced-kill',
   title: 'Embedder killed by a signal, idle and mid-request',
-  claims: ['host-never-crashes', 'recovers-after-kill', 'restart-under-5s', 'restart-under-3s', 'restart-same-vectors', 'embeddings-match-reference'],
+  claims: ['embedder-exits-on-sigterm', 'host-never-crashes', 'recovers-after-kill', 'restart-under-5s', 'restart-under-3s', 'restart-same-vectors', 'embeddings-match-reference'],
   appliesTo: (a) => (a.config.kind === 'process' ? true : `the ${a.config.kind} adapter has no separate embedder process under a supervisor to kill and restart`),
   quick: { signals: ['SIGKILL', 'SIGTERM', 'SIGSEGV'], modes: ['idle', 'mid-request'], trials: 1 },
   full: { signals: ['SIGKILL', 'SIGTERM', 'SIGSEGV'], modes: ['idle', 'mid-request'], trials: 3 },
@@ -28,7 +28,7 @@ export default defineScenario({
     let minCos = 1;
 
     const recovery: number[] = [];
-    let kills = 0, recovered = 0, mismatches = 0, untyped = 0, inflightFailed = 0, inflightAnswered = 0, noEffect = 0;
+    let kills = 0, recovered = 0, mismatches = 0, untyped = 0, inflightFailed = 0, inflightAnswered = 0, noEffect = 0, sigtermIgnored = 0;
     // One host per signal and trial: a few kills each, so that the supervisor's restart limit (meant for
     // restart storms) is not what this scenario measures.
     for (let trial = 0; trial < ctx.sizes.trials; trial++) {
@@ -69,6 +69,7 @@ export default defineScenario({
           kills++;
           if (!tookEffect) {
             noEffect++;
+            if (signal === 'SIGTERM') sigtermIgnored++;
             ctx.note(`${label}: the embedder did not exit within 5 s of the signal`);
           }
           if (inflight) {
@@ -109,6 +110,7 @@ export default defineScenario({
     ctx.metric('forcedKill.inFlightAnswered', inflightAnswered);
     ctx.metric('forcedKill.untypedErrors', untyped);
     ctx.metric('forcedKill.signalsWithoutEffect', noEffect);
+    ctx.metric('forcedKill.sigtermIgnored', sigtermIgnored);
     ctx.metric('correctness.minCosine.min', reference ? minCos : null);
     ctx.metric('correctness.minCosine', reference ? minCos : null);
   },

@@ -7,6 +7,31 @@ const CORRECT = 'a correctness property: a wrong vector delivered without error 
 
 export const RESILIENCE_CLAIMS: Claim[] = [
   {
+    id: 'embedder-starts',
+    kind: 'target',
+    title: 'The embedder starts: spawn, initialize and model load succeed on a valid model',
+    source: src('000', '4. ERROR HANDLING & RECOVERY > Process Crash Detection'),
+    alsoIn: [src('001', 'PERFORMANCE EXPECTATIONS > Latency Targets')],
+    metric: 'coldStart.startFailures',
+    threshold: 'count==0',
+    stated: 'the embedder process is spawned with the model and the IPC connection established before use',
+    severity: 'required',
+    rationale: `Every other figure presumes a working start; an embedder that aborts while loading a valid model (and ends in the supervisor's give-up) must fail a claim, not leave every claim inconclusive. Required: ${SAFETY}.`,
+  },
+  {
+    id: 'embedder-exits-on-sigterm',
+    kind: 'target',
+    title: 'The embedder exits when asked to stop (SIGTERM), so a stop never hangs on it',
+    source: src('000', '2. IPC PROTOCOL SPECIFICATION > Transport: Named Pipes (Windows Compatible)'),
+    alsoIn: [src('000', '7. WINDOWS-SPECIFIC CONSIDERATIONS > Process Management')],
+    metric: 'forcedKill.sigtermIgnored',
+    threshold: 'count==0',
+    stated: 'the protocol has a Shutdown request answered with a graceful flag; the host manages the process lifecycle',
+    appliesTo: ['process'],
+    severity: 'required',
+    rationale: `An embedder that ignores SIGTERM forces every stop to wait for SIGKILL and loses in-flight work. Required: ${SAFETY}.`,
+  },
+  {
     id: 'host-never-crashes',
     kind: 'target',
     title: 'No fault in the embedder or its model takes the host down',

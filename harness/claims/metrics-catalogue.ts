@@ -87,6 +87,8 @@ export const METRICS = {
   // ---- correctness, leaks ----
   'correctness.minCosine': { unit: 'ratio', kind: 'ratio', scenarios: ['latency', 'forced-kill', 'concurrent-embeds'], description: 'Lowest cosine similarity between a delivered vector and the reference forward pass' },
   'soak.hostHeapSlope': { unit: 'bytes/request', kind: 'bytes', scenarios: ['soak'], description: 'Host heapUsed growth per request, least-squares slope over the soak' },
+  'coldStart.startFailures': { unit: 'count', kind: 'count', scenarios: ['cold-start'], description: 'Adapter starts (spawn + initialize + load) that failed outright during cold-start' },
+  'forcedKill.sigtermIgnored': { unit: 'count', kind: 'count', scenarios: ['forced-kill'], description: 'SIGTERMs after which the embedder was still alive 5 s later' },
   'soak.embedderRssAnonSlope': { unit: 'bytes/request', kind: 'bytes', scenarios: ['soak'], description: 'Embedder anonymous RSS growth per request, least-squares slope over the soak' },
   // ---- IPC benchmarks (gauntlet bench) ----
   'bench.ipc.controlRtt': { unit: 'ms', kind: 'latency', scenarios: ['bench'], description: 'Round trip of a ping over UDS + MessagePack' },
