@@ -2,6 +2,7 @@
  * The model side of the reference embedder: GGUF check, native load, one embedding context per lane
  * (threads set explicitly), and a FIFO of work waiting for a free lane.
  */
+import { statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { getLlama, type Llama, type LlamaEmbeddingContext, type LlamaModel } from 'node-llama-cpp';
 import type { ErrorCode } from '../harness/protocol/messages.ts';
@@ -55,8 +56,18 @@ async function loadChecker(log: (line: string) => void): Promise<CheckGguf | und
   }
 }
 
+/** What identifies the mapped file's contents: the same inode with another size or mtime was modified in place. */
+interface FileIdentity { ino: number; size: number; mtimeMs: number }
+const identityOf = (s: Stats): FileIdentity => ({ ino: s.ino, size: s.size, mtimeMs: s.mtimeMs });
+
 export class Engine {
   private readonly free: LlamaEmbeddingContext[];
+  /** The model file as it was when mapped; see assertModelUnchanged(). */
+  private identity: FileIdentity | undefined;
+  /** Set once the mapped file was found modified in place: every later request is refused. */
+  poisoned: string | undefined;
+  /** Called once when the engine is poisoned (the service exits so that a supervisor restarts a fresh embedder). */
+  onPoisoned: ((reason: string) => void) | undefined;
   private readonly waiting: Array<(ctx: LlamaEmbeddingContext) => void> = [];
 
   private constructor(
@@ -66,6 +77,35 @@ export class Engine {
     readonly contextSize: number,
   ) {
     this.free = [...contexts];
+    try {
+      this.identity = identityOf(statSync(modelPath));
+    } catch {
+      this.identity = undefined;
+    }
+  }
+
+  /**
+   * llama.cpp maps the model file: writing to it in place changes the weights under the running model (FACTS.md:
+   * silent NaN vectors; truncation: SIGBUS on the next embedding). A stat per request (a few microseconds) catches
+   * both before the mapping is touched. A file renamed over the path or deleted leaves the mapping intact, so a new
+   * inode is fine; the same inode with another size or mtime is not.
+   */
+  assertModelUnchanged(): void {
+    if (this.poisoned) throw new EngineError('model-changed', this.poisoned, true);
+    if (!this.identity) return;
+    let now: FileIdentity;
+    try {
+      now = identityOf(statSync(this.modelPath));
+    } catch {
+      return; // deleted or renamed away: the mapped inode lives on
+    }
+    if (now.ino !== this.identity.ino) return;
+    if (now.size !== this.identity.size || now.mtimeMs !== this.identity.mtimeMs) {
+      this.poisoned = `the model file ${this.modelPath} was modified in place while mapped (size ${this.identity.size} -> ${now.size} bytes, ` +
+        `mtime changed: ${now.mtimeMs !== this.identity.mtimeMs}); refusing to embed with changed weights, restarting`;
+      this.onPoisoned?.(this.poisoned);
+      throw new EngineError('model-changed', this.poisoned, true);
+    }
   }
 
   static async load(opts: EngineOptions): Promise<Engine> {
@@ -126,8 +166,16 @@ export class Engine {
   async embed(text: string): Promise<Float32Array> {
     const ctx = this.free.pop() ?? (await new Promise<LlamaEmbeddingContext>((resolve) => this.waiting.push(resolve)));
     try {
+      this.assertModelUnchanged();
       const { vector } = await ctx.getEmbeddingFor(text);
-      return Float32Array.from(vector);
+      const out = Float32Array.from(vector);
+      for (let i = 0; i < out.length; i++) {
+        if (!Number.isFinite(out[i]!)) {
+          this.assertModelUnchanged();
+          throw new EngineError('bad-vector', `the embedding has a non-finite value at dimension ${i} (${out[i]}); refused rather than delivered`);
+        }
+      }
+      return out;
     } finally {
       const next = this.waiting.shift();
       if (next) next(ctx);

@@ -39,6 +39,9 @@ log(`transport ${args.transport}, codec ${args.codec}, lanes ${args.lanes}, thre
 const service = new Service({
   lanes: args.lanes, threads: args.threads, normalize: args.normalize, contextSize: args.contextSize,
   maxQueue: args.maxQueue, limits: args.limits, faults: args.faults, log,
+  // The answer to the request that found the change goes out first; then a supervisor restarts us, and the fresh
+  // embedder runs the GGUF check on whatever the file now holds.
+  onModelPoisoned: (reason) => void setTimeout(() => life.exit(75, reason), 200),
 });
 const ignoreShutdown = args.faults['ignore-shutdown'] === true;
 

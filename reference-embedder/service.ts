@@ -20,6 +20,8 @@ export interface ServiceOptions {
   limits: ProtocolLimits;
   faults: ActiveFaults;
   log: (line: string) => void;
+  /** Called when the loaded model can no longer be trusted (its file was modified in place): the process exits. */
+  onModelPoisoned?: (reason: string) => void;
 }
 
 export interface ModelInfo { dims: number; vocabSize: number; model: string; contextSize: number; lanes: number }
@@ -91,6 +93,7 @@ export class Service {
       contextSize: options.contextSize ?? this.opts.contextSize,
       log: this.opts.log,
     });
+    engine.onPoisoned = this.opts.onModelPoisoned;
     this.engine = engine;
     this.opts.log(`loaded ${modelPath} in ${(performance.now() - started).toFixed(0)} ms: dims ${engine.dims}, context ${engine.contextSize}, lanes ${engine.lanes}`);
     return engine;

@@ -96,6 +96,8 @@ export type ErrorCode =
   | 'model-invalid'    // gguf check refused the file
   | 'model-load-failed'// native load failed
   | 'overloaded'       // queue full
+  | 'model-changed'    // the mapped model file was modified in place while loaded (the embedder then restarts)
+  | 'bad-vector'       // the computed vector has NaN/Infinity; refused rather than delivered
   | 'shutting-down'
   | 'internal';
 

@@ -67,7 +67,7 @@ function vector(read: VectorReader, value: unknown, where: string): Float32Array
 
 const ERROR_CODES = new Set([
   'bad-frame', 'bad-utf8', 'bad-request', 'batch-too-large', 'too-many-tokens', 'not-initialized',
-  'model-invalid', 'model-load-failed', 'overloaded', 'shutting-down', 'internal',
+  'model-invalid', 'model-load-failed', 'overloaded', 'shutting-down', 'internal', 'model-changed', 'bad-vector',
 ]);
 
 /** Fields every message has; anything else a type does not name is ignored (forward compatibility). */
