@@ -5,6 +5,7 @@
 import { statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { getLlama, type Llama, type LlamaEmbeddingContext, type LlamaModel } from 'node-llama-cpp';
+import { checkGguf } from '../harness/gguf/check.ts';
 import type { ErrorCode } from '../harness/protocol/messages.ts';
 
 export class EngineError extends Error {
@@ -21,9 +22,6 @@ export interface EngineOptions {
   contextSize?: number;
   log: (line: string) => void;
 }
-
-type CheckResult = { ok: true } | { ok: false; code: string; offset?: number; field?: string; message: string };
-type CheckGguf = (file: string, opts?: unknown) => Promise<CheckResult>;
 
 const recentNativeErrors: string[] = [];
 let llamaPromise: Promise<Llama> | undefined;
@@ -44,17 +42,6 @@ function llama(log: (line: string) => void): Promise<Llama> {
   return llamaPromise;
 }
 
-/** harness/gguf/check.ts, when it is present (loaded lazily: the embedder must start without it). */
-async function loadChecker(log: (line: string) => void): Promise<CheckGguf | undefined> {
-  const specifier = '../harness/gguf/check.ts';
-  try {
-    const mod = (await import(specifier)) as { checkGguf?: CheckGguf };
-    return mod.checkGguf;
-  } catch (error) {
-    log(`gguf check unavailable (${(error as Error).message}); loading without it`);
-    return undefined;
-  }
-}
 
 /** What identifies the mapped file's contents: the same inode with another size or mtime was modified in place. */
 interface FileIdentity { ino: number; size: number; mtimeMs: number }
@@ -109,9 +96,9 @@ export class Engine {
   }
 
   static async load(opts: EngineOptions): Promise<Engine> {
-    const check = await loadChecker(opts.log);
-    if (check) {
-      const res = await check(opts.modelPath);
+    // The integrity check always runs before native code sees the file (a static import: it is bundled with us).
+    {
+      const res = await checkGguf(opts.modelPath);
       if (!res.ok) {
         const where = [res.field ? `field ${res.field}` : '', res.offset !== undefined ? `offset ${res.offset}` : ''].filter(Boolean).join(', ');
         throw new EngineError('model-invalid', `model file ${opts.modelPath} refused by the GGUF check (${res.code}${where ? `, ${where}` : ''}): ${res.message}`);
