@@ -117,7 +117,8 @@ async function runTrial(ctx: ScenarioContext<{ slicedRequests: number }>, host: 
     return { summary: `request(s) in the fault: ${collapse(parts)}`, untyped, wrongVector, hung };
   };
   const toxic = async (spec: ToxicSpec, direction: 'upstream' | 'downstream' | 'both', n = 1) => {
-    const t = await ctx.faults.toxic(proxy, spec, { direction });
+    // Garbage and bogus prefixes hit the connection under test once; the slicer stays for all n requests.
+    const t = await ctx.faults.toxic(proxy, spec, { direction, once: spec.type !== 'slicer' });
     const rs: CallOutcome[] = [];
     for (let i = 0; i < n; i++) rs.push(await request());
     t.stop();

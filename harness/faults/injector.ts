@@ -22,7 +22,12 @@ export interface FaultInjector {
   /** Opens a proxy; toxics added through `toxic()` below are recorded. */
   proxy(opts: Omit<FaultProxyOptions, 'clock'>): Promise<FaultProxy>;
   /** Adds a toxic for `forMs` (then removes it) or until the returned `stop()`; the record is emitted at the end. */
-  toxic(proxy: FaultProxy, spec: ToxicSpec, opts?: { direction?: Direction | 'both'; forMs?: number }): Promise<{ stop(): FaultRecord }>;
+  /**
+   * Adds a toxic for `forMs` (then removes it) or until the returned `stop()`; the record is emitted at the end.
+   * `once`: removed as soon as it has touched the stream (a one-shot fault: garbage or a bogus length prefix must hit
+   * the connection under test, not every reconnection the recovery makes after it).
+   */
+  toxic(proxy: FaultProxy, spec: ToxicSpec, opts?: { direction?: Direction | 'both'; forMs?: number; once?: boolean }): Promise<{ stop(): FaultRecord }>;
   closeSide(proxy: FaultProxy, side: 'host' | 'embedder', how?: 'end' | 'destroy'): Promise<FaultRecord>;
   /** Every record so far, in order. */
   readonly records: readonly FaultRecord[];
@@ -64,7 +69,17 @@ export function createFaultInjector(clock: FaultClock, onRecord: (r: FaultRecord
     async toxic(proxy, spec, opts = {}) {
       const id = proxy.addToxic(spec, opts.direction);
       let done: FaultRecord | undefined;
-      const stop = () => (done ??= emit(proxy.removeToxic(id)));
+      let watch: NodeJS.Timeout | undefined;
+      const stop = () => {
+        if (watch) clearInterval(watch);
+        return (done ??= emit(proxy.removeToxic(id)));
+      };
+      if (opts.once) {
+        watch = setInterval(() => {
+          if (proxy.toxicRecord(id).tookEffect) stop();
+        }, 1);
+        watch.unref();
+      }
       if (opts.forMs !== undefined) {
         await new Promise((r) => setTimeout(r, opts.forMs));
         stop();
