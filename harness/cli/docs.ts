@@ -1,15 +1,13 @@
-/** `gauntlet docs`: regenerates docs/claims.md (and docs/gguf-corruptions.md when the GGUF corruption report exists). */
-import { existsSync } from 'node:fs';
+/** `gauntlet docs`: regenerates docs/claims.md and docs/gguf-corruptions.md. */
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeClaimsDoc } from '../claims/claims-doc.ts';
 import { usageError } from '../util/errors.ts';
-import { PACKAGE_ROOT, packagePath } from '../util/ts-runner.ts';
+import { PACKAGE_ROOT } from '../util/ts-runner.ts';
 
 const HELP = `usage: gauntlet docs [--out DIR] [--only claims|gguf]
 
-Regenerates docs/claims.md from harness/claims, and docs/gguf-corruptions.md from harness/gguf when available
+Regenerates docs/claims.md from harness/claims, and docs/gguf-corruptions.md from harness/gguf
 (the latter loads every corruption variant with node-llama-cpp in a child process: about a minute).
   --out DIR      write into DIR instead of the package's docs/ folder
   --only WHICH   write only claims.md (claims) or only gguf-corruptions.md (gguf)`;
@@ -31,14 +29,11 @@ export async function run(argv: string[]): Promise<number> {
   const dir = values.out ? path.resolve(values.out) : path.join(PACKAGE_ROOT, 'docs');
   const written: string[] = [];
   if (values.only !== 'gguf') written.push(writeClaimsDoc(path.join(dir, 'claims.md')));
-  const corruption = packagePath('harness', 'gguf', 'corruption-report.ts');
-  if (values.only !== 'claims' && existsSync(corruption)) {
-    const mod = (await import(pathToFileURL(corruption).href)) as { writeCorruptionReport?: (file: string) => Promise<unknown> };
-    const writer = mod.writeCorruptionReport;
-    if (typeof writer === 'function') {
-      await writer(path.join(dir, 'gguf-corruptions.md'));
-      written.push(path.join(dir, 'gguf-corruptions.md'));
-    }
+  if (values.only !== 'claims') {
+    // Loads every catalogued file into node-llama-cpp in child processes: a few minutes.
+    const { writeCorruptionReport } = await import('../gguf/corruption-report.ts');
+    await writeCorruptionReport(path.join(dir, 'gguf-corruptions.md'));
+    written.push(path.join(dir, 'gguf-corruptions.md'));
   }
   for (const f of written) process.stdout.write(`wrote ${path.relative(process.cwd(), f) || f}\n`);
   return 0;

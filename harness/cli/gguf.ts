@@ -137,9 +137,9 @@ async function corrupt(argv: string[]): Promise<number> {
 
 type OracleModule = { oracleCommand: (argv: string[]) => Promise<number>; verifyCommand: (argv: string[]) => Promise<number> };
 
+/** Loaded only for `oracle` / `verify` (it pulls in the forward pass and node-llama-cpp's probe). */
 async function oracleModule(): Promise<OracleModule> {
-  const spec = './gguf-oracle.ts';
-  return (await import(spec)) as OracleModule;
+  return import('./gguf-oracle.ts');
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -64,12 +64,8 @@ async function defaultDeps(): Promise<ScenarioDeps> {
 }
 
 async function defaultEvaluate(results: ScenarioResult[], adapters: ResolvedAdapter[]): Promise<VerdictRow[]> {
-  const claimsModule = '../claims/index.ts';
-  const mod = (await import(claimsModule)) as {
-    CLAIMS: unknown[];
-    evaluateClaims(claims: unknown[], results: ScenarioResult[], adapters: unknown): VerdictRow[];
-  };
-  return mod.evaluateClaims(mod.CLAIMS, results, adapters);
+  const { CLAIMS, evaluateClaims } = await import('../claims/index.ts');
+  return evaluateClaims(CLAIMS, results, adapters.map((a) => ({ name: a.name, kind: a.config.kind })));
 }
 
 export class GauntletRun {
