@@ -25,7 +25,8 @@ import { checkResponse, createPending, type Pending } from './pending.ts';
 import { stopEmbedder } from './stop-embedder.ts';
 import { RequestTable } from './request-table.ts';
 import { LifecycleEmitter } from './lifecycle-emitter.ts';
-import { crashedError, gaveUpError, sleep } from './supervisor-errors.ts';
+import { crashedError, gaveUpError } from './supervisor-errors.ts';
+import { sleep } from '../util/deadline.ts';
 import type {
   CrashReason, InitInfo, LifecycleListener, RequestOptions, ResolvedSupervisorOptions, ResponseFor, StopResult,
   SupervisorCounters, SupervisorOptions, SupervisorState,
