@@ -22,14 +22,17 @@ export function bucketIndex(ms: number): number {
   return BUCKET_BOUNDS.length - 1;
 }
 
-/** [upper bound, count] from the first to the last non-empty bucket (empty ones in between kept for charts). */
-export function histogramFromCounts(counts: readonly number[]): Array<[number, number]> {
+/**
+ * [upper bound, count] from the first to the last non-empty bucket (empty ones in between kept for charts).
+ * The overflow bucket past the grid ends at `max` (JSON has no Infinity).
+ */
+export function histogramFromCounts(counts: readonly number[], max: number): Array<[number, number]> {
   const first = counts.findIndex((c) => c > 0);
   if (first < 0) return [];
   let last = counts.length - 1;
   while (counts[last] === 0) last--;
   const out: Array<[number, number]> = [];
-  for (let i = first; i <= last; i++) out.push([BUCKET_BOUNDS[i]!, counts[i]!]);
+  for (let i = first; i <= last; i++) out.push([Number.isFinite(BUCKET_BOUNDS[i]!) ? BUCKET_BOUNDS[i]! : max, counts[i]!]);
   return out;
 }
 
@@ -47,7 +50,7 @@ export function summarizeLatencies(samplesMs: readonly number[], errors = 0): La
     count: s.length, errors,
     min: s[0]!, p50: quantileSorted(s, 0.5), p90: quantileSorted(s, 0.9), p99: quantileSorted(s, 0.99), max: s.at(-1)!,
     mean: mean(s),
-    histogram: histogramFromCounts(counts),
+    histogram: histogramFromCounts(counts, s.at(-1)!),
   };
 }
 
@@ -108,7 +111,7 @@ export class LatencyRecorder {
     return {
       count: this.n, errors: this.errors,
       min: this.lo, p50: at(50), p90: at(90), p99: at(99), max: this.hi, mean: this.sum / this.n,
-      histogram: histogramFromCounts(this.counts),
+      histogram: histogramFromCounts(this.counts, this.hi),
     };
   }
 

@@ -6,7 +6,6 @@ export { parseShard, shardItems } from './shard.ts';
 export type { Shard } from './shard.ts';
 export { createRng } from './rng.ts';
 export type { ScenarioRng } from './rng.ts';
-export { summarizeLatency, quantileSorted } from './latency.ts';
 export { ProcessTracker } from './process-tracker.ts';
 export type { Leftover } from './process-tracker.ts';
 export { environmentInfo, nodeLlamaCppVersion } from './environment.ts';

@@ -9,7 +9,7 @@ import type { LatencySummary, SamplePoint, ScenarioResult } from '../report/sche
 import { procRss } from '../util/proc-status.ts';
 import { GauntletError } from '../util/errors.ts';
 import { trackHost, type TrackedHost } from './host-tracking.ts';
-import { summarizeLatency } from './latency.ts';
+import { summarizeLatencies } from '../metrics/latency.ts';
 import type { ProcessTracker } from './process-tracker.ts';
 import { createRng } from './rng.ts';
 import { createTimeline } from './timeline.ts';
@@ -213,7 +213,7 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
       else for (const p of points) pushPoint(name, p);
     },
     latency(name, durations, errors = 0) {
-      const s = summarizeLatency(durations, errors);
+      const s = summarizeLatencies(durations, errors);
       state.latency[name] = s;
       return s;
     },

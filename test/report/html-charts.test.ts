@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { gridBelow, gridTicks, histogramBins, latencyHistogramSvg } from '../../harness/report/html/latency-histogram.ts';
 import { outages, shortLabel, timelineSvg } from '../../harness/report/html/timeline-svg.ts';
-import { summarizeLatency } from '../../harness/runner/latency.ts';
+import { summarizeLatencies } from '../../harness/metrics/latency.ts';
 import type { LatencySummary, TimelineEvent } from '../../harness/report/schema.ts';
 
 const attrs = (tag: string) => Object.fromEntries([...tag.matchAll(/([\w-]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
@@ -26,7 +26,7 @@ describe('latency histogram bins', () => {
   });
   it('matches what the runner stores: every sample lies inside its bar', () => {
     const samples = [0.7, 0.9, 1.2, 1.9, 2.5, 5.6, 0.3, 47, 48];
-    const bins = histogramBins(summarizeLatency(samples).histogram);
+    const bins = histogramBins(summarizeLatencies(samples).histogram);
     for (const s of samples) expect(bins.filter((b) => s > b.lo && s <= b.hi)).toHaveLength(1);
     expect(bins.reduce((n, b) => n + b.count, 0)).toBe(samples.length);
   });

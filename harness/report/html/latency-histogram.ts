@@ -3,8 +3,8 @@
  * bucket whose upper bound is 10 ms but whose largest sample was 5.6 ms reads as "between 5 and 10 ms", with the
  * observed p50, p99 and max marked on the same axis.
  *
- * The report stores buckets as [upper bound ms, count] and drops empty ones (harness/runner/latency.ts uses a
- * 1-2-5 grid: 0.05, 0.1, 0.2, 0.5, 1, 2, 5, ... ms, and a last bucket ending at the max past the grid). A bucket's
+ * The report stores buckets as [upper bound ms, count]; empty ones are skipped here (harness/metrics/latency.ts uses a
+ * 1-2-5 grid: 0.01, 0.02, 0.05, 0.1, ... ms, and a last bucket ending at the max past the grid). A bucket's
  * lower bound is therefore the grid value just below its upper bound, but never below the previous bucket's
  * upper bound (so that producers with other bounds still get bins that do not overlap).
  */
