@@ -1,19 +1,15 @@
 /** Small /proc look-ups (Linux; elsewhere they answer undefined / fall back to kill(pid, 0)). */
 import { readFileSync } from 'node:fs';
+import { readProcStatusSync } from '../metrics/proc-status.ts';
 
-/** RssAnon / RssFile of a process from /proc/PID/status, in bytes; undefined where /proc is missing. */
+/** RssAnon / RssFile of a process from /proc/PID/status, in bytes; undefined where /proc cannot tell. */
 export function procRss(pid: number | 'self' = 'self'): { rssAnon: number; rssFile: number } | undefined {
-  let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const s = readProcStatusSync(pid);
+    return s && { rssAnon: s.rssAnon, rssFile: s.rssFile };
   } catch {
     return undefined;
   }
-  const kb = (key: string) => {
-    const m = new RegExp(`^${key}:\\s+(\\d+)\\s+kB`, 'm').exec(text);
-    return m ? Number(m[1]) * 1024 : 0;
-  };
-  return { rssAnon: kb('RssAnon'), rssFile: kb('RssFile') };
 }
 
 /** True while the pid exists and is not a zombie. */
