@@ -5,7 +5,7 @@ export { createFaultProxy } from './proxy.ts';
 export type { FaultProxy, FaultProxyOptions, ProxyEndpoint, ProxyStats } from './proxy.ts';
 export { TOXIC_TYPES, validateToxic } from './toxics.ts';
 export type { Direction, ToxicSpec, ToxicType, ToxicCounters } from './toxics.ts';
-export { applyMemoryLimit, memoryLimitWrapper, verifyMemoryLimit, readRlimit, cgroupV2Writable, pickMechanism } from './memory-limit.ts';
+export { applyMemoryLimit, memoryLimitWrapper, verifyMemoryLimit, awaitMemoryLimit, readRlimit, cgroupV2Writable, pickMechanism } from './memory-limit.ts';
 export type { MemoryLimitMechanism } from './memory-limit.ts';
 export { truncateModelFile, replaceModelFile } from './model-file.ts';
 export type { ReplaceMode } from './model-file.ts';

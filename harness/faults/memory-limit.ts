@@ -101,8 +101,37 @@ export async function applyMemoryLimit(
   };
 }
 
-/** Proof for a process started under `memoryLimitWrapper`: its /proc/PID/limits row. */
+/**
+ * Proof for a process started under `memoryLimitWrapper`: its /proc/PID/limits row, read once. Right after the
+ * spawn the pid may still be the `prlimit` wrapper before its setrlimit call, so a caller that reads at spawn time
+ * should use `awaitMemoryLimit`.
+ */
 export function verifyMemoryLimit(pid: number, bytes: number, mechanism: 'prlimit-as' | 'prlimit-data', clock: FaultClock = epochClock): FaultRecord {
   const after = readRlimit(pid, mechanism === 'prlimit-as' ? 'as' : 'data');
   return { kind: 'memory-limit', target: `pid ${pid}`, at: clock(), proof: { mechanism, bytes: Math.floor(bytes), limitAfter: after, via: 'wrapper' }, tookEffect: after === Math.floor(bytes) };
+}
+
+/**
+ * `verifyMemoryLimit`, polled: reads /proc/PID/limits every `intervalMs` until the row shows the limit, the process
+ * is gone, or `timeoutMs` passes (the wrapper sets the limit on itself and then execs, so the row changes within
+ * milliseconds of the spawn). The record says how long it waited and how many reads it took.
+ */
+export async function awaitMemoryLimit(
+  pid: number,
+  bytes: number,
+  mechanism: 'prlimit-as' | 'prlimit-data',
+  opts: { clock?: FaultClock; timeoutMs?: number; intervalMs?: number } = {},
+): Promise<FaultRecord> {
+  const t0 = Date.now();
+  const timeoutMs = opts.timeoutMs ?? 2000;
+  let reads = 0;
+  for (;;) {
+    const rec = verifyMemoryLimit(pid, bytes, mechanism, opts.clock);
+    reads++;
+    const waited = Date.now() - t0;
+    if (rec.tookEffect || waited >= timeoutMs || !existsSync(`/proc/${pid}`)) {
+      return { ...rec, proof: { ...rec.proof, reads, waitedMs: waited } };
+    }
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 5));
+  }
 }

@@ -4,7 +4,7 @@
  * an embedder started under an address-space limit too small for the model.
  */
 import type { ResolvedAdapter } from '../../harness/adapters/types.ts';
-import { verifyMemoryLimit } from '../../harness/faults/memory-limit.ts';
+import { awaitMemoryLimit } from '../../harness/faults/memory-limit.ts';
 import type { HostMemory } from '../../harness/host/types.ts';
 import { readProcStatusSync, type ProcStatus } from '../../harness/metrics/index.ts';
 import type { ScenarioContext } from '../../harness/runner/types.ts';
@@ -89,11 +89,15 @@ export async function underAsLimit(ctx: ScenarioContext, adapter: ResolvedAdapte
   const host = await startHostWith(ctx, { model, config }, { deferStart: true });
   let proofTookEffect = false;
   let died = false;
+  const proofs: Promise<void>[] = [];
   host.on('lifecycle', (e) => {
     if (e.type === 'spawn' && typeof e.pid === 'number') {
-      const rec = verifyMemoryLimit(e.pid, bytes, 'prlimit-as', () => ctx.timeline.now());
-      proofTookEffect ||= rec.tookEffect;
-      ctx.timeline.add('fault', `memory-limit pid ${e.pid}${rec.tookEffect ? '' : ' (no effect)'}`, { ...rec });
+      // The pid is prlimit's until it has set the limit on itself and exec'd the embedder: poll, do not read once.
+      const pid = e.pid;
+      proofs.push(awaitMemoryLimit(pid, bytes, 'prlimit-as', { clock: () => ctx.timeline.now() }).then((rec) => {
+        proofTookEffect ||= rec.tookEffect;
+        ctx.timeline.add('fault', `memory-limit pid ${pid}${rec.tookEffect ? '' : ' (no effect)'}`, { ...rec });
+      }));
     }
     if (e.type === 'crash' || (e.type === 'start-failed' && (e.signal || e.exitCode))) died = true;
   });
@@ -111,6 +115,7 @@ export async function underAsLimit(ctx: ScenarioContext, adapter: ResolvedAdapte
     outcome = { bytes, embedder, hostSurvived: true, code, message: err.message, proofTookEffect };
   }
   await new Promise((r) => setTimeout(r, 200));
+  await Promise.all(proofs);
   outcome.hostSurvived = host.alive;
   outcome.proofTookEffect = proofTookEffect;
   if (host.alive) await host.close();

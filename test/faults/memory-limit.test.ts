@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyMemoryLimit, memoryLimitWrapper, readRlimit, verifyMemoryLimit, cgroupV2Writable } from '../../harness/faults/memory-limit.ts';
+import { spawn } from 'node:child_process';
+import { applyMemoryLimit, awaitMemoryLimit, memoryLimitWrapper, readRlimit, verifyMemoryLimit, cgroupV2Writable } from '../../harness/faults/memory-limit.ts';
 import { pidAlive } from '../../harness/faults/proc.ts';
 import { nodeFixture, spawnReady, type Spawned } from './helpers.ts';
 
@@ -49,6 +50,24 @@ describe('memory limit', () => {
     const rec = await applyMemoryLimit(s.pid, LIMIT, { mechanism: 'auto' });
     expect(rec.proof.mechanism).toBe(cgroupV2Writable() ? 'cgroup-v2' : 'prlimit-as');
     expect(rec.tookEffect).toBe(true);
+  });
+
+  it('awaitMemoryLimit, called at spawn time, waits out the wrapper until the limit shows (and times out without one)', async () => {
+    // Read at once, the pid may still be prlimit's before its setrlimit: the race a spawn listener meets.
+    const wrapped = spawn(memoryLimitWrapper(LIMIT)[0]!, [...memoryLimitWrapper(LIMIT).slice(1), ...nodeFixture('sleeper.mjs')], { stdio: 'ignore' });
+    const plain = spawn(nodeFixture('sleeper.mjs')[0]!, nodeFixture('sleeper.mjs').slice(1), { stdio: 'ignore' });
+    try {
+      const rec = await awaitMemoryLimit(wrapped.pid!, LIMIT, 'prlimit-as');
+      expect(rec.tookEffect).toBe(true);
+      expect(rec.proof).toMatchObject({ limitAfter: LIMIT });
+      const control = await awaitMemoryLimit(plain.pid!, LIMIT, 'prlimit-as', { timeoutMs: 150 });
+      expect(control.tookEffect).toBe(false);
+      expect(control.proof.waitedMs as number).toBeGreaterThanOrEqual(150);
+      expect(control.proof.reads as number).toBeGreaterThan(1);
+    } finally {
+      wrapped.kill('SIGKILL');
+      plain.kill('SIGKILL');
+    }
   });
 
   it('refuses a nonsense byte count with the value in the message', () => {
