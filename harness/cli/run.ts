@@ -125,7 +125,9 @@ export async function run(argv: string[]): Promise<number> {
   const modelPath = await ensureModel(config.model);
   const adapters: ResolvedAdapter[] = adapterNames.map((n) => resolveAdapter(config, n, modelPath));
   const scenarios = SCENARIOS.filter((s) => scenarioIds.includes(s.id));
-  const kept = argv.filter((a, i) => a !== '--seed' && argv[i - 1] !== '--seed' && !a.startsWith('--seed='));
+  // A flag given twice (`npm run scenarios -- --quick` where the script already says --quick) is written once.
+  const kept = argv.filter((a, i) => a !== '--seed' && argv[i - 1] !== '--seed' && !a.startsWith('--seed='))
+    .filter((a, i, all) => !(a === '--quick' && all.indexOf(a) !== i));
   const command = ['npx gauntlet run', ...[...kept, '--seed', String(seed)].map((a) => (/^[\w./:=,-]+$/.test(a) ? a : JSON.stringify(a)))].join(' ');
 
   const { report, problems } = await runGauntlet({
