@@ -45,11 +45,12 @@ export function buildMatrix(report: Pick<RunReport, 'adapters' | 'verdicts'>): M
   return { adapters, rows };
 }
 
+/** 1000-based, as thresholds read "100MB" (harness/claims/threshold.ts), so a figure and its bound share a scale. */
 function scaleBytes(v: number): string {
   const abs = Math.abs(v);
-  if (abs >= 1024 * 1024 * 1024) return `${(v / 1024 ** 3).toFixed(2)} GB`;
-  if (abs >= 1024 * 1024) return `${(v / (1024 * 1024)).toFixed(1)} MB`;
-  if (abs >= 1024) return `${(v / 1024).toFixed(1)} KB`;
+  if (abs >= 1e9) return `${(v / 1e9).toFixed(2)} GB`;
+  if (abs >= 1e6) return `${(v / 1e6).toFixed(1)} MB`;
+  if (abs >= 1e3) return `${(v / 1e3).toFixed(1)} KB`;
   return `${Math.round(v)} B`;
 }
 

@@ -87,8 +87,10 @@ describe('values as people read them', () => {
     expect(formatValue(0.9809, 'ratio', 'value>=99%')).toBe('98.1%');
     expect(formatValue(1, 'ratio', 'value>=100%')).toBe('100%');
     expect(formatValue(0.9999, 'ratio', 'min>=0.9999')).toBe('0.9999');
-    expect(formatValue(2662, 'bytes')).toBe('2.6 KB');
-    expect(formatValue(137715712, 'bytes')).toBe('131.3 MB');
-    expect(formatValue(51200, 'bytes/request')).toBe('50.0 KB/request');
+    // 1000-based like the thresholds: 137,715,712 bytes fails max<100MB as "137.7 MB", not as "131.3 MB".
+    expect(formatValue(2662, 'bytes')).toBe('2.7 KB');
+    expect(formatValue(137715712, 'bytes')).toBe('137.7 MB');
+    expect(formatValue(51200, 'bytes/request')).toBe('51.2 KB/request');
+    expect(formatValue(-793563, 'bytes')).toBe('-793.6 KB');
   });
 });

@@ -3,7 +3,7 @@
    in its box instead of breaking the page. */
 (function () {
   'use strict';
-  var MiB = 1024 * 1024;
+  var MB = 1e6; // 1000-based, as the claims' thresholds ("max<100MB") read
   var MEMORY = [
     ['hostHeapUsed', 'host heap used', '#2563eb'],
     ['hostRss', 'host RSS', '#0891b2'],
@@ -26,7 +26,7 @@
   function legendValue(digits) { return function (u, v) { return num(v) ? (+v.toFixed(digits)).toString() : '--'; }; }
   function fmtValue(v, unit) {
     if (!num(v)) return 'n/a';
-    if (unit === 'bytes') return (v / MiB).toFixed(1) + ' MB';
+    if (unit === 'bytes') return (v / MB).toFixed(1) + ' MB';
     var a = Math.abs(v);
     return (+v.toFixed(a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 4)) + (unit && unit !== 'ratio' ? ' ' + unit : '');
   }
@@ -131,7 +131,7 @@
     var series = run.series || {};
     var used = MEMORY.filter(function (m) { return Array.isArray(series[m[0]]) && series[m[0]].length > 0; });
     if (!used.length) { box.textContent = 'no memory samples'; return; }
-    var data = window.uPlot.join(used.map(function (m) { return table(series[m[0]], MiB); }));
+    var data = window.uPlot.join(used.map(function (m) { return table(series[m[0]], MB); }));
     var events = (Array.isArray(run.timeline) ? run.timeline : []).filter(function (e) { return e && MARKER_COLORS[e.kind] && num(e.t); });
     var lines = events.map(function (e) { return { x: e.t / 1000, color: MARKER_COLORS[e.kind], kind: e.kind, text: markerText(e) }; });
     var xmax = Math.max(num(run.durationMs) ? run.durationMs / 1000 : 0, data[0].length ? data[0][data[0].length - 1] : 1,
@@ -139,9 +139,9 @@
     var ymax = 0;
     for (var k = 1; k < data.length; k++) data[k].forEach(function (v) { if (num(v) && v > ymax) ymax = v; });
     var sparse = used.map(function (m, i) { return filled(data[i + 1]) < SPARSE; });
-    mount(box, 'memory (MiB) over time (s)' + (sparse.some(Boolean) ? '; dots: series with fewer than ' + SPARSE + ' samples' : ''), {
+    mount(box, 'memory (MB) over time (s)' + (sparse.some(Boolean) ? '; dots: series with fewer than ' + SPARSE + ' samples' : ''), {
       scales: { x: { time: false, range: [0, xmax] }, y: { range: [0, Math.max(1, ymax * 1.12)] } },
-      axes: [{ label: 's' }, { label: 'MiB', size: 56 }],
+      axes: [{ label: 's' }, { label: 'MB', size: 56 }],
       series: [{ label: 't (s)', value: legendValue(2) }].concat(used.map(function (m, i) {
         return {
           label: m[1], stroke: m[2], width: 1.5, spanGaps: true, value: legendValue(1),

@@ -2,6 +2,7 @@
 import type { RunReport, ScenarioResult } from '../schema.ts';
 import { xmlText as esc } from '../escape.ts';
 import { cellMark, formatValue } from '../matrix.ts';
+import { metricDef } from '../../claims/metrics-catalogue.ts';
 import { latencyHistogramSvg } from './latency-histogram.ts';
 import { timelineSvg } from './timeline-svg.ts';
 
@@ -10,11 +11,18 @@ const NOTES_SHOWN = 8;
 
 const MEMORY_KEYS = ['hostHeapUsed', 'hostRss', 'embedderRssAnon', 'embedderRssFile'];
 
+/** The unit of a scenario figure: from the metrics catalogue (the name or the name less its aggregation), else its name. */
+function unitOf(name: string): string {
+  const def = metricDef(name) ?? metricDef(name.replace(/\.[^.]+$/, ''));
+  if (def) return def.kind === 'bytes' && def.unit === 'bytes' ? 'bytes' : def.kind === 'latency' ? 'ms' : '';
+  const lower = name.toLowerCase();
+  if (/(ratio|count|requests|trials|slope|perreq|ms$)/.test(lower)) return '';
+  return /(rss|heap|bytes|external)/.test(lower) ? 'bytes' : '';
+}
+
 function figure(name: string, value: number | null | undefined): string {
   if (value === null || value === undefined) return 'n/a';
-  const lower = name.toLowerCase();
-  if (/(rss|heap|bytes)/.test(lower) && !/slope|perreq/.test(lower) && Math.abs(value) >= 1024 * 64) return formatValue(value, 'bytes');
-  return formatValue(value);
+  return formatValue(value, unitOf(name));
 }
 
 function latencyKeys(r: ScenarioResult): string[] {
