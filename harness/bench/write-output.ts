@@ -10,10 +10,21 @@ import type { BenchResult } from './types.ts';
 
 const ZERO = { pass: 0, fail: 0, inconclusive: 0, notApplicable: 0 };
 
+/** report.bench: the targets and the raw sections, what the HTML reporter's Benchmarks section shows (`gauntlet bench`
+ * and `gauntlet run --bench` alike). */
+export function benchReportSection(result: BenchResult): NonNullable<RunReport['bench']> {
+  const { targets, environment, ...sections } = result;
+  return {
+    targets: targets.map((t) => ({ name: t.name, target: t.target, value: t.value, unit: t.unit, pass: t.pass })),
+    ...sections,
+    load: { loadavgBefore: environment.loadavgBefore, loadavgAfter: environment.loadavgAfter },
+  };
+}
+
 /** The RunReport that carries a bench result (report.bench), for the HTML reporter or `gauntlet merge`. */
 export function benchRunReport(result: BenchResult, command: string): RunReport {
-  const { targets, environment, ...sections } = result;
-  const { loadavgBefore, loadavgAfter, quick, durationMs, startedAt, ...env } = environment;
+  const { targets, environment } = result;
+  const { loadavgBefore: _b, loadavgAfter: _a, quick, durationMs, startedAt, ...env } = environment;
   const model = result.isolation?.models[0];
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -27,11 +38,7 @@ export function benchRunReport(result: BenchResult, command: string): RunReport 
     adapters: [...new Set(result.isolation?.rows.map((r) => r.adapter) ?? [])],
     scenarios: [],
     verdicts: [],
-    bench: {
-      targets: targets.map((t) => ({ name: t.name, target: t.target, value: t.value, unit: t.unit, pass: t.pass })),
-      ...sections,
-      load: { loadavgBefore, loadavgAfter },
-    },
+    bench: benchReportSection(result),
     summary: { required: { ...ZERO }, advisory: { ...ZERO }, exitCode: targets.every((t) => t.pass) ? 0 : 1 },
   };
 }

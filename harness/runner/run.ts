@@ -38,6 +38,12 @@ export interface RunOptions {
   memoryLimitMechanism?: string;
   /** Grace before leftover processes are SIGKILLed at the end of a scenario (default 2500 ms). */
   sweepGraceMs?: number;
+  /**
+   * A step after the scenarios, before the claims (`gauntlet run --bench`: the benchmark suite). Its results are
+   * evaluated with the scenarios' (they are not listed in report.scenarios); its `bench` becomes report.bench.
+   * If it throws, the run reports a GAUNTLET_AFTER_SCENARIOS_ERROR problem (exit 2).
+   */
+  afterScenarios?: () => Promise<{ results: ScenarioResult[]; bench?: RunReport['bench'] } | undefined>;
 }
 
 /** The report plus what went wrong outside any scenario (claims evaluation, reporter hooks). */
@@ -135,9 +141,15 @@ export class GauntletRun {
       rmSync(tmpDir, { recursive: true, force: true });
     }
 
+    let extra: Awaited<ReturnType<NonNullable<RunOptions['afterScenarios']>>>;
+    try {
+      extra = await o.afterScenarios?.();
+    } catch (e) {
+      problems.push({ code: 'GAUNTLET_AFTER_SCENARIOS_ERROR', message: `the step after the scenarios failed: ${toError(e).message}` });
+    }
     let verdicts: VerdictRow[] = [];
     try {
-      verdicts = await (o.evaluate ?? defaultEvaluate)(results, o.adapters);
+      verdicts = await (o.evaluate ?? defaultEvaluate)([...results, ...(extra?.results ?? [])], o.adapters);
     } catch (e) {
       problems.push({ code: 'GAUNTLET_CLAIMS_ERROR', message: `evaluating claims failed: ${toError(e).message}` });
     }
@@ -158,6 +170,7 @@ export class GauntletRun {
       ...(comparisonAdapters.length > 0 ? { comparisonAdapters } : {}),
       scenarios: results,
       verdicts,
+      ...(extra?.bench ? { bench: extra.bench } : {}),
       summary,
       ...(problems.length > 0 ? { errors: [...problems] } : {}),
     };

@@ -1,0 +1,133 @@
+/**
+ * Benchmark figures as claim metrics: the bench.* keys of harness/claims/metrics-catalogue.ts computed from a
+ * BenchResult (or from the `bench` section of a report, which holds the same sections), and the ScenarioResult
+ * under the pseudo-adapter "bench" that `gauntlet run --bench` / `--bench-results` and `gauntlet merge` hand to
+ * the claims engine. Also reads a bench.json written by `gauntlet bench --out DIR`, with errors that say what is wrong.
+ */
+import { readFile } from 'node:fs/promises';
+import type { RunReport, ScenarioResult } from '../report/schema.ts';
+import { GauntletError } from '../util/errors.ts';
+import type { BenchResult, CodecResults, TransportResults } from './types.ts';
+
+/** The pseudo-adapter and scenario id under which benchmark figures are evaluated (harness/claims BENCH_ADAPTER). */
+const BENCH = 'bench';
+const KiB = 1024;
+const MiB = 1024 * 1024;
+
+type Sections = { codecs?: CodecResults; transports?: TransportResults };
+
+/**
+ * Figures keyed as the claims read them (metric + aggregation, e.g. "bench.ipc.controlRtt.p50"). Times in ms,
+ * rates per second, ratios as fractions. A figure whose rows are missing is left out (the claim says "not measured").
+ * What the benchmarks do not measure (per-connection memory, the 100-connection stress, host RSS, the JSON share
+ * of a round trip) is never made up here.
+ */
+export function benchClaimMetrics(r: Sections): Record<string, number> {
+  const out: Record<string, number> = {};
+  const put = (key: string, v: number | null | undefined) => { if (typeof v === 'number' && Number.isFinite(v)) out[key] = v; };
+  const t = r.transports;
+  if (t) {
+    const ping = (transport: string, codec: string) => t.pings.find((p) => p.transport === transport && p.codec === codec);
+    // One payload kind per comparison: binary (msgpack bin, the form seed 004 sends payloads in) for the size
+    // targets, text (the only kind NDJSON has) wherever msgpack is compared with NDJSON.
+    const xfer = (transport: string, codec: string, bytes: number, payload: 'text' | 'binary') =>
+      t.transfers.find((x) => x.transport === transport && x.codec === codec && x.bytes === bytes && x.payload === payload);
+    const udsPing = ping('uds', 'msgpack');
+    put('bench.ipc.controlRtt.p50', udsPing && udsPing.p50Us / 1000);
+    put('bench.ipc.smallMsgRate', udsPing?.pipelinedMsgsPerSec);
+    put('bench.ipc.transfer1kb.p50', xfer('uds', 'msgpack', KiB, 'binary')?.p50Ms);
+    put('bench.ipc.transfer1mb.p50', xfer('uds', 'msgpack', MiB, 'binary')?.p50Ms);
+    const big = xfer('uds', 'msgpack', 10 * MiB, 'binary');
+    put('bench.ipc.transfer10mb.p50', big?.p50Ms);
+    put('bench.ipc.largeTransferRate', big && big.p50Ms > 0 ? big.bytes / (big.p50Ms / 1000) : undefined);
+    const udsMp = xfer('uds', 'msgpack', KiB, 'text');
+    const stdioMp = xfer('stdio', 'msgpack', KiB, 'text');
+    const stdioNd = xfer('stdio', 'ndjson', KiB, 'text');
+    put('bench.ipc.stdioMsgpack1kb.p50', stdioMp?.p50Ms);
+    put('bench.ipc.stdioNdjson1kb.p50', stdioNd?.p50Ms);
+    put('bench.ipc.stdioMsgpackRate', stdioMp?.msgsPerSec);
+    put('bench.ipc.stdioNdjsonRate', stdioNd?.msgsPerSec);
+    put('bench.ipc.udsMsgpackRate', udsMp?.msgsPerSec);
+    if (stdioNd && stdioNd.p50Ms > 0) {
+      put('bench.ipc.latencyReduction', udsMp && 1 - udsMp.p50Ms / stdioNd.p50Ms);
+      put('bench.ipc.pipeLatencyReduction', stdioMp && 1 - stdioMp.p50Ms / stdioNd.p50Ms);
+    }
+    if (stdioNd && stdioNd.msgsPerSec > 0) put('bench.ipc.throughputGain', udsMp && udsMp.msgsPerSec / stdioNd.msgsPerSec);
+  }
+  const c = r.codecs;
+  if (c) {
+    const row = (codec: string) => c.rows.find((x) => x.codec === codec && x.payload.startsWith('vector'));
+    const bin = row('msgpack-bin'), nd = row('ndjson');
+    if (bin && nd && nd.p50Us > 0) put('bench.codec.cpuReduction', 1 - bin.p50Us / nd.p50Us);
+  }
+  return out;
+}
+
+function benchNotes(skipped: ReadonlyArray<{ section: string; reason: string }> | undefined, quick: boolean | undefined, from: string): string[] {
+  return [
+    `benchmark figures from ${from}${quick === undefined ? '' : quick ? ' (quick sizes)' : ' (full sizes)'}`,
+    ...(skipped ?? []).map((s) => `bench section ${s.section} skipped: ${s.reason}`),
+  ];
+}
+
+/** The result the claims engine reads for the "bench" pseudo-adapter. `from`: where the figures come from, for the notes. */
+export function benchScenarioResult(result: BenchResult, from = 'the benchmark suite'): ScenarioResult {
+  return {
+    scenario: BENCH, title: 'Benchmarks (gauntlet bench)', adapter: BENCH, status: 'completed',
+    durationMs: result.environment?.durationMs ?? 0,
+    metrics: benchClaimMetrics(result),
+    timeline: [], errors: [],
+    notes: benchNotes(result.skipped, result.environment?.quick, from),
+  };
+}
+
+/** The same, rebuilt from a report's `bench` section (what `gauntlet merge` re-evaluates); undefined when it has none. */
+export function benchScenarioFromReport(bench: RunReport['bench']): ScenarioResult | undefined {
+  if (!bench) return undefined;
+  const b = bench as Sections & { skipped?: Array<{ section: string; reason: string }>; durationMs?: number };
+  return {
+    scenario: BENCH, title: 'Benchmarks (gauntlet bench)', adapter: BENCH, status: 'completed',
+    durationMs: typeof b.durationMs === 'number' ? b.durationMs : 0,
+    metrics: benchClaimMetrics(b), timeline: [], errors: [],
+    notes: benchNotes(b.skipped, undefined, 'the report\'s benchmarks section'),
+  };
+}
+
+/** A "bench" result that says why this run has no figures (e.g. a shard other than 1): the claims say it as their reason. */
+export function benchSkippedResult(why: string): ScenarioResult {
+  return { scenario: BENCH, title: 'Benchmarks (gauntlet bench)', adapter: BENCH, status: 'skipped', durationMs: 0, metrics: {}, timeline: [], errors: [], notes: [why] };
+}
+
+/** Reads and checks a bench.json (`gauntlet bench --out DIR` writes DIR/bench.json). Throws GAUNTLET_USAGE naming the file and the fix. */
+export async function readBenchResults(file: string): Promise<BenchResult> {
+  const fix = 'pass the bench.json that `gauntlet bench --out DIR` wrote (DIR/bench.json), or use --bench quick to measure in this run';
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const what = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message;
+    throw new GauntletError('GAUNTLET_USAGE', `--bench-results: cannot read ${file}: ${what}; ${fix}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new GauntletError('GAUNTLET_USAGE', `--bench-results: ${file} is not valid JSON (${(e as Error).message}); ${fix}`);
+  }
+  const d = data as Partial<BenchResult> | null;
+  if (!d || typeof d !== 'object' || Array.isArray(d) || !Array.isArray(d.targets) || !d.environment || typeof d.environment !== 'object') {
+    throw new GauntletError('GAUNTLET_USAGE', `--bench-results: ${file} is not a bench.json (expected an object with "targets" and "environment", as \`gauntlet bench\` writes); ${fix}`);
+  }
+  if (!d.transports && !d.codecs && !d.isolation && !d.overhead) {
+    throw new GauntletError('GAUNTLET_USAGE', `--bench-results: ${file} holds no benchmark section (codecs, transports, isolation or overhead); ${fix}`);
+  }
+  for (const [name, ok] of [
+    ['transports.pings', !d.transports || Array.isArray(d.transports.pings)],
+    ['transports.transfers', !d.transports || Array.isArray(d.transports.transfers)],
+    ['codecs.rows', !d.codecs || Array.isArray(d.codecs.rows)],
+  ] as const) {
+    if (!ok) throw new GauntletError('GAUNTLET_USAGE', `--bench-results: ${file}: "${name}" is not an array; ${fix}`);
+  }
+  return { skipped: [], ...d } as BenchResult;
+}
