@@ -66,6 +66,8 @@ export const DEFAULTS = {
   seed: 1,
   reporters: ['console', 'json', 'junit', 'markdown', 'html'] as ReporterEntry[],
   outDir: 'reports/latest',
+  // `gauntlet bench --quick` takes about 26 s on a 2-core machine: cheap enough for every run to carry bench verdicts.
+  bench: 'on',
 } as const;
 
 /** Where generated models are cached: $GAUNTLET_CACHE, else <package>/.cache. */

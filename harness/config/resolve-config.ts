@@ -81,6 +81,7 @@ export function resolveConfig(input: GauntletConfig = {}, opts: ResolveOptions =
     claims: c.claims ?? {},
     cacheDir,
     outDir: path.resolve(root, c.outDir ?? DEFAULTS.outDir),
+    bench: c.bench ?? DEFAULTS.bench,
     configFile: opts.configFile,
   };
 }

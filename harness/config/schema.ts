@@ -102,4 +102,5 @@ export const configSchema = z.strictObject({
     .optional(),
   cacheDir: z.string().min(1).optional(),
   outDir: z.string().min(1).optional(),
+  bench: z.enum(['quick', 'full', 'on', 'off'], { error: 'expected "quick", "full", "on" (quick sizes with --quick) or "off"' }).optional(),
 });

@@ -31,6 +31,13 @@ export type ClaimOverride =
   | false
   | { threshold?: string; severity?: 'required' | 'advisory'; appliesTo?: ('process' | 'in-process' | 'http')[] };
 
+/**
+ * Benchmarks in `gauntlet run` (the suite `gauntlet bench` runs, after the scenarios; its figures decide the bench
+ * claims): 'quick' or 'full' sizes, 'on' = quick sizes with --quick and full sizes without, 'off' = none.
+ */
+export type BenchMode = 'quick' | 'full' | 'on' | 'off';
+export const BENCH_MODES: readonly BenchMode[] = ['quick', 'full', 'on', 'off'];
+
 export interface GauntletConfig {
   /** Path of a GGUF file, or how to generate one. Default: the tiny synthetic model, seed 1, f32. */
   model?: ModelInput;
@@ -52,6 +59,8 @@ export interface GauntletConfig {
   cacheDir?: string;
   /** Where runs write reports. Default reports/latest. */
   outDir?: string;
+  /** Benchmarks in `gauntlet run` (`--bench` overrides it). Default 'on': quick sizes with --quick (about 30 s). */
+  bench?: BenchMode;
 }
 
 export interface ResolvedConfig {
@@ -67,6 +76,7 @@ export interface ResolvedConfig {
   claims: Record<string, ClaimOverride>;
   cacheDir: string;
   outDir: string;
+  bench: BenchMode;
   /** The file the config came from, if any. */
   configFile: string | undefined;
 }
