@@ -1,15 +1,16 @@
 /**
- * The http adapter: an OpenAI-compatible `/v1/embeddings` server. Either external (`baseUrl`), or started by
- * the adapter (`command`), then polled on its readiness URL until a deadline. A started server is killed with
- * the host. There is no restart: a dead server makes calls fail with GAUNTLET_EMBEDDER_CRASHED.
+ * The http adapter: an OpenAI-compatible `/v1/embeddings` server. Either external (`baseUrl` only: polled on its
+ * readiness URL until a deadline, never restarted), or started by the adapter (`command`) and then supervised like
+ * a process adapter's embedder (http-supervisor.ts: crash detection, restarts within a breaker, hang detection by
+ * health pings, a clear terminal error). A started server is killed with the host.
  */
 import path from 'node:path';
 import { GauntletError } from '../util/errors.ts';
-import { sleep, withDeadline } from '../util/deadline.ts';
+import { sleep } from '../util/deadline.ts';
 import { LifecycleEmitter, normalizeInPlace } from './emitter.ts';
 import { httpEmbed, httpHealth } from '../transport/http-client.ts';
 import { getOk } from './http-ready.ts';
-import { HttpServerProcess } from './http-server.ts';
+import { HttpServerSupervisor } from './http-supervisor.ts';
 import { substituteArgs } from './substitute.ts';
 import type { EmbedCallOptions, EmbedderClient, HttpAdapterConfig, LifecycleListener, ResolvedAdapter, StartInfo } from './types.ts';
 
@@ -20,45 +21,50 @@ export class HttpClient implements EmbedderClient {
   readonly name: string;
   private readonly events = new LifecycleEmitter();
   private readonly config: HttpAdapterConfig;
-  private server: HttpServerProcess | undefined;
+  /** Set when the adapter starts the server itself (`command`). */
+  readonly supervisor: HttpServerSupervisor | undefined;
   private baseUrl: string | undefined;
   private closed = false;
 
   constructor(private readonly resolved: ResolvedAdapter) {
     this.name = resolved.name;
     this.config = resolved.config as HttpAdapterConfig;
+    const c = this.config;
+    if (c.command) {
+      const r = resolved;
+      this.supervisor = new HttpServerSupervisor({
+        name: r.name,
+        command: substituteArgs(c.command, { model: r.model, lanes: r.lanes, threads: r.threads, maxBatch: r.maxBatch, maxFrameBytes: r.maxFrameBytes }),
+        port: c.baseUrl ? new URL(c.baseUrl).port : '0',
+        ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}),
+        ...(c.readyUrl ? { readyUrl: c.readyUrl } : {}),
+        ...(c.env ? { env: c.env } : {}),
+        ...(c.cwd ? { cwd: c.cwd } : {}),
+        readyTimeoutMs: c.readyTimeoutMs ?? r.startTimeoutMs,
+        requestTimeoutMs: r.requestTimeoutMs,
+        modelPath: c.modelName ?? r.model,
+        ...(c.supervisor ? { tuning: c.supervisor } : {}),
+        probe: async (baseUrl, timeoutMs) => (await httpEmbed(baseUrl, ['dims probe'], { ...this.callOpts({ timeoutMs }) }))[0]!.length,
+        events: this.events,
+      });
+    }
   }
 
   async start(): Promise<StartInfo> {
+    if (this.closed) throw new GauntletError('GAUNTLET_CLOSED', `adapter ${this.name} is closed`);
+    const model = this.config.modelName ?? this.resolved.model;
+    if (this.supervisor) return { dims: await this.supervisor.start(), model };
     const c = this.config;
     const deadlineMs = c.readyTimeoutMs ?? this.resolved.startTimeoutMs;
     const t0 = performance.now();
     const end = Date.now() + deadlineMs;
-    if (c.command) {
-      const port = c.baseUrl ? new URL(c.baseUrl).port : '0';
-      const r = this.resolved;
-      const argv = substituteArgs(c.command, { model: r.model, port, lanes: r.lanes, threads: r.threads, maxBatch: r.maxBatch, maxFrameBytes: r.maxFrameBytes });
-      this.server = new HttpServerProcess({ argv, ...(c.env ? { env: c.env } : {}), ...(c.cwd ? { cwd: c.cwd } : {}) });
-      const pid = this.server.proc.pid;
-      this.events.emit('spawn', { pid, attempt: 1, command: argv });
-      void this.server.proc.exited.then((exit) => {
-        if (!this.closed) this.events.emit('crash', { pid, reason: 'exit', exitCode: exit.exitCode, signal: exit.signal, stderrTail: this.server?.proc.stderrTail() ?? '' });
-      });
-      if (!c.baseUrl) {
-        const line = await withDeadline(Promise.race([this.server.readyLine, this.server.exitedAsError()]), deadlineMs, `the http server's {"ready":true,"port":N} line`);
-        if (line.port === undefined) {
-          throw new GauntletError('GAUNTLET_CONFIG_INVALID', `adapters.${this.name}: no baseUrl, and the server's ready line names no port; set baseUrl`);
-        }
-        this.baseUrl = `http://127.0.0.1:${line.port}`;
-      }
-    }
-    this.baseUrl ??= c.baseUrl;
-    if (!this.baseUrl) throw new GauntletError('GAUNTLET_CONFIG_INVALID', `adapters.${this.name}: an http adapter needs baseUrl or command`);
+    if (!c.baseUrl) throw new GauntletError('GAUNTLET_CONFIG_INVALID', `adapters.${this.name}: an http adapter needs baseUrl or command`);
+    this.baseUrl = c.baseUrl;
     const readyUrl = c.readyUrl ?? new URL('/health', this.baseUrl).href;
     await this.pollReady(readyUrl, end);
     const [probe] = await this.post(['dims probe'], { timeoutMs: Math.max(1_000, end - Date.now()) });
-    const info: StartInfo = { dims: probe!.length, model: c.modelName ?? this.resolved.model };
-    this.events.emit('ready', { pid: this.server?.pid, attempt: 1, startMs: performance.now() - t0, dims: info.dims, model: info.model, baseUrl: this.baseUrl });
+    const info: StartInfo = { dims: probe!.length, model };
+    this.events.emit('ready', { pid: undefined, attempt: 1, startMs: performance.now() - t0, dims: info.dims, model: info.model, baseUrl: this.baseUrl });
     return info;
   }
 
@@ -68,10 +74,8 @@ export class HttpClient implements EmbedderClient {
       const left = end - Date.now();
       if (left <= 0) {
         throw new GauntletError('GAUNTLET_TIMEOUT', `${url} was not ready before the deadline${last ? ` (last: ${last})` : ''}`, {
-          details: { stderrTail: this.server?.proc.stderrTail() ?? '' },
         });
       }
-      if (this.server && !this.server.proc.alive) await this.server.exitedAsError();
       try {
         const timeoutMs = Math.min(left, 2_000);
         if (this.config.readyUrl) {
@@ -102,21 +106,12 @@ export class HttpClient implements EmbedderClient {
     return this.baseUrl;
   }
 
-  /** httpEmbed, with a connection failure of a server we started (and saw exit) reported as a crash. */
-  private async post(texts: string[], opts?: EmbedCallOptions): Promise<Float32Array[]> {
-    try {
-      return await httpEmbed(this.url(), texts, this.callOpts(opts));
-    } catch (e) {
-      // A refused connection usually arrives before the exit event of a server that just died: wait a moment for it.
-      const exit = this.server && !this.closed && (e as GauntletError).code === 'GAUNTLET_CLOSED' ? await this.server.proc.waitExit(250) : this.server?.proc.exit;
-      if (exit && !this.closed) {
-        throw new GauntletError('GAUNTLET_EMBEDDER_CRASHED', `the http server (pid ${this.server!.proc.pid}) is gone (${exit.signal ?? `exit code ${exit.exitCode}`})`, {
-          cause: e,
-          details: { exitCode: exit.exitCode, signal: exit.signal, stderrTail: this.server!.proc.stderrTail() },
-        });
-      }
-      throw e;
-    }
+  /** httpEmbed against the external server, or through the supervisor against the live server it runs. */
+  private post(texts: string[], opts: EmbedCallOptions = {}): Promise<Float32Array[]> {
+    if (this.closed) return Promise.reject(new GauntletError('GAUNTLET_CLOSED', `adapter ${this.name} is closed`));
+    const o = this.callOpts(opts);
+    if (!this.supervisor) return httpEmbed(this.url(), texts, o);
+    return this.supervisor.call((baseUrl, timeoutMs) => httpEmbed(baseUrl, texts, { ...o, timeoutMs }), o.timeoutMs, opts.signal);
   }
 
   async embed(text: string, opts?: EmbedCallOptions): Promise<Float32Array> {
@@ -129,16 +124,21 @@ export class HttpClient implements EmbedderClient {
     return this.resolved.normalize ? vs.map(normalizeInPlace) : vs;
   }
 
-  async ping(opts?: EmbedCallOptions): Promise<number> {
+  async ping(opts: EmbedCallOptions = {}): Promise<number> {
+    if (this.closed) throw new GauntletError('GAUNTLET_CLOSED', `adapter ${this.name} is closed`);
     const o = this.callOpts(opts);
-    if (this.config.readyUrl) return getOk(this.config.readyUrl, o);
-    const t0 = performance.now();
-    await httpHealth(this.url(), o);
-    return performance.now() - t0;
+    const once = async (baseUrl: string, timeoutMs: number): Promise<number> => {
+      if (this.config.readyUrl) return getOk(this.config.readyUrl, { ...o, timeoutMs });
+      const t0 = performance.now();
+      await httpHealth(baseUrl, { ...o, timeoutMs });
+      return performance.now() - t0;
+    };
+    if (!this.supervisor) return once(this.url(), o.timeoutMs);
+    return this.supervisor.call(once, o.timeoutMs, opts.signal);
   }
 
   embedderPid(): number | undefined {
-    return this.server?.pid;
+    return this.supervisor?.pid;
   }
 
   async embedderStats(): Promise<undefined> {
@@ -152,9 +152,6 @@ export class HttpClient implements EmbedderClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.server) {
-      const r = await this.server.stop();
-      this.events.emit('shutdown', { pid: this.server.proc.pid, how: r.how, exitCode: r.exit?.exitCode ?? null, signal: r.exit?.signal ?? null });
-    }
+    await this.supervisor?.stop();
   }
 }

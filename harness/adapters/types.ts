@@ -114,6 +114,12 @@ export type SupervisorTuning = Pick<
 /** node-llama-cpp loaded inside the host itself (the architecture the seeds reject; kept as the comparison). */
 export interface InProcessAdapterConfig extends AdapterCommon {
   kind: 'in-process';
+  /**
+   * Memory-map the GGUF (node-llama-cpp's `loadModel({ useMmap })`). Default true: the weights stay file-backed
+   * page cache (RssFile). false copies them into anonymous memory of the host (RssAnon), as a loader without mmap
+   * would; memory-pressure uses it to test the thesis that a 100 MB+ allocation in the Node process crashes V8.
+   */
+  useMmap?: boolean;
 }
 
 /** An OpenAI-compatible `/v1/embeddings` server: external (baseUrl) or started by the harness (command). */
@@ -130,7 +136,20 @@ export interface HttpAdapterConfig extends AdapterCommon {
   modelName?: string;
   env?: Record<string, string>;
   cwd?: string;
+  /**
+   * Supervision of a server started from `command` (ignored for an external one): restart policy, health pings,
+   * grace periods, as for process adapters, plus the exit codes that mean "will never start" (no restart).
+   */
+  supervisor?: HttpSupervisorTuning;
 }
+
+export type HttpSupervisorTuning = Partial<Pick<
+  SupervisorOptions,
+  'restart' | 'healthIntervalMs' | 'healthTimeoutMs' | 'retryOnceAfterRestart' | 'shutdownGraceMs'
+>> & {
+  /** Exit codes (before ready) after which the server is not restarted: it said it cannot load the model. */
+  terminalExitCodes?: number[];
+};
 
 export type AdapterConfig = ProcessAdapterConfig | InProcessAdapterConfig | HttpAdapterConfig;
 

@@ -31,7 +31,11 @@ const processAdapter = z.strictObject({
   ...common,
 });
 
-const inProcessAdapter = z.strictObject({ kind: z.literal('in-process'), ...common });
+const inProcessAdapter = z.strictObject({
+  kind: z.literal('in-process'),
+  useMmap: z.boolean({ error: 'expected true or false' }).optional(),
+  ...common,
+});
 
 const httpAdapter = z
   .strictObject({
@@ -43,6 +47,7 @@ const httpAdapter = z
     modelName: z.string({ error: 'expected a string' }).optional(),
     env: env.optional(),
     cwd: z.string({ error: 'expected a path string' }).optional(),
+    supervisor: z.record(z.string(), z.unknown(), { error: 'expected an object of supervisor options' }).optional(),
     ...common,
   })
   .refine((a) => a.baseUrl !== undefined || a.command !== undefined, { error: 'expected baseUrl or command (or both)' });

@@ -1,0 +1,479 @@
+/**
+ * Supervises an http server the http adapter starts itself (`command`), the way harness/supervisor runs a
+ * stdio/uds embedder: spawn -> ready line / readiness poll -> dims probe -> ready -> ... -> the process goes away
+ * -> crash event, in-flight requests failed with GAUNTLET_EMBEDDER_CRASHED (or sent once more with
+ * retryOnceAfterRestart) -> breaker check -> backoff -> spawn again.
+ *
+ * Hangs: a request that misses its deadline against the live server, and a periodic health ping
+ * (`healthIntervalMs`), GET the readiness URL with `healthTimeoutMs`; no answer means a hang: the server is
+ * SIGKILLed and restarted. Terminal states: the breaker trips (GAUNTLET_EMBEDDER_GAVE_UP), the command cannot be
+ * spawned at all, or the server exits before ready with one of `terminalExitCodes` (a server that says it cannot
+ * load the model gives the same answer on every restart). Requests made while (re)starting wait for readiness
+ * within their own deadline. An external server (baseUrl, no command) is not supervised.
+ */
+import { GauntletError, toError } from '../util/errors.ts';
+import { sleep, withDeadline } from '../util/deadline.ts';
+import { backoffDelay, RestartBreaker } from '../supervisor/backoff.ts';
+import { describeExit, type EmbedderExit } from '../supervisor/embedder-process.ts';
+import { resolveSupervisorOptions } from '../supervisor/options.ts';
+import { gaveUpError, lastLines } from '../supervisor/supervisor-errors.ts';
+import type { CrashReason, RestartPolicy, SupervisorCounters, SupervisorState } from '../supervisor/types.ts';
+import { httpHealth } from '../transport/http-client.ts';
+import type { LifecycleEmitter } from './emitter.ts';
+import { getOk } from './http-ready.ts';
+import { HttpServerProcess } from './http-server.ts';
+import { substituteArgs } from './substitute.ts';
+import type { HttpSupervisorTuning } from './types.ts';
+
+const POLL_MS = 50;
+
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: Error) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+export interface HttpSupervisorOptions {
+  /** The adapter's name, for messages. */
+  name: string;
+  /** argv with every placeholder but `{port}` substituted. */
+  command: string[];
+  /** Substituted for `{port}`: the port of `baseUrl`, or 0 (the server then names its port in its ready line). */
+  port: string;
+  /** Fixed address of the server (from the adapter's baseUrl); otherwise read from each spawn's ready line. */
+  baseUrl?: string;
+  /** Custom readiness URL (GET, 2xx = ready); default `${baseUrl}/health`. */
+  readyUrl?: string;
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Spawn -> ready deadline of one attempt, ms. */
+  readyTimeoutMs: number;
+  requestTimeoutMs: number;
+  modelPath: string;
+  tuning?: HttpSupervisorTuning;
+  /** Embeds one probe text against a fresh server; resolves with the dims. */
+  probe: (baseUrl: string, timeoutMs: number) => Promise<number>;
+  events: LifecycleEmitter;
+  random?: () => number;
+}
+
+interface Resolved {
+  restart: RestartPolicy;
+  healthIntervalMs: number;
+  healthTimeoutMs: number;
+  retryOnceAfterRestart: boolean;
+  shutdownGraceMs: number;
+  terminalExitCodes: number[];
+  random: () => number;
+}
+
+/** Validates the tuning with the process supervisor's rules (same fields, same messages) plus terminalExitCodes. */
+export function resolveHttpTuning(name: string, command: string[], modelPath: string, tuning: HttpSupervisorTuning = {}, random?: () => number): Resolved {
+  const { terminalExitCodes, ...rest } = tuning;
+  let o;
+  try {
+    o = resolveSupervisorOptions({ command, transport: 'stdio', codec: 'ndjson', modelPath, ...rest, ...(random ? { random } : {}) });
+  } catch (e) {
+    const err = toError(e);
+    throw new GauntletError('GAUNTLET_CONFIG_INVALID', err.message.replace(/^supervisor\./gm, `adapters.${name}.supervisor.`), { cause: err });
+  }
+  if (terminalExitCodes !== undefined && (!Array.isArray(terminalExitCodes) || !terminalExitCodes.every((c) => Number.isInteger(c) && c >= 0 && c <= 255))) {
+    throw new GauntletError('GAUNTLET_CONFIG_INVALID', `adapters.${name}.supervisor.terminalExitCodes: expected an array of exit codes 0..255, got ${JSON.stringify(terminalExitCodes)}`);
+  }
+  return {
+    restart: o.restart,
+    healthIntervalMs: o.healthIntervalMs,
+    healthTimeoutMs: o.healthTimeoutMs,
+    retryOnceAfterRestart: o.retryOnceAfterRestart,
+    shutdownGraceMs: o.shutdownGraceMs,
+    terminalExitCodes: terminalExitCodes ?? [],
+    random: o.random,
+  };
+}
+
+/** Whether the connection was refused (nothing was delivered), looking through the error's causes. */
+function refused(e: unknown): boolean {
+  for (let cur = e as { code?: unknown; cause?: unknown } | undefined, depth = 0; cur && depth < 5; cur = cur.cause as typeof cur, depth++) {
+    if (cur.code === 'ECONNREFUSED') return true;
+  }
+  return false;
+}
+
+type Attempt = { ok: true; dims: number } | { ok: false; error: GauntletError; terminal: boolean; exit?: EmbedderExit };
+
+/** What a request runs against: the live server of one generation. */
+export interface Live {
+  baseUrl: string;
+  gen: number;
+  server: HttpServerProcess;
+}
+
+export class HttpServerSupervisor {
+  private readonly o: Resolved;
+  private _state: SupervisorState = 'idle';
+  private server: HttpServerProcess | undefined;
+  private baseUrl: string | undefined;
+  private generation = 0;
+  private attempts = 0;
+  private failures = 0;
+  private readyHr = 0;
+  private killReason: CrashReason | undefined;
+  private terminalError: GauntletError | undefined;
+  private readonly breaker: RestartBreaker;
+  private readonly stopController = new AbortController();
+  private startPromise: Promise<number> | undefined;
+  private loopDone: Promise<void> | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private probing = false;
+  private inFlight = 0;
+  private changed = deferred<void>();
+  private readonly counters: SupervisorCounters = {
+    spawns: 0, restarts: 0, crashes: 0, hangs: 0, requests: 0, succeeded: 0, failed: 0, timedOut: 0, retried: 0, inFlight: 0,
+  };
+
+  constructor(private readonly opts: HttpSupervisorOptions) {
+    this.o = resolveHttpTuning(opts.name, opts.command, opts.modelPath, opts.tuning, opts.random);
+    this.breaker = new RestartBreaker(this.o.restart);
+  }
+
+  get state(): SupervisorState {
+    return this._state;
+  }
+  get pid(): number | undefined {
+    return this.server?.pid;
+  }
+  get restartPolicy(): RestartPolicy {
+    return this.o.restart;
+  }
+  counts(): SupervisorCounters {
+    return { ...this.counters, inFlight: this.inFlight };
+  }
+
+  /** Spawns the server and resolves with the dims once it answered (restarting failed starts within the breaker). */
+  start(): Promise<number> {
+    if (this.startPromise) return this.startPromise;
+    if (this._state === 'stopped') return Promise.reject(new GauntletError('GAUNTLET_CLOSED', `adapter ${this.opts.name} is closed`));
+    this.setState('starting');
+    const started = deferred<number>();
+    this.startPromise = started.promise;
+    this.startPromise.catch(() => {});
+    this.loopDone = this.loop(started.resolve, started.reject).catch((e) => {
+      const error = new GauntletError('GAUNTLET_INTERNAL', `http supervisor loop failed: ${toError(e).message}`, { cause: e });
+      this.fail(error);
+      started.reject(error);
+    });
+    return this.startPromise;
+  }
+
+  /**
+   * Runs `fn` against the live server within one deadline that covers waiting for readiness too. A connection
+   * failure of a server that exits is GAUNTLET_EMBEDDER_CRASHED (sent once more after the restart with
+   * retryOnceAfterRestart); a missed deadline makes the supervisor check the server for a hang.
+   */
+  async call<T>(fn: (baseUrl: string, timeoutMs: number) => Promise<T>, timeoutMs: number, signal?: AbortSignal): Promise<T> {
+    const end = performance.now() + timeoutMs;
+    this.counters.requests++;
+    let retried = false;
+    for (;;) {
+      let live: Live;
+      try {
+        live = await this.whenReady(end, timeoutMs, signal);
+      } catch (e) {
+        this.counters.failed++;
+        throw e;
+      }
+      this.inFlight++;
+      try {
+        const value = await fn(live.baseUrl, Math.max(1, Math.round(end - performance.now())));
+        this.counters.succeeded++;
+        return value;
+      } catch (e) {
+        const error = await this.classify(e, live);
+        const again = performance.now() < end && !signal?.aborted && error.code === 'GAUNTLET_EMBEDDER_CRASHED';
+        // A refused connection never reached the dead server: it goes to its successor, like a queued request.
+        if (again && refused(e)) continue;
+        if (again && this.o.retryOnceAfterRestart && !retried) {
+          retried = true;
+          this.counters.retried++;
+          continue;
+        }
+        this.counters.failed++;
+        throw error;
+      } finally {
+        this.inFlight--;
+      }
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after shutdownGraceMs; idempotent. */
+  async stop(): Promise<{ how: string; pid: number | undefined; exitCode: number | null; signal: string | null; durationMs: number } | undefined> {
+    if (this.stopController.signal.aborted) return undefined;
+    const t0 = performance.now();
+    this.stopController.abort();
+    this.stopHealth();
+    if (this._state !== 'failed') this.setState('stopped');
+    this.notify();
+    const server = this.server;
+    if (!server) return undefined;
+    const outcome = await server.stop(this.o.shutdownGraceMs);
+    await Promise.race([this.loopDone, sleep(1_000)]);
+    const result = { how: outcome.how, pid: server.proc.pid, exitCode: outcome.exit?.exitCode ?? null, signal: outcome.exit?.signal ?? null, durationMs: performance.now() - t0 };
+    this.opts.events.emit('shutdown', { pid: server.proc.pid, how: result.how, exitCode: result.exitCode, signal: result.signal, durationMs: result.durationMs });
+    return result;
+  }
+
+  // ------------------------------------------------------------------ lifecycle loop
+
+  private async loop(resolveStart: (dims: number) => void, rejectStart: (e: Error) => void): Promise<void> {
+    let started = false;
+    while (!this.stopping()) {
+      const result = await this.attempt();
+      if (this.stopping()) break;
+      let lastStartError: GauntletError | undefined;
+      if (result.ok) {
+        this.failures = 0;
+        this.setState('ready');
+        if (!started) {
+          started = true;
+          resolveStart(result.dims);
+        }
+        this.startHealth();
+        const exit = await this.server!.proc.exited;
+        this.stopHealth();
+        if (this.stopping()) break;
+        this.onCrash(exit);
+      } else {
+        lastStartError = result.error;
+        const exit = result.exit;
+        this.emit('start-failed', {
+          attempt: this.attempts, code: result.error.code, message: result.error.message,
+          exitCode: exit?.exitCode ?? null, signal: exit?.signal ?? null, stderrTail: this.server?.proc.stderrTail() ?? '',
+        });
+        if (result.terminal) {
+          this.fail(result.error);
+          rejectStart(result.error);
+          return;
+        }
+      }
+      const now = performance.now();
+      const inWindow = this.breaker.inWindow(now);
+      if (this.breaker.tripped(now)) {
+        const error = gaveUpError(this.o.restart, inWindow, this.counters.spawns, this.server?.proc.stderrTail() ?? '', lastStartError);
+        this.fail(error);
+        rejectStart(error);
+        return;
+      }
+      this.breaker.record(now);
+      this.failures++;
+      this.counters.restarts++;
+      const delayMs = backoffDelay(this.o.restart, this.failures, this.o.random);
+      this.setState('restarting');
+      this.emit('restart', { attempt: this.attempts + 1, delayMs, restartsInWindow: inWindow + 1 });
+      await sleep(delayMs, this.stopController.signal);
+    }
+    rejectStart(new GauntletError('GAUNTLET_CLOSED', `adapter ${this.opts.name} was closed before its http server became ready`));
+  }
+
+  /** One spawn, ready line (when the port is not fixed), readiness poll and dims probe, bounded by readyTimeoutMs. */
+  private async attempt(): Promise<Attempt> {
+    const o = this.opts;
+    this.generation++;
+    this.attempts++;
+    this.killReason = undefined;
+    this.baseUrl = undefined;
+    const argv = substituteArgs(o.command, { port: o.port });
+    const t0 = performance.now();
+    const end = t0 + o.readyTimeoutMs;
+    const left = () => Math.max(1, Math.round(end - performance.now()));
+    const server = new HttpServerProcess({ argv, ...(o.env ? { env: o.env } : {}), ...(o.cwd ? { cwd: o.cwd } : {}) });
+    this.server = server;
+    this.counters.spawns++;
+    this.emit('spawn', { attempt: this.attempts, command: argv });
+    const died = server.exitedAsError();
+    died.catch(() => {});
+    try {
+      let baseUrl = o.baseUrl;
+      if (!baseUrl) {
+        const line = await withDeadline(Promise.race([server.readyLine, died]), left(), `the http server's {"ready":true,"port":N} line`, this.stopController.signal);
+        if (line.port === undefined) {
+          throw new GauntletError('GAUNTLET_CONFIG_INVALID', `adapters.${o.name}: no baseUrl, and the server's ready line names no port; set baseUrl`, { details: { terminal: true } });
+        }
+        baseUrl = `http://127.0.0.1:${line.port}`;
+      }
+      await Promise.race([this.pollReady(baseUrl, end, server), died]);
+      const dims = await Promise.race([o.probe(baseUrl, Math.max(1_000, left())), died]);
+      this.baseUrl = baseUrl;
+      this.readyHr = performance.now();
+      this.emit('ready', { attempt: this.attempts, startMs: this.readyHr - t0, dims, model: o.modelPath, baseUrl });
+      return { ok: true, dims };
+    } catch (e) {
+      const error = e instanceof GauntletError ? e : new GauntletError('GAUNTLET_EMBEDDER_CRASHED', toError(e).message, { cause: e });
+      if (!this.stopping()) server.proc.kill('SIGKILL');
+      const exit = this.stopping() ? server.proc.exit : await server.proc.waitExit(5_000);
+      const spawnFailed = !!exit?.spawnError;
+      const refused = exit !== undefined && exit.signal === null && exit.exitCode !== null && this.o.terminalExitCodes.includes(exit.exitCode) && error.code === 'GAUNTLET_EMBEDDER_CRASHED';
+      let out = error;
+      if (spawnFailed) {
+        out = new GauntletError('GAUNTLET_CONFIG_INVALID', `adapters.${o.name}: could not spawn the http server ${JSON.stringify(argv[0])}: ${describeExit(exit!)}; check the command`, { cause: error, details: { command: argv } });
+      } else if (refused) {
+        out = new GauntletError('GAUNTLET_EMBEDDER_CRASHED', `${error.message}; exit code ${exit!.exitCode} is in supervisor.terminalExitCodes, so it is not restarted`, { cause: error, details: error.details });
+      }
+      return { ok: false, error: out, terminal: spawnFailed || refused || error.details.terminal === true, exit };
+    }
+  }
+
+  private async pollReady(baseUrl: string, end: number, server: HttpServerProcess): Promise<void> {
+    const url = this.opts.readyUrl ?? new URL('/health', baseUrl).href;
+    let last = '';
+    for (;;) {
+      if (this.stopping()) throw new GauntletError('GAUNTLET_CLOSED', `adapter ${this.opts.name} was closed while its http server started`);
+      const left = end - performance.now();
+      if (left <= 0) {
+        throw new GauntletError('GAUNTLET_TIMEOUT', `${url} was not ready before the deadline${last ? ` (last: ${last})` : ''}`, {
+          details: { stderrTail: server.proc.stderrTail() },
+        });
+      }
+      if (!server.proc.alive) return; // the race with `died` reports it
+      try {
+        if ((await this.healthOnce(baseUrl, Math.min(left, 2_000))) === 'ok') return;
+        last = `${url} says the model is loading`;
+      } catch (e) {
+        last = toError(e).message;
+      }
+      await sleep(Math.min(POLL_MS, Math.max(0, end - performance.now())), this.stopController.signal);
+    }
+  }
+
+  private async healthOnce(baseUrl: string, timeoutMs: number): Promise<'ok' | 'loading'> {
+    if (this.opts.readyUrl) {
+      await getOk(this.opts.readyUrl, { timeoutMs });
+      return 'ok';
+    }
+    return httpHealth(baseUrl, { timeoutMs });
+  }
+
+  private onCrash(exit: EmbedderExit): void {
+    const reason = this.killReason ?? 'exit';
+    this.counters.crashes++;
+    this.setState('restarting');
+    this.emit('crash', {
+      reason, exitCode: exit.exitCode, signal: exit.signal, stderrTail: this.server?.proc.stderrTail() ?? '',
+      inFlight: this.inFlight, uptimeMs: exit.hr - this.readyHr,
+    });
+  }
+
+  private fail(error: GauntletError): void {
+    this.terminalError = error;
+    this.setState('failed');
+    this.stopHealth();
+    this.emit('give-up', {
+      restartsInWindow: this.breaker.inWindow(performance.now()), windowMs: this.o.restart.windowMs, code: error.code, message: error.message,
+    });
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  /** The live server, waiting through (re)starts until `end`; throws the terminal error once failed. */
+  private async whenReady(end: number, timeoutMs: number, signal?: AbortSignal): Promise<Live> {
+    for (;;) {
+      if (this._state === 'idle') throw new GauntletError('GAUNTLET_EMBEDDER_ERROR', `adapter ${this.opts.name} is not started: call start() first`);
+      if (this._state === 'failed') throw this.terminalError!;
+      if (this.stopping()) throw new GauntletError('GAUNTLET_CLOSED', `adapter ${this.opts.name} is closed`);
+      if (this._state === 'ready' && this.server?.proc.alive && this.baseUrl) return { baseUrl: this.baseUrl, gen: this.generation, server: this.server };
+      const left = end - performance.now();
+      if (left <= 0) {
+        this.counters.timedOut++;
+        throw new GauntletError('GAUNTLET_TIMEOUT', `no ready http server within ${timeoutMs} ms (adapter ${this.opts.name} is ${this._state})`);
+      }
+      await withDeadline(this.changed.promise, left, 'a ready http server', signal).catch((e: GauntletError) => {
+        if (e.code !== 'GAUNTLET_TIMEOUT') throw e;
+      });
+    }
+  }
+
+  private async classify(e: unknown, live: Live): Promise<GauntletError> {
+    const err = e instanceof GauntletError ? e : new GauntletError('GAUNTLET_EMBEDDER_ERROR', toError(e).message, { cause: e });
+    if (this.stopping() && this._state !== 'failed') return new GauntletError('GAUNTLET_CLOSED', `adapter ${this.opts.name} was closed`, { cause: err });
+    if (err.code === 'GAUNTLET_CLOSED') {
+      // A refused or reset connection usually arrives a moment before the exit of a server that just died.
+      const exit = await live.server.proc.waitExit(250);
+      if (exit) {
+        const stderrTail = live.server.proc.stderrTail();
+        const reason = live.gen === this.generation && this.killReason ? this.killReason : 'exit';
+        return new GauntletError('GAUNTLET_EMBEDDER_CRASHED',
+          `the http server (pid ${live.server.proc.pid}) is gone (${describeExit(exit)}${reason !== 'exit' ? `, killed by the supervisor: ${reason}` : ''}) with the request in flight${stderrTail ? `; stderr: ${lastLines(stderrTail)}` : ''}`,
+          { cause: err, details: { reason, exitCode: exit.exitCode, signal: exit.signal, stderrTail, pid: live.server.proc.pid } });
+      }
+    }
+    if (err.code === 'GAUNTLET_TIMEOUT') {
+      this.counters.timedOut++;
+      if (live.gen === this.generation && this._state === 'ready') void this.probe('request-deadline');
+    }
+    return err;
+  }
+
+  // ------------------------------------------------------------------ health
+
+  private startHealth(): void {
+    if (this.o.healthIntervalMs <= 0) return;
+    this.healthTimer = setInterval(() => void this.probe('health-ping'), this.o.healthIntervalMs);
+    this.healthTimer.unref();
+  }
+  private stopHealth(): void {
+    clearInterval(this.healthTimer);
+    this.healthTimer = undefined;
+  }
+
+  /** GET the readiness URL with healthTimeoutMs; no answer in time means a hang: SIGKILL, and the loop restarts. */
+  private async probe(via: 'health-ping' | 'request-deadline'): Promise<void> {
+    if (this.probing || this._state !== 'ready' || !this.baseUrl) return;
+    this.probing = true;
+    const gen = this.generation;
+    const t0 = performance.now();
+    try {
+      await this.healthOnce(this.baseUrl, this.o.healthTimeoutMs);
+    } catch (e) {
+      if ((e as GauntletError).code === 'GAUNTLET_TIMEOUT' && gen === this.generation && this._state === 'ready') {
+        this.counters.hangs++;
+        this.emit('hang-detected', { via, waitedMs: performance.now() - t0 });
+        this.killCurrent('hang');
+      }
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  private killCurrent(reason: CrashReason): void {
+    if (!this.server?.proc.alive) return;
+    this.killReason ??= reason;
+    if (this._state === 'ready') this.setState('restarting');
+    this.stopHealth();
+    this.server.proc.kill('SIGKILL');
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  private stopping(): boolean {
+    return this.stopController.signal.aborted;
+  }
+
+  private setState(state: SupervisorState): void {
+    if (this._state === 'stopped' || (this._state === 'failed' && state !== 'failed')) return;
+    this._state = state;
+    this.notify();
+  }
+
+  private notify(): void {
+    const prev = this.changed;
+    this.changed = deferred<void>();
+    prev.resolve();
+  }
+
+  private emit(type: string, details: Record<string, unknown>): void {
+    this.opts.events.emit(type, { pid: this.server?.proc.pid, ...details });
+  }
+}
