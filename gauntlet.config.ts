@@ -20,4 +20,7 @@ export default defineConfig({
   seed: 1,
   reporters: ['console', 'json', 'junit', 'markdown', 'html'],
   claims: {},
+  // Benchmarks after the scenarios (`gauntlet bench`'s suite; quick sizes with --quick, about 30 s): 'quick', 'full',
+  // 'on' or 'off'. Their claims are advisory: they never fail a run.
+  bench: 'on',
 });

@@ -14,4 +14,7 @@ export default defineConfig({
   seed: 1,
   reporters: ['console', 'json', 'junit', 'markdown', 'html'],
   claims: {},
+  // The benchmark suite after the scenarios (quick sizes with --quick: about 30 s): the bench claims get verdicts
+  // and report.html a Benchmarks section. Bench claims are advisory, so noisy figures never fail the job.
+  bench: 'on',
 });

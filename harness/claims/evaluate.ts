@@ -153,7 +153,9 @@ function realRisks(claim: ResolvedClaim, results: readonly ScenarioResult[]): st
 export function whyMissing(claim: ResolvedClaim, results: readonly ScenarioResult[], adapter: string): string {
   const { def, threshold } = claim.resolved;
   const key = metricKey(claim.metric, threshold.aggregation);
-  if (adapter === BENCH_ADAPTER && results.length === 0) return `not measured: no benchmark results (run \`gauntlet bench\` to measure ${key})`;
+  if (adapter === BENCH_ADAPTER && results.length === 0) {
+    return `not measured: this run has no benchmark results (run with \`--bench quick\`, or pass a bench.json from \`gauntlet bench\` with \`--bench-results FILE\`, to measure ${key})`;
+  }
   if (results.length === 0) return `not measured: no scenario ran for adapter ${adapter}`;
   const expected = results.filter((r) => def.scenarios.includes(r.scenario as never));
   if (expected.length === 0) {
@@ -171,7 +173,12 @@ export function whyMissing(claim: ResolvedClaim, results: readonly ScenarioResul
       case 'harness-error': return `${r.scenario}: harness error${err ? `: ${err.message}` : ''}`;
       default: {
         const reported = Object.prototype.hasOwnProperty.call(r.metrics ?? {}, key);
-        return reported ? `${r.scenario} reported ${key} as null${r.notes?.[0] ? ` (${r.notes[0]})` : ''}` : `${r.scenario} completed without reporting ${key}`;
+        if (reported) return `${r.scenario} reported ${key} as null${r.notes?.[0] ? ` (${r.notes[0]})` : ''}`;
+        if (r.adapter === BENCH_ADAPTER) {
+          const skipped = r.notes?.filter((n) => n.startsWith('bench section ')) ?? [];
+          return `the benchmarks have no figure for ${key}${skipped.length ? ` (${skipped.join('; ')})` : ' (gauntlet bench does not measure it)'}`;
+        }
+        return `${r.scenario} completed without reporting ${key}`;
       }
     }
   });

@@ -7,15 +7,21 @@ import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ResolvedAdapter } from '../adapters/types.ts';
+import { benchScenarioResult, benchSkippedResult, readBenchResults } from '../bench/claim-metrics.ts';
+import { formatTargets } from '../bench/format.ts';
+import { runBench } from '../bench/run-bench.ts';
+import type { BenchEvent, BenchResult } from '../bench/types.ts';
+import { benchReportSection } from '../bench/write-output.ts';
 import { claimsForConfig, evaluateClaims } from '../claims/index.ts';
 import { ensureModel } from '../config/ensure-model.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { resolveAdapter } from '../config/resolve-config.ts';
-import type { ResolvedConfig } from '../config/types.ts';
+import { BENCH_MODES, type BenchMode, type ResolvedConfig } from '../config/types.ts';
 import { readGguf } from '../gguf/reader.ts';
 import { pickMechanism } from '../faults/memory-limit.ts';
 import { createReporters, REPORTER_NAMES, writeReports } from '../report/reporters.ts';
 import type { ReporterSpec } from '../report/reporter.ts';
+import type { RunOptions } from '../runner/run.ts';
 import type { RunModel } from '../runner/types.ts';
 import { runGauntlet } from '../runner/run.ts';
 import { parseShard } from '../runner/shard.ts';
@@ -35,6 +41,10 @@ options:
   --out DIR          where reports go (default: the config's outDir, reports/latest)
   --reporter NAME    reporter; repeat for several (default: the config's). Known: ${REPORTER_NAMES.join(', ')}
   --shard i/n        run only shard i of n of the scenario x adapter list (CI fan-out; merge with gauntlet merge)
+  --bench MODE       benchmarks after the scenarios (the suite \`gauntlet bench\` runs; its figures decide the bench
+                     claims and fill the report's Benchmarks section): quick, full, on (quick with --quick, else
+                     full) or off (default: the config's bench, on; a sharded run benchmarks in shard 1 only)
+  --bench-results FILE  use a bench.json written earlier by \`gauntlet bench --out DIR\` instead of measuring
   --list             print the scenarios and adapters, and exit
 
 exit code: 0 every required claim passed, 1 a required claim failed, 2 harness error.
@@ -55,6 +65,8 @@ function parse(argv: string[]) {
         out: { type: 'string' },
         reporter: { type: 'string', multiple: true },
         shard: { type: 'string' },
+        bench: { type: 'string' },
+        'bench-results': { type: 'string' },
         list: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -80,6 +92,54 @@ function parseSeed(text: string | undefined, fallback: number): number {
     throw usageError(`--seed: expected an integer between 0 and 4294967295, got ${JSON.stringify(text)}`);
   }
   return n;
+}
+
+function parseBench(text: string | undefined, fallback: BenchMode): BenchMode {
+  if (text === undefined) return fallback;
+  if (!(BENCH_MODES as readonly string[]).includes(text)) {
+    throw usageError(`--bench: unknown mode ${JSON.stringify(text)}; expected one of ${BENCH_MODES.join(', ')} (on: quick sizes with --quick, full without)`);
+  }
+  return text as BenchMode;
+}
+
+function elapsed(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+function benchProgress(e: BenchEvent): void {
+  const line = e.type === 'section-start' ? `bench: ${e.section}...`
+    : e.type === 'section-end' ? `bench: ${e.section} done in ${elapsed(e.ms)}`
+      : e.type === 'step' ? `bench:   ${e.section}: ${e.label}`
+        : `bench: ${e.section} skipped: ${e.reason}`;
+  process.stderr.write(`${line}\n`);
+}
+
+/**
+ * The step after the scenarios: the benchmark suite (or a bench.json read up front), as results under the "bench"
+ * pseudo-adapter and the report's Benchmarks section. Bench claims are advisory: their verdicts never set the exit code.
+ */
+function benchStep(mode: BenchMode, quick: boolean, loaded: { result: BenchResult; file: string } | undefined, shard: { index: number; count: number } | undefined): RunOptions['afterScenarios'] {
+  if (loaded) {
+    return async () => {
+      process.stderr.write(`bench: figures from ${loaded.file} (${loaded.result.targets.length} targets; not measured in this run)\n`);
+      return { results: [benchScenarioResult(loaded.result, loaded.file)], bench: benchReportSection(loaded.result) };
+    };
+  }
+  if (mode === 'off') return undefined;
+  if (shard && shard.index !== 1) {
+    return async () => ({ results: [benchSkippedResult(`the benchmarks run in shard 1/${shard.count} only (this is shard ${shard.index}/${shard.count}); gauntlet merge keeps them`)] });
+  }
+  const benchQuick = mode === 'quick' || (mode === 'on' && quick);
+  return async () => {
+    const size = benchQuick ? 'quick' : 'full';
+    process.stderr.write(`bench: running the benchmark suite (${size}, ${benchQuick ? 'about 30 s' : 'up to 3 min'}; --bench off skips it)\n`);
+    const t0 = performance.now();
+    const result = await runBench({ quick: benchQuick, onEvent: benchProgress });
+    const met = result.targets.filter((t) => t.pass).length;
+    process.stderr.write(`${formatTargets(result.targets).split('\n').map((l) => `bench: ${l}`).join('\n')}\n`);
+    process.stderr.write(`bench: done in ${elapsed(performance.now() - t0)} (${size}; ${met}/${result.targets.length} targets met${result.skipped.length ? `; skipped: ${result.skipped.map((s) => s.section).join(', ')}` : ''})\n`);
+    return { results: [benchScenarioResult(result, `this run's benchmarks (${size})`)], bench: benchReportSection(result) };
+  };
 }
 
 async function sha256(file: string): Promise<string> {
@@ -113,6 +173,12 @@ export async function run(argv: string[]): Promise<number> {
   const adapterNames = pickNames('adapter', values.adapter, Object.keys(config.adapters), config.defaultAdapters);
   const scenarioIds = pickNames('scenario', values.scenario, SCENARIO_IDS, SCENARIO_IDS);
   const seed = parseSeed(values.seed, config.seed);
+  if (values['bench-results'] !== undefined && values.bench !== undefined) {
+    throw usageError(`--bench ${values.bench} and --bench-results: give one or the other (--bench-results uses figures measured earlier instead of running the benchmarks)`);
+  }
+  const benchMode = parseBench(values.bench, config.bench);
+  const benchFile = values['bench-results'] === undefined ? undefined : path.resolve(values['bench-results']);
+  const benchLoaded = benchFile ? { result: await readBenchResults(benchFile), file: path.relative(process.cwd(), benchFile) || benchFile } : undefined;
   if (values.list) {
     process.stdout.write(`scenarios: ${SCENARIO_IDS.join(', ')}\nadapters: ${Object.keys(config.adapters).join(', ')}\n`);
     return 0;
@@ -136,6 +202,7 @@ export async function run(argv: string[]): Promise<number> {
     evaluate: (results, list) => evaluateClaims(claims, results, list.map((a) => ({ name: a.name, kind: a.config.kind }))),
     reporters,
     memoryLimitMechanism: pickMechanism(),
+    afterScenarios: values.list ? undefined : benchStep(benchMode, values.quick, benchLoaded, shard),
   });
   const files = await writeReports(report, outDir, reporters);
   for (const p of problems) process.stderr.write(`gauntlet run: ${p.message} [${p.code}]\n`);

@@ -3,6 +3,7 @@
  * concatenated in shard order, adapters united, verdicts re-evaluated when an evaluator is given, else combined
  * per claim x adapter (the worst decisive verdict wins: fail > pass > inconclusive > not-applicable). Pure: no I/O.
  */
+import { benchScenarioFromReport } from '../bench/claim-metrics.ts';
 import { GauntletError } from '../util/errors.ts';
 import type { RunReport, ScenarioResult, Verdict, VerdictRow } from './schema.ts';
 import { summarizeVerdicts } from './summary.ts';
@@ -54,9 +55,12 @@ export function mergeReports(inputs: MergeInput[], options: { evaluate?: Evaluat
   }
   const scenarios = sorted.flatMap((x) => x.report.scenarios ?? []);
   const adapters = [...new Set(sorted.flatMap((x) => [...(x.report.adapters ?? []), ...(x.report.scenarios ?? []).map((s) => s.adapter)]))];
-  const verdicts = options.evaluate ? options.evaluate(scenarios, adapters) : combineVerdicts(sorted.flatMap((x) => x.report.verdicts ?? []));
   const benches = sorted.map((x) => x.report.bench).filter((b): b is NonNullable<RunReport['bench']> => !!b);
   const bench = benches.length ? { ...Object.assign({}, ...benches), targets: benches.flatMap((b) => b.targets ?? []) } : undefined;
+  // Benchmark figures (report.bench, shard 1 of a `gauntlet run --bench` fan-out) are re-evaluated with the scenarios,
+  // under the "bench" pseudo-adapter, as the run itself evaluated them; they are not scenarios of the merged report.
+  const benchResults = benches.map(benchScenarioFromReport).filter((r): r is ScenarioResult => !!r);
+  const verdicts = options.evaluate ? options.evaluate([...scenarios, ...benchResults], adapters) : combineVerdicts(sorted.flatMap((x) => x.report.verdicts ?? []));
   const starts = sorted.map((x) => Date.parse(x.report.startedAt)).filter(Number.isFinite);
   const comparisonAdapters = [...new Set(sorted.flatMap((x) => x.report.comparisonAdapters ?? []))];
   const summary = summarizeVerdicts(verdicts, scenarios, comparisonAdapters);

@@ -91,7 +91,7 @@ describe('evaluateClaims: targets', () => {
     const rows = evaluateClaims([claim('ipc-control-rtt-p50-under-0.1ms')], [], ['a', 'b']);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ adapter: BENCH_ADAPTER, verdict: 'inconclusive' });
-    expect(rows[0]!.reason).toMatch(/run `gauntlet bench`/);
+    expect(rows[0]!.reason).toMatch(/--bench quick`.*`gauntlet bench`.*--bench-results/);
     const bench = result('bench', { 'bench.ipc.controlRtt.p50': 0.05 }, { adapter: '*' });
     expect(evaluateClaims([claim('ipc-control-rtt-p50-under-0.1ms')], [bench], ['a'])[0]).toMatchObject({ verdict: 'pass', value: 0.05 });
   });
