@@ -7,6 +7,7 @@
  * is sent, then SIGCONT lets it take effect, so the request is always in flight when the process dies.
  */
 import { defineScenario } from '../harness/runner/define-scenario.ts';
+import { supervised } from './support/supervised.ts';
 import { sleep } from '../harness/util/deadline.ts';
 import { cosine, identical, nextGoodEmbedding, oracleVectors, outcome, recordLatency, type CallOutcome } from './support/measure.ts';
 
@@ -16,7 +17,9 @@ export default defineScenario({
   id: 'forced-kill',
   title: 'Embedder killed by a signal, idle and mid-request',
   claims: ['embedder-exits-on-sigterm', 'host-never-crashes', 'recovers-after-kill', 'restart-under-5s', 'restart-under-3s', 'restart-same-vectors', 'embeddings-match-reference'],
-  appliesTo: (a) => (a.config.kind === 'process' ? true : `the ${a.config.kind} adapter has no separate embedder process under a supervisor to kill and restart`),
+  appliesTo: (a) => (supervised(a) ? true
+    : a.config.kind === 'http' ? 'an external http server (baseUrl, no command) is not the harness\'s to kill and restart'
+      : `the ${a.config.kind} adapter has no separate embedder process under a supervisor to kill and restart`),
   quick: { signals: ['SIGKILL', 'SIGTERM', 'SIGSEGV'], modes: ['idle', 'mid-request'], trials: 1 },
   full: { signals: ['SIGKILL', 'SIGTERM', 'SIGSEGV'], modes: ['idle', 'mid-request'], trials: 3 },
   timeoutMs: { quick: 180_000, full: 600_000 },

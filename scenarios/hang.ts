@@ -9,9 +9,11 @@
  * Before each stop, a steady run of requests must all be answered: an embedder that hangs on its own (the
  * reference's hang-after switch) fails there, and again after the recovery.
  *
- * http adapters: the deadline is measured; nothing supervises a harness-started server, so after the deadline the
- * harness resumes it (SIGCONT) and recovery is not credited (hang.recoveredRatio stays null). Not applicable to
- * in-process: stopping the model's thread stops the host itself.
+ * http adapters that start their server (`command`) are supervised like process adapters (a missed deadline makes
+ * the adapter GET /health; no answer: SIGKILL and restart). An external http server (baseUrl only): the deadline is
+ * measured; nothing supervises it, so after the deadline the harness resumes it (SIGCONT) and recovery is not
+ * credited (hang.recoveredRatio stays null). Not applicable to in-process: stopping the model's thread stops the
+ * host itself.
  */
 import { defineScenario } from '../harness/runner/define-scenario.ts';
 import type { LifecycleEvent } from '../harness/adapters/types.ts';
@@ -19,6 +21,7 @@ import type { HostHandle } from '../harness/host/types.ts';
 import type { ScenarioContext } from '../harness/runner/types.ts';
 import { pidAlive, waitForPidGone } from '../harness/faults/proc.ts';
 import { identical, nextGoodEmbedding, outcome, recordLatency } from './support/measure.ts';
+import { supervised as isSupervised } from './support/supervised.ts';
 
 type Sizes = { trials: number; deadlineMs: number; steps: number; stepTimeoutMs: number; recoveryWindowMs: number };
 
@@ -50,7 +53,7 @@ export default defineScenario({
   full: { trials: 3, deadlineMs: 0, steps: 30, stepTimeoutMs: 5000, recoveryWindowMs: 20_000 },
   timeoutMs: { quick: 60_000, full: 300_000 },
   async run(ctx) {
-    const supervised = ctx.adapter.config.kind === 'process';
+    const supervised = isSupervised(ctx.adapter);
     const deadline = ctx.sizes.deadlineMs > 0 ? ctx.sizes.deadlineMs : ctx.adapter.requestTimeoutMs;
     const text = 'hang detection vector check';
     const host = await ctx.startHost();
@@ -115,6 +118,6 @@ export default defineScenario({
     ctx.metric('hang.answeredWhileStopped', answeredWhileStopped);
     ctx.metric('hang.leftStopped', leftStopped);
     ctx.note(`request deadline ${deadline} ms (${ctx.sizes.deadlineMs > 0 ? 'set per call by the scenario' : 'the adapter\'s requestTimeoutMs'}); hang.recoveryMs runs from sending the request to the stopped embedder to the next good embedding.`);
-    if (!supervised) ctx.note('http adapter: nothing supervises the server, so the harness resumed it (SIGCONT) after the deadline; hang.recoveredRatio is not credited (null), see hang.recoveredAfterSigcont.');
+    if (!supervised) ctx.note('external http server: nothing supervises it, so the harness resumed it (SIGCONT) after the deadline; hang.recoveredRatio is not credited (null), see hang.recoveredAfterSigcont.');
   },
 });

@@ -8,30 +8,32 @@
  * Then a permanently broken embedder (abort-on-load): it must end in a clear terminal error after the breaker,
  * with no spawn after it, not in a restart loop (see support/restart-storm-broken.ts).
  *
- * Not applicable to http adapters (the harness's http adapter never restarts a server, so a kill is final) and
- * in-process (nothing to kill but the host).
+ * Applies to process adapters and to http adapters that start their server (`command`: the http adapter supervises
+ * it with the same restart policy); not to an external http server (not ours to kill) or in-process (nothing to
+ * kill but the host).
  */
 import { defineScenario } from '../harness/runner/define-scenario.ts';
 import type { LifecycleEvent } from '../harness/adapters/types.ts';
-import type { ProcessAdapterConfig } from '../harness/adapters/types.ts';
+import type { HttpAdapterConfig, ProcessAdapterConfig } from '../harness/adapters/types.ts';
 import { DEFAULT_RESTART } from '../harness/supervisor/options.ts';
 import type { RestartPolicy } from '../harness/supervisor/types.ts';
 import { sleep } from '../harness/util/deadline.ts';
 import { identical, outcome, recordLatency } from './support/measure.ts';
 import { brokenEmbedder } from './support/restart-storm-broken.ts';
+import { supervised } from './support/supervised.ts';
 
 export default defineScenario({
   id: 'restart-storm',
   title: 'Restart storm: repeated SIGKILLs under load, and a permanently broken embedder',
   claims: ['availability-over-99pct', 'restart-limit-ends-in-clear-error', 'restart-backoff-grows', 'restart-under-5s', 'restart-under-3s', 'restart-same-vectors', 'host-never-crashes'],
-  appliesTo: (a) => (a.config.kind === 'process' ? true
-    : a.config.kind === 'http' ? 'the http adapter does not restart a server it started: after a kill every request fails, so a storm measures nothing else'
+  appliesTo: (a) => (supervised(a) ? true
+    : a.config.kind === 'http' ? 'an external http server (baseUrl, no command) is not the harness\'s to kill and restart'
       : 'the in-process adapter has no embedder process to kill apart from the host'),
   quick: { kills: 2, intervalMs: 200, recoverWithinMs: 15_000, watchMs: 600, brokenPatienceMs: 30_000 },
   full: { kills: 20, intervalMs: 1000, recoverWithinMs: 15_000, watchMs: 3000, brokenPatienceMs: 90_000 },
   timeoutMs: { quick: 90_000, full: 400_000 },
   async run(ctx) {
-    const policy: RestartPolicy = { ...DEFAULT_RESTART, ...((ctx.adapter.config as ProcessAdapterConfig).supervisor?.restart ?? {}) };
+    const policy: RestartPolicy = { ...DEFAULT_RESTART, ...((ctx.adapter.config as ProcessAdapterConfig | HttpAdapterConfig).supervisor?.restart ?? {}) };
     const killsPerHost = Math.max(1, policy.maxRestarts - 1);
     const text = 'restart storm vector check';
     let before: Float32Array | undefined;

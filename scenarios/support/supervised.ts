@@ -1,0 +1,8 @@
+/** Whether an adapter's embedder runs under a supervisor that restarts it: process adapters, and http adapters
+ * that start their own server (`command`). An external http server (baseUrl only) and in-process are not. */
+import type { AdapterConfig } from '../../harness/adapters/types.ts';
+
+export function supervised(adapter: { config: AdapterConfig }): boolean {
+  const c = adapter.config;
+  return c.kind === 'process' || (c.kind === 'http' && !!c.command);
+}
