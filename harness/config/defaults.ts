@@ -39,6 +39,10 @@ export function defaultAdapters(): Record<string, AdapterConfig> {
     'reference-http': {
       kind: 'http',
       command: referenceCommand('--transport', 'http', '--port', '{port}', '--model', '{model}', '--lanes', '{lanes}', '--threads', '{threads}'),
+      // The server is supervised like the process adapters' embedders; exit 2 (bad arguments) and 4 (the model
+      // could not be loaded) say a restart would give the same answer, as the stdio reference's non-retryable
+      // `model-invalid` does, so they end the start at once instead of going through the restart breaker.
+      supervisor: { terminalExitCodes: [2, 4] },
       description: 'reference embedder as an OpenAI-compatible HTTP server',
     },
     'in-process': {
