@@ -27,7 +27,7 @@ export const RESILIENCE_CLAIMS: Claim[] = [
     metric: 'forcedKill.sigtermIgnored',
     threshold: 'count==0',
     stated: 'the protocol has a Shutdown request answered with a graceful flag; the host manages the process lifecycle',
-    appliesTo: ['process'],
+    appliesTo: ['process', 'http'],
     severity: 'required',
     rationale: `An embedder that ignores SIGTERM forces every stop to wait for SIGKILL and loses in-flight work. Required: ${SAFETY}.`,
   },
