@@ -5,13 +5,16 @@
  * 2. a large generated model: where its pages land (RssAnon vs RssFile) in the process that holds it, and what
  *    loading it does to the host (heapUsed / external / rss deltas): the evidence for or against the thesis that
  *    a large GGUF in the Node process crashes V8;
+ *    in-process, a second host with mmap off (`useMmap: false`): the weights copied into the host's anonymous
+ *    memory, the literal case of seed 002's "a 100 MB+ tensor allocation crashes V8"; and a Node process that
+ *    allocates and fills a 256 MB Float32Array, as a JS dequantiser would;
  * 3. process adapters: the embedder started under an RLIMIT_AS halfway between its address space before and after
  *    the large model's load: it must fail to load (or to start) while the host survives.
  */
 import { defineScenario } from '../harness/runner/define-scenario.ts';
 import type { ScenarioContext } from '../harness/runner/types.ts';
 import { recordMax, sampleTexts } from './support/measure.ts';
-import { embedderLoad, hostLoad, underAsLimit, type HostLoad, type LoadFigures } from './support/memory-pressure-large.ts';
+import { embedderLoad, hostLoad, jsAllocation, underAsLimit, type HostLoad, type LoadFigures } from './support/memory-pressure-large.ts';
 
 const MB = 1e6;
 const mb = (n: number) => `${(n / MB).toFixed(1)} MB`;
@@ -25,8 +28,8 @@ export default defineScenario({
     'embedder-working-set-under-50mb', 'embedder-load-working-set-under-1mb', 'embedder-load-heap-under-100kb', 'host-never-crashes',
     'thesis-inprocess-gguf-crashes-v8', 'thesis-large-allocation-crashes-v8', 'thesis-mmap-keeps-model-file-backed',
   ],
-  quick: { requests: 400, largeModelBytes: 250e6, memoryLimit: true },
-  full: { requests: 1000, largeModelBytes: 1e9, memoryLimit: true },
+  quick: { requests: 400, largeModelBytes: 250e6, memoryLimit: true, jsAllocBytes: 256 * 2 ** 20 },
+  full: { requests: 1000, largeModelBytes: 1e9, memoryLimit: true, jsAllocBytes: 256 * 2 ** 20 },
   timeoutMs: { quick: 180_000, full: 600_000 },
   async run(ctx) {
     await growth(ctx);
@@ -55,6 +58,7 @@ export default defineScenario({
       }
     }
     await h.close();
+    if (kind === 'in-process') await noMmap(ctx, gen.path, gen.bytes, loadTimeout, h);
 
     if (kind === 'process' && ctx.sizes.memoryLimit && direct) {
       const limit = Math.round((direct.before.vmSize + direct.after.vmSize) / 2);
@@ -121,9 +125,6 @@ function hostMetrics(ctx: ScenarioContext, h: HostLoad, bytes: number): void {
   if (inProcess) {
     ctx.metric('inProcess.load.modelBytes', bytes);
     ctx.metric('inProcess.load.hostCrashed', h.died ? 1 : 0);
-    ctx.metric('inProcess.loadNoMmap.hostCrashed', null);
-    ctx.metric('inProcess.loadNoMmap.modelBytes', null);
-    ctx.note('inProcess.loadNoMmap.* not measured: the in-process adapter has no switch to load with mmap off.');
   }
   if (h.died) {
     ctx.note(`the host died loading the ${mb(bytes)} model (${h.signal ?? 'exit'}): ${h.error ?? ''}`);
@@ -145,4 +146,51 @@ function hostMetrics(ctx: ScenarioContext, h: HostLoad, bytes: number): void {
     ctx.metric('memoryPressure.large.loadMs', h.loadMs);
   }
   ctx.note(`host ${inProcess ? 'loading' : 'driving an embedder that loads'} the ${mb(bytes)} model, after a forced GC: heapUsed ${signed(d('heapUsed'))}, external ${signed(d('external'))}, rss ${signed(d('rss'))} (to ${mb(h.after.rss)})${anon !== null ? `, RssAnon ${signed(anon)}` : ''}; it ${inProcess ? 'did not crash' : 'holds no model'}.`);
+}
+
+/**
+ * In-process with mmap off: a second host loads the large model with `useMmap: false`, so llama.cpp reads the
+ * weights into anonymous buffers of the host (one 100 MB+ allocation per tensor buffer) instead of mapping the file.
+ * The thesis says the host dies; hostCrashed is 1 if it does, 0 if it loads and embeds, null if it failed otherwise.
+ */
+async function noMmap(ctx: ScenarioContext<{ jsAllocBytes: number }>, model: string, bytes: number, timeoutMs: number, mapped: HostLoad): Promise<void> {
+  const c = ctx.adapter.config;
+  if (c.kind !== 'in-process') return;
+  const h = await hostLoad(ctx, model, timeoutMs, { ...c, useMmap: false });
+  await h.close();
+  ctx.metric('inProcess.loadNoMmap.modelBytes', bytes);
+  ctx.metric('inProcess.loadNoMmap.hostCrashed', h.died ? 1 : h.after ? 0 : null);
+  if (h.died) {
+    ctx.note(`mmap off: the host DIED loading the ${mb(bytes)} model into anonymous memory (${h.signal ?? 'exit'}): ${h.error ?? ''}`);
+  } else if (!h.after) {
+    ctx.error('NO_MMAP_LOAD_FAILED', `the in-process host loading the ${mb(bytes)} model with mmap off neither loaded it nor died: ${h.error ?? 'no reason'}`);
+  } else {
+    const a = h.after, b = h.before;
+    const anon = a.rssAnon !== undefined && b.rssAnon !== undefined ? a.rssAnon - b.rssAnon : null;
+    const file = a.rssFile !== undefined && b.rssFile !== undefined ? a.rssFile - b.rssFile : null;
+    ctx.metric('inProcess.loadNoMmap.heapUsedDelta', a.heapUsed - b.heapUsed);
+    ctx.metric('inProcess.loadNoMmap.externalDelta', a.external - b.external);
+    ctx.metric('inProcess.loadNoMmap.rssDelta', a.rss - b.rss);
+    ctx.metric('inProcess.loadNoMmap.rssAnonDelta', anon);
+    ctx.metric('inProcess.loadNoMmap.rssFileDelta', file);
+    ctx.metric('inProcess.loadNoMmap.loadMs', h.loadMs);
+    const m = mapped.after;
+    const mappedAnon = m?.rssAnon !== undefined && mapped.before.rssAnon !== undefined ? m.rssAnon - mapped.before.rssAnon : undefined;
+    const mappedFile = m?.rssFile !== undefined && mapped.before.rssFile !== undefined ? m.rssFile - mapped.before.rssFile : undefined;
+    // What mmap on also adds to RssAnon (node-llama-cpp's runtime, the context and its compute buffers) is not the
+    // weights: the difference between the two loads is.
+    const was = mappedAnon !== undefined && mappedFile !== undefined
+      ? ` (mmap on, same model: RssAnon ${signed(mappedAnon)}, RssFile ${signed(mappedFile)}${anon !== null ? `; so mmap off moved ${signed(anon - mappedAnon)} = ${((100 * (anon - mappedAnon)) / bytes).toFixed(0)}% of the file into anonymous memory` : ''})`
+      : '';
+    ctx.note(`mmap off: the host loaded the ${mb(bytes)} model into its own anonymous memory and embedded with it, and did not crash: ` +
+      `RssAnon ${anon !== null ? `${signed(anon)} (${((100 * anon) / bytes).toFixed(0)}% of the file)` : 'n/a'}, RssFile ${file !== null ? signed(file) : 'n/a'}${was}; ` +
+      `V8 saw heapUsed ${signed(a.heapUsed - b.heapUsed)}, external ${signed(a.external - b.external)} (after a forced GC), rss ${signed(a.rss - b.rss)} (to ${mb(a.rss)}); load + embed ${Math.round(h.loadMs)} ms.`);
+  }
+
+  const js = await jsAllocation(ctx, ctx.sizes.jsAllocBytes, 60_000);
+  ctx.metric('inProcess.jsAlloc.bytes', js.bytes);
+  ctx.metric('inProcess.jsAlloc.crashed', js.crashed ? 1 : 0);
+  ctx.note(js.crashed
+    ? `a Node process allocating and filling a ${mb(js.bytes)} Float32Array DIED: ${js.detail}`
+    : `a Node process (same binary, --expose-gc) allocated and filled a ${mb(js.bytes)} (${js.bytes / 2 ** 20} MiB) Float32Array, as a JS dequantiser would, in ${Math.round(js.fillMs ?? 0)} ms and exited normally: external ${signed(js.externalDelta ?? 0)}, RssAnon ${signed(js.rssAnonDelta ?? 0)} (an ArrayBuffer's bytes live outside the V8 heap).`);
 }

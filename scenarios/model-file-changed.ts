@@ -14,7 +14,6 @@ import type { HostHandle } from '../harness/host/types.ts';
 import { defineScenario } from '../harness/runner/define-scenario.ts';
 import type { ScenarioContext } from '../harness/runner/types.ts';
 import { allFinite, cosine, identical, nextGoodEmbedding, oracleVectors, outcome } from './support/measure.ts';
-import { startHostWith } from './support/memory-pressure-host.ts';
 
 type Case = 'truncate' | 'overwrite' | 'rename';
 const TEXT = 'mapped model file changed on disk';
@@ -68,7 +67,7 @@ function restore(ctx: ScenarioContext, file: string, pristine: string): void {
 async function oneCase(ctx: ScenarioContext<{ probes: number; recoverWithinMs: number }>, c: Case, pristine: string, broken: Buffer, reference: Float32Array | undefined): Promise<CaseResult> {
   const file = path.join(ctx.tmpDir, `mfc-${ctx.adapter.name}-${c}.gguf`);
   copyFileSync(pristine, file);
-  const host = await startHostWith(ctx, { model: file });
+  const host = await ctx.startHost({ adapter: { model: file } });
   const embedderExits: string[] = [];
   host.on('lifecycle', (e) => {
     if (e.type === 'crash') embedderExits.push(String(e.signal ?? `exit code ${String(e.exitCode)}`));
@@ -114,7 +113,7 @@ async function recover(ctx: ScenarioContext<{ recoverWithinMs: number }>, c: Cas
   }
   let fresh: HostHandle | undefined;
   try {
-    fresh = await startHostWith(ctx, { model: file });
+    fresh = await ctx.startHost({ adapter: { model: file } });
     const v = await fresh.embed(TEXT, { signal: ctx.signal });
     return identical(v, before) ? 'fresh-host' : 'no';
   } catch (e) {

@@ -15,7 +15,6 @@ import { defineScenario } from '../harness/runner/define-scenario.ts';
 import type { ScenarioContext } from '../harness/runner/types.ts';
 import { tsNodeArgs } from '../harness/util/ts-runner.ts';
 import { identical, nextGoodEmbedding, outcome, type CallOutcome } from './support/measure.ts';
-import { startHostWith } from './support/memory-pressure-host.ts';
 
 const RELAY = fileURLToPath(new URL('./support/pipe-disconnect-relay.ts', import.meta.url));
 const TEXT = 'pipe disconnect vector check';
@@ -46,7 +45,7 @@ export default defineScenario({
     // A fresh host once the supervisor's restart breaker (5 in 60 s by default) comes near: this scenario is about
     // each break, not about the restart limit (restart-storm measures that).
     const open = async (): Promise<HostHandle> => {
-      const h = await startHostWith(ctx, { config: { ...c, command } });
+      const h = await ctx.startHost({ adapter: { config: { ...c, command } } });
       crashesThisHost = 0;
       h.on('lifecycle', (e) => {
         if (e.type !== 'crash') return;

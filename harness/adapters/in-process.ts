@@ -25,6 +25,15 @@ export class InProcessClient implements EmbedderClient {
 
   constructor(private readonly resolved: ResolvedAdapter) {
     this.name = resolved.name;
+    const useMmap = (resolved.config as { useMmap?: unknown }).useMmap;
+    if (useMmap !== undefined && typeof useMmap !== 'boolean') {
+      throw new GauntletError('GAUNTLET_CONFIG_INVALID', `adapters.${resolved.name}.useMmap: expected true or false, got ${JSON.stringify(useMmap)} (${typeof useMmap})`);
+    }
+  }
+
+  /** Whether the model is memory-mapped (config `useMmap`, default true). */
+  get useMmap(): boolean {
+    return this.resolved.config.kind === 'in-process' ? this.resolved.config.useMmap ?? true : true;
   }
 
   async start(): Promise<StartInfo> {
@@ -36,7 +45,8 @@ export class InProcessClient implements EmbedderClient {
       // host, including the process and http adapters' hosts whose RSS the claims measure.
       const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
       this.llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.warn });
-      this.model = await this.llama.loadModel({ modelPath: r.model });
+      // useMmap false: llama.cpp reads the weights into anonymous buffers of this process instead of mapping the file.
+      this.model = await this.llama.loadModel({ modelPath: r.model, useMmap: this.useMmap });
       const trained = this.model.trainContextSize;
       const wanted = r.config.contextSize ?? trained;
       const contextSize = Math.min(wanted, trained);

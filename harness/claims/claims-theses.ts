@@ -47,11 +47,14 @@ export const THESIS_CLAIMS: Claim[] = [
     threshold: 'value==true',
     stated: 'a 100MB+ allocation for tensor data (and another 100MB+ for dequantisation) crashes V8',
     preconditions: [{ metric: 'inProcess.loadNoMmap.modelBytes', threshold: 'value>=100MB', why: 'the thesis is about allocations of 100MB or more' }],
-    context: ['inProcess.loadNoMmap.modelBytes', 'host.heapUsed.loadDelta', 'host.external.loadDelta', 'memory.model.rssAnonDelta'],
+    context: [
+      'inProcess.loadNoMmap.modelBytes', 'inProcess.loadNoMmap.rssAnonDelta', 'inProcess.loadNoMmap.rssFileDelta',
+      'inProcess.loadNoMmap.heapUsedDelta', 'inProcess.loadNoMmap.externalDelta', 'inProcess.jsAlloc.crashed',
+    ],
     realRisks: IN_PROCESS_RISKS,
     appliesTo: ['in-process'],
     severity: 'advisory',
-    rationale: `${ADVISORY} Native allocations are outside the V8 heap; the thesis is tested by loading with mmap off so the weights land in anonymous memory.`,
+    rationale: `${ADVISORY} Native allocations are outside the V8 heap; the thesis is tested by loading with mmap off (in-process adapter option useMmap: false) so the weights land in the host's anonymous memory, and by filling a 256 MB Float32Array in a Node process as JS dequantisation would.`,
   },
   {
     id: 'thesis-mmap-keeps-model-file-backed',

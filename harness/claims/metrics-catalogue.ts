@@ -47,6 +47,11 @@ export const METRICS = {
   'inProcess.load.modelBytes': { unit: 'bytes', kind: 'bytes', scenarios: ['memory-pressure'], description: 'Size of the model loaded inside the host (memory-mapped)' },
   'inProcess.loadNoMmap.hostCrashed': { unit: 'boolean', kind: 'boolean', scenarios: ['memory-pressure'], description: '1 when loading the model inside the host with mmap off (weights in anonymous memory) killed the host' },
   'inProcess.loadNoMmap.modelBytes': { unit: 'bytes', kind: 'bytes', scenarios: ['memory-pressure'], description: 'Size of the model loaded inside the host with mmap off' },
+  'inProcess.loadNoMmap.rssAnonDelta': { unit: 'bytes', kind: 'bytes', scenarios: ['memory-pressure'], description: 'Anonymous RSS of the host after loading the model with mmap off (and one embed) minus before' },
+  'inProcess.loadNoMmap.rssFileDelta': { unit: 'bytes', kind: 'bytes', scenarios: ['memory-pressure'], description: 'File-backed RSS of the host after loading the model with mmap off minus before' },
+  'inProcess.loadNoMmap.heapUsedDelta': { unit: 'bytes', kind: 'bytes', scenarios: ['memory-pressure'], description: 'heapUsed of the host after loading the model with mmap off minus before, both after a forced GC' },
+  'inProcess.loadNoMmap.externalDelta': { unit: 'bytes', kind: 'bytes', scenarios: ['memory-pressure'], description: 'process.memoryUsage().external of the host after loading the model with mmap off minus before' },
+  'inProcess.jsAlloc.crashed': { unit: 'boolean', kind: 'boolean', scenarios: ['memory-pressure'], description: '1 when a Node process died allocating and filling a 256 MB Float32Array (JS dequantisation), else 0' },
   'bench.isolation.hostRssReduction': { unit: 'ratio', kind: 'ratio', scenarios: ['bench'], description: '1 - host RSS with a process adapter / host RSS with the in-process adapter, same model' },
   // ---- latency ----
   'embed.latency': { unit: 'ms', kind: 'latency', scenarios: ['latency'], latencyKey: 'single', description: 'Round trip of one single-text embed request as the host sees it' },

@@ -12,5 +12,5 @@ export { environmentInfo, nodeLlamaCppVersion } from './environment.ts';
 export type { ScenarioDeps, RunEnv } from './scenario-context.ts';
 export type {
   AnyScenario, ScenarioDefinition, ScenarioContext, ScenarioSizes, ScenarioTimeline, EmbedderMemory, RunModel,
-  RunEvent, RunEventType, RunEventOf,
+  RunEvent, RunEventType, RunEventOf, AdapterOverride, ScenarioStartHostOptions,
 } from './types.ts';

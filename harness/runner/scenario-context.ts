@@ -16,7 +16,7 @@ import { createTimeline } from './timeline.ts';
 
 /** A start/end memory sample gives up after this long (the host may be busy or dying). */
 const SAMPLE_DEADLINE_MS = 1000;
-import type { AnyScenario, EmbedderMemory, RunEvent, RunModel, ScenarioContext } from './types.ts';
+import type { AdapterOverride, AnyScenario, EmbedderMemory, RunEvent, RunModel, ScenarioContext } from './types.ts';
 
 export interface ScenarioDeps {
   startHost(adapter: ResolvedAdapter, opts?: StartHostOptions): Promise<HostHandle>;
@@ -55,6 +55,23 @@ export interface ScenarioState {
   ended: boolean;
   deadlineAt: number;
 }
+
+/** `adapter` with `override` laid over it (a fresh object: the run's adapter is shared and never changed). */
+export function withOverride(adapter: ResolvedAdapter, override: AdapterOverride | undefined): ResolvedAdapter {
+  if (!override) return adapter;
+  const kind = override.config?.kind;
+  if (kind !== undefined && kind !== adapter.config.kind) {
+    throw new GauntletError('GAUNTLET_USAGE', `startHost: the adapter override's config is of kind ${JSON.stringify(kind)}, but adapter ${adapter.name} is ${JSON.stringify(adapter.config.kind)}`);
+  }
+  const unknown = Object.keys(override).filter((k) => !OVERRIDABLE.includes(k as keyof AdapterOverride));
+  if (unknown.length > 0) {
+    throw new GauntletError('GAUNTLET_USAGE', `startHost: the adapter override cannot set ${unknown.join(', ')} (only ${OVERRIDABLE.join(', ')})`);
+  }
+  const defined = Object.fromEntries(Object.entries(override).filter(([, v]) => v !== undefined));
+  return { ...adapter, ...defined };
+}
+
+const OVERRIDABLE: (keyof AdapterOverride)[] = ['model', 'config', 'startTimeoutMs', 'requestTimeoutMs'];
 
 export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter, env: RunEnv, timeoutMs: number): { ctx: ScenarioContext; state: ScenarioState } {
   const owner = `${def.id}/${adapter.name}`;
@@ -114,7 +131,8 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
 
   const ctx: ScenarioContext = {
     scenario: { id: def.id, title: def.title },
-    adapter,
+    // A frozen copy: a host that needs another model or command says so in startHost({ adapter }).
+    adapter: Object.freeze({ ...adapter, config: Object.freeze({ ...adapter.config }) }),
     sizes: env.quick ? def.quick : def.full,
     quick: env.quick,
     seed: env.seed,
@@ -128,7 +146,8 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
     async startHost(opts) {
       if (controller.signal.aborted || state.ended) throw new GauntletError('GAUNTLET_CLOSED', `scenario ${owner} is over; no new host`);
       // Start deferred so that the spawn/ready lifecycle events reach the timeline; then start unless asked not to.
-      const handle = await env.deps.startHost(adapter, { ...opts, deferStart: true });
+      const { adapter: override, ...hostOpts } = opts ?? {};
+      const handle = await env.deps.startHost(withOverride(adapter, override), { ...hostOpts, deferStart: true });
       const tracked = trackHost(handle, {
         owner, tracker: env.tracker,
         addTimeline: (kind, label, details, at) => {

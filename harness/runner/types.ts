@@ -10,6 +10,19 @@ import type { GenerateOptions, GenerateResult } from '../gguf/generator.ts';
 import type { LatencySummary, SamplePoint, ScenarioResult, TimelineEvent } from '../report/schema.ts';
 import type { ScenarioRng } from './rng.ts';
 
+/**
+ * Fields of the run's adapter that one host may use differently: another model file (a large generated model, a
+ * corrupt variant, a private copy a fault will truncate), another config of the same kind (a command wrapped by
+ * `prlimit` or a relay, `useMmap: false`), other deadlines. Laid over `ctx.adapter` for that host only.
+ */
+export type AdapterOverride = Partial<Pick<ResolvedAdapter, 'model' | 'config' | 'startTimeoutMs' | 'requestTimeoutMs'>>;
+
+/** `ctx.startHost()` options: the host's own, plus an adapter override for this one host. */
+export interface ScenarioStartHostOptions extends StartHostOptions {
+  /** This host runs `{ ...ctx.adapter, ...adapter }`; ctx.adapter itself is never changed. The config's kind must stay the same. */
+  adapter?: AdapterOverride;
+}
+
 /** Sizes a scenario reads from `ctx.sizes` (request counts, kill counts...), one set for --quick and one for full. */
 export type ScenarioSizes = Record<string, number | string | boolean | readonly (number | string)[]>;
 
@@ -62,8 +75,11 @@ export interface ScenarioContext<S extends ScenarioSizes = ScenarioSizes> {
   remainingMs(): number;
   readonly timeline: ScenarioTimeline;
 
-  /** A fresh host for this adapter; the runner tracks it and everything it spawns, and ends them at the end. */
-  startHost(opts?: StartHostOptions): Promise<HostHandle>;
+  /**
+   * A fresh host for this adapter (with `opts.adapter` laid over it, for this host only); the runner tracks it and
+   * everything it spawns, and ends them at the end.
+   */
+  startHost(opts?: ScenarioStartHostOptions): Promise<HostHandle>;
   /** Fault injectors bound to the timeline: every record becomes a `fault` event and a timeline entry. */
   readonly faults: FaultInjector;
 

@@ -2,7 +2,6 @@
 import type { HostExit } from '../../harness/host/types.ts';
 import type { ScenarioContext } from '../../harness/runner/types.ts';
 import { GauntletError, toError } from '../../harness/util/errors.ts';
-import { startHostWith } from './memory-pressure-host.ts';
 import type { FileOutcome } from './corrupt-gguf-probers.ts';
 
 export interface HostCheck {
@@ -17,7 +16,7 @@ export interface HostCheck {
 }
 
 export async function throughHost(ctx: ScenarioContext, variant: string, file: string, startTimeoutMs: number): Promise<HostCheck> {
-  const host = await startHostWith(ctx, { model: file }, { deferStart: true });
+  const host = await ctx.startHost({ adapter: { model: file }, deferStart: true });
   const t0 = performance.now();
   let outcome: FileOutcome;
   let code: string | undefined;

@@ -8,9 +8,11 @@ import { awaitMemoryLimit } from '../../harness/faults/memory-limit.ts';
 import type { HostMemory } from '../../harness/host/types.ts';
 import { readProcStatusSync, type ProcStatus } from '../../harness/metrics/index.ts';
 import type { ScenarioContext } from '../../harness/runner/types.ts';
+import { execFile } from 'node:child_process';
+import process from 'node:process';
 import { GauntletError, toError } from '../../harness/util/errors.ts';
 import { spawnDirect } from './corrupt-gguf-driver.ts';
-import { prefixCommand, startHostWith } from './memory-pressure-host.ts';
+import { prefixCommand } from './memory-pressure-host.ts';
 
 export interface LoadFigures {
   before: ProcStatus;
@@ -48,9 +50,12 @@ export interface HostLoad {
   loadMs: number;
 }
 
-/** A host started on `model`: its own memory (after a full GC) before and after the adapter start. */
-export async function hostLoad(ctx: ScenarioContext, model: string, timeoutMs: number): Promise<HostLoad & { embedderPid?: number; close(): Promise<void> }> {
-  const host = await startHostWith(ctx, { model }, { deferStart: true });
+/**
+ * A host started on `model` (with `config` in place of the adapter's, e.g. in-process with `useMmap: false`): its own
+ * memory (after a full GC) before and after the adapter start and one embed.
+ */
+export async function hostLoad(ctx: ScenarioContext, model: string, timeoutMs: number, config?: ResolvedAdapter['config']): Promise<HostLoad & { embedderPid?: number; close(): Promise<void> }> {
+  const host = await ctx.startHost({ adapter: { model, ...(config ? { config } : {}) }, deferStart: true });
   const before = await ctx.sampleHost(host, { gc: true });
   const t0 = performance.now();
   try {
@@ -86,7 +91,7 @@ export interface LimitOutcome {
  */
 export async function underAsLimit(ctx: ScenarioContext, adapter: ResolvedAdapter, model: string, bytes: number, timeoutMs: number): Promise<LimitOutcome> {
   const config = prefixCommand(adapter, ['prlimit', `--as=${Math.floor(bytes)}`, '--']);
-  const host = await startHostWith(ctx, { model, config }, { deferStart: true });
+  const host = await ctx.startHost({ adapter: { model, config }, deferStart: true });
   let proofTookEffect = false;
   let died = false;
   const proofs: Promise<void>[] = [];
@@ -120,4 +125,48 @@ export async function underAsLimit(ctx: ScenarioContext, adapter: ResolvedAdapte
   outcome.proofTookEffect = proofTookEffect;
   if (host.alive) await host.close();
   return outcome;
+}
+
+export interface JsAllocation {
+  bytes: number;
+  crashed: boolean;
+  /** How the process ended when it did not report (signal or exit code), or its report. */
+  detail: string;
+  externalDelta?: number;
+  rssAnonDelta?: number;
+  fillMs?: number;
+}
+
+/**
+ * Seed 002's own worry, taken literally: a Node process (same binary, `--expose-gc` as the host) allocates one
+ * Float32Array of `bytes` and writes every element, as a JS dequantiser would. Bounded by `timeoutMs`; the child is
+ * SIGKILLed on timeout or when the scenario ends.
+ */
+export async function jsAllocation(ctx: ScenarioContext, bytes: number, timeoutMs: number): Promise<JsAllocation> {
+  const script = `
+const anon = () => Number(/RssAnon:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))?.[1] ?? NaN) * 1024;
+global.gc(); const m0 = process.memoryUsage(); const a0 = anon(); const t0 = performance.now();
+const n = ${Math.floor(bytes / 4)}; const a = new Float32Array(n);
+for (let i = 0; i < n; i++) a[i] = ((i & 255) - 128) * 0.0078125;
+const fillMs = performance.now() - t0; let sum = 0; for (let i = 0; i < n; i += 4093) sum += a[i];
+const m1 = process.memoryUsage();
+process.stdout.write(JSON.stringify({ bytes: a.byteLength, externalDelta: m1.external - m0.external, rssAnonDelta: anon() - a0, fillMs, sum }));`;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--expose-gc', '-e', script], { timeout: timeoutMs, killSignal: 'SIGKILL', signal: ctx.signal, maxBuffer: 1 << 20 }, (err, stdout) => {
+      if (err) {
+        const e = err as NodeJS.ErrnoException & { signal?: string | null; code?: number | string | null; killed?: boolean };
+        if (ctx.signal.aborted) return reject(toError(ctx.signal.reason ?? err));
+        // Killed by our own deadline: no answer either way, not a crash.
+        if (e.killed) return reject(new GauntletError('GAUNTLET_TIMEOUT', `the ${bytes}-byte Float32Array fill did not finish in ${timeoutMs} ms`));
+        resolve({ bytes, crashed: true, detail: e.signal ? `killed by ${e.signal}` : `exit code ${String(e.code)}: ${e.message.slice(0, 200)}` });
+        return;
+      }
+      try {
+        const r = JSON.parse(stdout) as { bytes: number; externalDelta: number; rssAnonDelta: number; fillMs: number };
+        resolve({ bytes: r.bytes, crashed: false, detail: stdout, externalDelta: r.externalDelta, rssAnonDelta: r.rssAnonDelta, fillMs: r.fillMs });
+      } catch {
+        resolve({ bytes, crashed: true, detail: `no report on stdout: ${JSON.stringify(stdout.slice(0, 200))}` });
+      }
+    });
+  });
 }

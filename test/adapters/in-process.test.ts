@@ -1,4 +1,8 @@
+import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { InProcessClient } from '../../harness/adapters/in-process.ts';
+import { ensureModel } from '../../harness/config/ensure-model.ts';
+import { resolveConfig } from '../../harness/config/resolve-config.ts';
 import { startHost } from '../../harness/host/host-handle.ts';
 import { adapterFor } from '../host/helpers.ts';
 
@@ -25,6 +29,38 @@ describe('in-process adapter (node-llama-cpp inside the host)', () => {
       const closed = await h.close();
       expect(closed.how).toBe('graceful');
     }
+  });
+
+  it('useMmap: false loads the weights into the host (RssAnon) and gives the same vectors as the mapped default', async () => {
+    // The small preset (~30 MB): the tiny one (~0.4 MB) would be lost in allocator noise.
+    const model = await ensureModel(resolveConfig({ model: { preset: 'small' } }).model);
+    const bytes = statSync(model).size;
+    const a = await adapterFor('in-process', undefined, { model });
+    expect(a.config).not.toHaveProperty('useMmap'); // default: mapped
+    const vectors: number[][] = [];
+    const anon: number[] = [];
+    for (const useMmap of [true, false]) {
+      const h = await startHost({ ...a, config: { kind: 'in-process', useMmap } }, { deferStart: true });
+      try {
+        const before = await h.memory({ gc: true });
+        await h.start();
+        vectors.push(Array.from(await h.embed('hello world')));
+        const after = await h.memory({ gc: true });
+        anon.push(after.rssAnon! - before.rssAnon!);
+      } finally {
+        await h.close();
+      }
+    }
+    expect(vectors[1]).toEqual(vectors[0]);
+    // Mapped, the weights are file pages; unmapped, they are anonymous memory of the host: about the file's size more.
+    expect(anon[1]! - anon[0]!).toBeGreaterThan(0.8 * bytes);
+  });
+
+  it('rejects a useMmap that is not a boolean, naming the value', () => {
+    const bad = { name: 'ip', config: { kind: 'in-process', useMmap: 'no' } } as never;
+    expect(() => new InProcessClient(bad)).toThrow(expect.objectContaining({
+      code: 'GAUNTLET_CONFIG_INVALID', message: 'adapters.ip.useMmap: expected true or false, got "no" (string)',
+    }));
   });
 
   it('a model that fails to load rejects start with GAUNTLET_MODEL_INVALID (the host survives a JS-level error)', async () => {

@@ -55,6 +55,8 @@ describe('resolveConfig', () => {
     [{ adapters: { web: { kind: 'http' } } }, 'adapters.web: expected baseUrl or command (or both)'],
     [{ adapters: { web: { kind: 'http', baseUrl: 'localhost' } } }, 'adapters.web.baseUrl: expected a URL such as http://127.0.0.1:8080, got "localhost" (string)'],
     [{ adapters: { r: { kind: 'process', command: ['x'], transport: 'tcp', codec: 'msgpack' } } }, 'adapters.r.transport: expected "stdio" or "uds", got "tcp" (string)'],
+    [{ adapters: { ip: { kind: 'in-process', useMmap: 'no' } } }, 'adapters.ip.useMmap: expected true or false, got "no" (string)'],
+    [{ adapters: { web: { kind: 'http', baseUrl: 'http://127.0.0.1:9', useMmap: false } } }, 'adapters.web: unknown key "useMmap"'],
     [{ lanes: 0 }, 'lanes: expected a positive integer, got 0 (number)'],
     [{ threads: '2' }, 'threads: expected a positive integer, got "2" (string)'],
     [{ limits: { maxBatch: 2.5 } }, 'limits.maxBatch: expected a positive integer, got 2.5 (number)'],
@@ -66,6 +68,12 @@ describe('resolveConfig', () => {
     const err = errorOf(() => resolveConfig(input as never, { root: tmp }));
     expect(err.code).toBe('GAUNTLET_CONFIG_INVALID');
     expect(err.message).toContain(message);
+  });
+
+  it('keeps an in-process adapter\'s useMmap (default: absent, i.e. mapped)', () => {
+    const c = resolveConfig({ adapters: { 'no-mmap': { kind: 'in-process', useMmap: false } } }, { root: tmp });
+    expect(c.adapters['no-mmap']).toEqual({ kind: 'in-process', useMmap: false });
+    expect(c.adapters['in-process']).not.toHaveProperty('useMmap');
   });
 
   it('names the known adapters when asked for an unknown one', () => {

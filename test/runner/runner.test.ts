@@ -136,6 +136,36 @@ describe('runner', () => {
     expect(bad.report.summary.exitCode).toBe(2);
     expect(bad.problems[0]!.message).toMatch(/no claims/);
   });
+
+  it('startHost({ adapter }) gives that host another model/config; ctx.adapter is frozen and never changes', async () => {
+    const seen: ResolvedAdapter[] = [];
+    const caught: string[] = [];
+    const s = defineScenario({
+      id: 'override', title: 'override', claims: [], quick: {}, full: {}, timeoutMs: 5000,
+      async run(ctx) {
+        const h = await ctx.startHost({ adapter: { model: '/other.gguf', config: { ...ctx.adapter.config, description: 'patched' } as ResolvedAdapter['config'] }, deferStart: true });
+        pids.push(h.pid, (h as unknown as { embedder: number }).embedder);
+        await h.close();
+        expect(ctx.adapter.model).toBe('/nonexistent.gguf');
+        expect(ctx.adapter.config.description).not.toBe('patched');
+        expect(Object.isFrozen(ctx.adapter) && Object.isFrozen(ctx.adapter.config)).toBe(true);
+        for (const bad of [{ config: { kind: 'http', baseUrl: 'http://127.0.0.1:9' } }, { name: 'x' }]) {
+          await ctx.startHost({ adapter: bad as never }).catch((e: Error) => caught.push(e.message));
+        }
+      },
+    });
+    const { report } = await runGauntlet(options([s], {
+      deps: { startHost: (a) => { seen.push(a); return startFakeHost(); }, loadOracle: () => Promise.reject(new Error('no oracle in tests')) },
+    }));
+    expect(report.scenarios[0]!.status, JSON.stringify(report.scenarios[0]!.errors)).toBe('completed');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ name: FAKE_ADAPTER.name, model: '/other.gguf', config: { description: 'patched' } });
+    expect(caught).toEqual([
+      'startHost: the adapter override\'s config is of kind "http", but adapter fake is "in-process"',
+      'startHost: the adapter override cannot set name (only model, config, startTimeoutMs, requestTimeoutMs)',
+    ]);
+    for (const p of pids.splice(0)) expect(pidAlive(p)).toBe(false);
+  });
 });
 
 describe('shards', () => {
