@@ -12,6 +12,7 @@ import type { ScenarioContext } from '../harness/runner/types.ts';
 import { distinctTexts } from './support/concurrent-embeds-texts.ts';
 import { allFinite, cosine, identical, oracleVectors, recordMax } from './support/measure.ts';
 import { responseFrameBytes } from './support/throughput-frames.ts';
+import { recordIpcBuffers } from './support/ipc-stats.ts';
 
 interface PhaseResult { completed: number; texts: number; errors: number; mismatches: number; seconds: number; durations: number[] }
 
@@ -50,7 +51,7 @@ async function phase(
 export default defineScenario({
   id: 'throughput',
   title: 'Throughput: single requests/s and batched texts/s, serial and concurrent',
-  claims: ['throughput-single-over-40-per-s', 'throughput-batched-over-100-texts-per-s', 'host-rss-under-100mb', 'embedder-frames-small'],
+  claims: ['throughput-single-over-40-per-s', 'throughput-batched-over-100-texts-per-s', 'host-rss-under-100mb', 'embedder-frames-small', 'host-ipc-buffers-under-1mb'],
   quick: { warmup: 10, phaseMs: 500, maxRequests: 2000, concurrency: 0 },
   full: { warmup: 50, phaseMs: 5000, maxRequests: 100_000, concurrency: 0 },
   timeoutMs: { quick: 60_000, full: 180_000 },
@@ -114,6 +115,7 @@ export default defineScenario({
     ctx.metric('limits.frame.sentBytes.max', frame ?? null);
     if (frame === undefined) ctx.note('limits.frame.sentBytes: not computed for this adapter (no gauntlet framing to encode).');
     else ctx.note('limits.frame.sentBytes is the size of a 10-vector answer encoded with the adapter\'s codec, not bytes counted on the wire.');
+    recordIpcBuffers(ctx, await host.ipcStats({ signal: ctx.signal }));
     const mem = await ctx.sampleHost(host, { gc: false });
     recordMax(ctx, 'host.rss', [mem.rss]);
     ctx.note(`concurrent phases keep ${concurrency} requests in flight (max(2, lanes=${ctx.adapter.lanes})); each phase runs ${phaseMs} ms.`);

@@ -2,6 +2,7 @@
  * The process adapter: an embedder process speaking the gauntlet protocol over stdio or a Unix socket,
  * run under the supervisor (spawn, initialize, deadlines, restarts, escalating stop).
  */
+import type { ConnectionStats } from '../protocol/connection.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import type { ProcessAdapterConfig } from './types.ts';
 import { substituteArgs } from './substitute.ts';
@@ -57,6 +58,10 @@ export class ProcessClient implements EmbedderClient {
   async embedderStats(opts?: EmbedCallOptions): Promise<EmbedderStats> {
     const s = await this.supervisor.stats(opts);
     return { pid: s.pid, rss: s.rss, rssAnon: s.rssAnon, rssFile: s.rssFile, heapUsed: s.heapUsed, requests: s.requests, inFlight: s.inFlight };
+  }
+  /** Byte counters of the host side of the wire (frame reader buffer, write queue, frame sizes), over every embedder run. */
+  ipcStats(): ConnectionStats | undefined {
+    return this.supervisor.ipcStats();
   }
   writeRaw(bytes: Uint8Array): boolean {
     return this.supervisor.writeRaw(bytes);

@@ -56,7 +56,7 @@ export const METRICS = {
   // ---- latency ----
   'embed.latency': { unit: 'ms', kind: 'latency', scenarios: ['latency'], latencyKey: 'single', description: 'Round trip of one single-text embed request as the host sees it' },
   'embed.batch10.latency': { unit: 'ms', kind: 'latency', scenarios: ['latency'], latencyKey: 'batch10', description: 'Round trip of one embed-batch request of 10 texts' },
-  'embed.frameBytesPerDim': { unit: 'bytes/dim', kind: 'ratio', scenarios: ['latency'], description: 'Bytes of one embedding response frame divided by the vector dimensions' },
+  'embed.frameBytesPerDim': { unit: 'bytes/dim', kind: 'ratio', scenarios: ['latency'], description: 'Bytes one vector dimension adds to an embedding answer frame as the host received it: (10-vector frame - 1-vector frame) / (9 x dims), fixed header excluded; the whole 1-vector frame / dims is embed.frameBytesPerDim.whole' },
   'coldStart.readyMs': { unit: 'ms', kind: 'latency', scenarios: ['cold-start'], description: 'From spawn (or adapter creation) to the first successful embedding; report .max' },
   'coldStart.loadMs': { unit: 'ms', kind: 'latency', scenarios: ['cold-start'], description: 'Model load alone: initialize request to initialized response; report .max' },
   'restart.recoveryMs': { unit: 'ms', kind: 'latency', scenarios: ['forced-kill', 'restart-storm'], description: 'From the kill of the embedder to the next successful embedding; report .max, .p50' },

@@ -11,7 +11,7 @@ import { TailBuffer } from '../util/tail-buffer.ts';
 import { nodeEntryArgs } from '../util/bundle.ts';
 import { watchHostPid, unwatchHostPid, reapOrphans } from './host-reaper.ts';
 import type {
-  HostBootConfig, HostCallOptions, HostCloseResult, HostErrorPayload, HostEventMap, HostExit, HostHandle, HostMemory,
+  HostBootConfig, HostCallOptions, HostCloseResult, HostErrorPayload, HostEventMap, HostExit, HostHandle, HostIpcStats, HostMemory,
   HostOp, HostReply, HostRequest, StartHostOptions,
 } from './types.ts';
 
@@ -163,6 +163,10 @@ class ForkedHost extends EventEmitter implements HostHandle {
   }
   async embedderStats(opts?: HostCallOptions): Promise<EmbedderStats | undefined> {
     return (await this.call<EmbedderStats | null>('embedder-stats', {}, opts)) ?? undefined;
+  }
+
+  ipcStats(opts?: HostCallOptions): Promise<HostIpcStats> {
+    return this.call('ipc-stats', {}, opts, 10_000);
   }
 
   writeRaw(bytes: Uint8Array, opts?: HostCallOptions): Promise<boolean> {

@@ -9,7 +9,9 @@ import type { EmbedderClient } from '../adapters/types.ts';
 import { withDeadline } from '../util/deadline.ts';
 import { GauntletError, toError } from '../util/errors.ts';
 import { procRss } from '../util/proc-status.ts';
-import type { HostBootConfig, HostErrorPayload, HostMemory, HostReply, HostRequest } from './types.ts';
+import type { ConnectionStats } from '../protocol/connection.ts';
+import { httpClientStats } from '../transport/http-client.ts';
+import type { HostBootConfig, HostErrorPayload, HostIpcStats, HostMemory, HostReply, HostRequest } from './types.ts';
 
 const CLOSE_DEADLINE_MS = 5_000;
 
@@ -58,6 +60,18 @@ function memory(gc: boolean): HostMemory {
   };
 }
 
+/** The host's side of the embedder connection: the process adapters' stream counters, the http client's, or why none. */
+function ipcStats(client: EmbedderClient): HostIpcStats {
+  if (client.kind === 'in-process') {
+    return { applicable: false, reason: 'in-process: the model runs inside the host, there is no connection whose buffers could be counted' };
+  }
+  if (client.kind === 'http') return { applicable: true, source: 'http-client', stats: httpClientStats() };
+  const stats = (client as { ipcStats?: () => ConnectionStats | undefined }).ipcStats?.();
+  return stats
+    ? { applicable: true, source: 'stream', stats }
+    : { applicable: false, reason: `adapter "${client.name}" keeps no byte counters for its connection` };
+}
+
 async function main(): Promise<void> {
   const boot = JSON.parse(process.argv[2] ?? '{}') as HostBootConfig;
   if (!boot.adapter) throw new GauntletError('GAUNTLET_USAGE', 'host-main: argv[2] must be a JSON HostBootConfig');
@@ -84,6 +98,8 @@ async function main(): Promise<void> {
         return client.embedderPid() ?? null;
       case 'embedder-stats':
         return (await client.embedderStats(opts)) ?? null;
+      case 'ipc-stats':
+        return ipcStats(client);
       case 'write-raw':
         if (!client.writeRaw) throw new GauntletError('GAUNTLET_USAGE', `adapter "${client.name}" (${client.kind}) has no byte stream to write raw bytes to`);
         return client.writeRaw(Buffer.from(String(a.bytes ?? ''), 'base64'));

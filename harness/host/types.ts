@@ -3,6 +3,7 @@
  * The orchestrator forks it (harness/host/host-main.ts) and drives it over Node's IPC channel through a HostHandle.
  */
 import type { EmbedCallOptions, EmbedderStats, LifecycleEvent, ResolvedAdapter, StartInfo } from '../adapters/types.ts';
+import type { ConnectionStats } from '../protocol/connection.ts';
 
 /** process.memoryUsage() of the host, in bytes, plus whether a full GC ran just before. */
 export interface HostMemory {
@@ -17,6 +18,16 @@ export interface HostMemory {
   rssAnon?: number;
   rssFile?: number;
 }
+
+/**
+ * The host's side of its connection to the embedder (op `ipc-stats`): byte counters and buffer high-water marks
+ * since the adapter started. `source` says what was counted: `stream` (the process adapters' framed byte stream:
+ * frame reader buffer + writable queue), `http-client` (node:http: response bodies held until parsed, request
+ * bodies still queued). Not applicable where there is no connection (in-process), with the reason.
+ */
+export type HostIpcStats =
+  | { applicable: true; source: 'stream' | 'http-client'; stats: ConnectionStats }
+  | { applicable: false; reason: string };
 
 /** How the host process ended. */
 export interface HostExit {
@@ -83,6 +94,8 @@ export interface HostHandle {
   memory(opts?: { gc?: boolean } & HostCallOptions): Promise<HostMemory>;
   embedderPid(opts?: HostCallOptions): Promise<number | undefined>;
   embedderStats(opts?: HostCallOptions): Promise<EmbedderStats | undefined>;
+  /** Byte counters and buffer high-water marks of the host's connection to the embedder. */
+  ipcStats(opts?: HostCallOptions): Promise<HostIpcStats>;
   /**
    * Writes raw bytes to the embedder's input stream, past the codec (garbage, sliced or oversized frames).
    * Rejects with GAUNTLET_USAGE where the adapter has no byte stream (in-process, http).
@@ -107,7 +120,7 @@ export interface HostHandle {
 
 export type HostOp =
   | 'start' | 'embed' | 'embed-batch' | 'ping' | 'memory' | 'embedder-pid' | 'embedder-stats' | 'close'
-  | 'write-raw' | 'close-input';
+  | 'write-raw' | 'close-input' | 'ipc-stats';
 
 export interface HostRequest {
   id: number;

@@ -71,7 +71,8 @@ class MsgpackDecoder implements FrameDecoder {
         out.push({ fault: { code: 'bad-frame', message: 'empty frame (length prefix 0)', fatal: false } });
         continue;
       }
-      out.push(decodeBody(this.queue.take(length)));
+      const result = decodeBody(this.queue.take(length));
+      out.push('message' in result ? { ...result, bytes: 4 + length } : result);
     }
     return out;
   }

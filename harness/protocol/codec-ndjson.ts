@@ -80,7 +80,7 @@ class NdjsonDecoder implements FrameDecoder {
       this.pending.push(part);
       const line = this.pending.take(this.pending.length);
       const result = decodeLine(line);
-      if (result) out.push(result);
+      if (result) out.push('message' in result ? { ...result, bytes: line.length + 1 } : result);
     }
     const rest = chunk.subarray(start);
     if (!this.skipping && rest.length > 0) {

@@ -8,7 +8,8 @@ import type { ProtocolFault } from './connection.ts';
 import { msgpackCodec } from './codec-msgpack.ts';
 import { ndjsonCodec } from './codec-ndjson.ts';
 
-export type DecodeResult = { message: Message } | { fault: ProtocolFault };
+/** A decoded message comes with `bytes`, its size on the wire (msgpack: length prefix included; ndjson: newline included). */
+export type DecodeResult = { message: Message; bytes?: number } | { fault: ProtocolFault };
 
 /** A streaming decoder for one byte stream. Feed it chunks as they arrive, in order. */
 export interface FrameDecoder {

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { rmSync } from 'node:fs';
 import type { RequestBody, Response } from '../protocol/messages.ts';
-import type { MessageConnection } from '../protocol/connection.ts';
+import { mergeConnectionStats, type ConnectionStats, type MessageConnection } from '../protocol/connection.ts';
 import { GauntletError, toError } from '../util/errors.ts';
 import { backoffDelay, RestartBreaker } from './backoff.ts';
 import { defaultConnector } from './default-connector.ts';
@@ -63,6 +63,8 @@ export class Supervisor {
   private readyHr = 0;
   private socketPath: string | undefined;
   private _info: InitInfo | undefined;
+  /** Byte counters of the connections to embedders that are gone (folded in when their link is cleaned up). */
+  private pastIpc: ConnectionStats | undefined;
   private readonly counters: SupervisorCounters = {
     spawns: 0, restarts: 0, crashes: 0, hangs: 0, requests: 0, succeeded: 0, failed: 0, timedOut: 0, retried: 0, inFlight: 0,
   };
@@ -154,6 +156,16 @@ export class Supervisor {
   /** The supervisor's counters (spawns, restarts, crashes, hangs, requests...). */
   counts(): SupervisorCounters {
     return { ...this.counters, inFlight: this.table.publicCount };
+  }
+
+  /**
+   * Byte counters of the host side of the wire over every embedder this supervisor ran (maxima over all of them,
+   * counts summed); undefined when the connector's connections keep none.
+   */
+  ipcStats(): ConnectionStats | undefined {
+    const now = this.link?.connection.stats?.();
+    if (!now) return this.pastIpc && { ...this.pastIpc };
+    return this.pastIpc ? mergeConnectionStats(this.pastIpc, now) : now;
   }
 
   /** The current MessageConnection (tests); undefined between processes. */
@@ -486,6 +498,8 @@ export class Supervisor {
   }
 
   private cleanupLink(): void {
+    const last = this.link?.connection.stats?.();
+    if (last) this.pastIpc = this.pastIpc ? mergeConnectionStats(this.pastIpc, last) : last;
     this.link?.destroy();
     this.link = undefined;
     if (this.socketPath && !this.options.socketPath) {

@@ -6,11 +6,31 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { emptyConnectionStats, type ConnectionStats } from '../protocol/connection.ts';
 import { GauntletError } from '../util/errors.ts';
 
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
 export interface HttpAnswer { status: number; ok: boolean; text: string }
+
+/**
+ * What this process's http client held, over every request (one host drives one adapter, so module-wide is per
+ * adapter): response body bytes received and not yet handed over (they are buffered whole before JSON.parse),
+ * plus request body bytes still queued on the socket after the request was ended. "Frames" are bodies.
+ */
+const stats = emptyConnectionStats();
+let readHeld = 0;
+
+function held(queued: number): void {
+  if (readHeld > stats.readBufferedMax) stats.readBufferedMax = readHeld;
+  if (queued > stats.writeQueuedMax) stats.writeQueuedMax = queued;
+  if (readHeld + queued > stats.bufferBytesMax) stats.bufferBytesMax = readHeld + queued;
+}
+
+/** A copy of the client's counters (lastEmbedding / lastEmbeddings: the body of the last /v1/embeddings answer). */
+export function httpClientStats(): ConnectionStats {
+  return { ...stats, ...(stats.lastEmbedding ? { lastEmbedding: { ...stats.lastEmbedding } } : {}), ...(stats.lastEmbeddings ? { lastEmbeddings: { ...stats.lastEmbeddings } } : {}) };
+}
 
 /** One request; rejects with the signal's reason (AbortError / TimeoutError) when it fires. */
 export function httpRequest(url: string, init: { method: string; headers?: Record<string, string>; body?: string; signal: AbortSignal }): Promise<HttpAnswer> {
@@ -24,13 +44,30 @@ export function httpRequest(url: string, init: { method: string; headers?: Recor
       agent: u.protocol === 'https:' ? agents.https : agents.http,
     }, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
+      let size = 0;
+      let released = false;
+      const release = () => {
+        if (!released) readHeld -= size;
+        released = true;
+      };
+      res.on('data', (c: Buffer) => {
+        chunks.push(c);
+        size += c.length;
+        readHeld += c.length;
+        held(0);
+      });
       res.on('end', () => {
         init.signal.removeEventListener('abort', onAbort);
         const status = res.statusCode ?? 0;
-        resolve({ status, ok: status >= 200 && status < 300, text: Buffer.concat(chunks).toString('utf8') });
+        const text = Buffer.concat(chunks).toString('utf8');
+        release();
+        stats.framesIn++;
+        stats.bytesIn += size;
+        if (size > stats.frameInMax) stats.frameInMax = size;
+        resolve({ status, ok: status >= 200 && status < 300, text });
       });
-      res.on('error', reject);
+      res.on('error', (e) => { release(); reject(e); });
+      res.on('close', release);
     });
     const onAbort = (): void => {
       req.destroy();
@@ -42,6 +79,11 @@ export function httpRequest(url: string, init: { method: string; headers?: Recor
       reject(init.signal.aborted ? init.signal.reason : Object.assign(new Error(`${e.message}`), { cause: e }));
     });
     req.end(init.body);
+    if (init.body !== undefined) {
+      stats.framesOut++;
+      stats.bytesOut += Buffer.byteLength(init.body);
+    }
+    held(req.writableLength ?? 0);
   });
 }
 
@@ -99,6 +141,10 @@ export async function httpEmbed(baseUrl: string, texts: string[], opts: HttpEmbe
       throw new GauntletError('GAUNTLET_PROTOCOL', `${url} answered ${Array.isArray(body.data) ? body.data.length : 'no'} embeddings for ${texts.length} input(s)`);
     }
     const out: Float32Array[] = new Array(texts.length);
+    const bytes = Buffer.byteLength(text);
+    const dims = Array.isArray(body.data[0]?.embedding) ? (body.data[0]!.embedding as unknown[]).length : 0;
+    if (texts.length === 1) stats.lastEmbedding = { bytes, dims };
+    else stats.lastEmbeddings = { bytes, count: texts.length, dims };
     body.data.forEach((d, i) => {
       const index = typeof d.index === 'number' ? d.index : i;
       if (!Array.isArray(d.embedding) || index < 0 || index >= texts.length || out[index]) {

@@ -7,7 +7,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { Message, ProtocolLimits } from '../protocol/messages.ts';
-import type { MessageConnection, ProtocolFault } from '../protocol/connection.ts';
+import { emptyConnectionStats, type MessageConnection, type ProtocolFault } from '../protocol/connection.ts';
 import type { Codec } from '../protocol/codec.ts';
 import { GauntletError, toError } from '../util/errors.ts';
 
@@ -34,6 +34,14 @@ export function connectStreams(
   let closed = false;
   let endedByUs = false;
   let closeInfo: CloseInfo | undefined;
+  const stats = emptyConnectionStats();
+  /** Records the bytes held right now: `read` on the read side, plus what the writable still queues. */
+  const held = (read: number): void => {
+    const queued = writable.writableLength ?? 0;
+    if (read > stats.readBufferedMax) stats.readBufferedMax = read;
+    if (queued > stats.writeQueuedMax) stats.writeQueuedMax = queued;
+    if (read + queued > stats.bufferBytesMax) stats.bufferBytesMax = read + queued;
+  };
 
   const finish = (info: CloseInfo): void => {
     if (closeInfo) return;
@@ -45,9 +53,13 @@ export function connectStreams(
 
   const onData = (chunk: Buffer | string): void => {
     if (closed) return;
-    const results = decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    // The reader holds the incomplete frame so far plus this chunk until the decoder has taken its frames out.
+    held(decoder.buffered + bytes.length);
+    const results = decoder.push(bytes);
     for (const r of results) {
       if ('message' in r) {
+        countIn(r.message, r.bytes);
         for (const l of messageListeners) l(r.message);
       } else {
         for (const l of faultListeners) l(r.fault);
@@ -59,6 +71,15 @@ export function connectStreams(
       }
       if (closed) return;
     }
+  };
+
+  const countIn = (m: Message, bytes: number | undefined): void => {
+    stats.framesIn++;
+    if (bytes === undefined) return;
+    stats.bytesIn += bytes;
+    if (bytes > stats.frameInMax) stats.frameInMax = bytes;
+    if (m.type === 'embedding') stats.lastEmbedding = { bytes, dims: m.vector.length };
+    else if (m.type === 'embeddings') stats.lastEmbeddings = { bytes, count: m.vectors.length, dims: m.vectors[0]?.length ?? 0 };
   };
 
   readable.on('data', onData);
@@ -83,6 +104,9 @@ export function connectStreams(
         );
       }
       writable.write(frame);
+      stats.framesOut++;
+      stats.bytesOut += frame.length;
+      held(decoder.buffered);
     },
     onMessage(listener) { messageListeners.push(listener); },
     onFault(listener) { faultListeners.push(listener); },
@@ -101,6 +125,9 @@ export function connectStreams(
       else readable.pause();
     },
     get closed() { return closed; },
+    stats() {
+      return { ...stats, ...(stats.lastEmbedding ? { lastEmbedding: { ...stats.lastEmbedding } } : {}), ...(stats.lastEmbeddings ? { lastEmbeddings: { ...stats.lastEmbeddings } } : {}) };
+    },
   };
   return conn;
 }

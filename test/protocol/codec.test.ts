@@ -54,6 +54,17 @@ describe.each(['msgpack', 'ndjson'] as const)('%s codec', (name) => {
     expect(messages(codec.createDecoder(limits).push(all))).toEqual(samples);
   });
 
+  it('gives each decoded message its wire size (several frames in one chunk, and sliced)', () => {
+    const frames = samples.map((m) => codec.encode(m));
+    const sizes = (rs: ReturnType<ReturnType<typeof codec.createDecoder>['push']>) => rs.map((r) => ('message' in r ? r.bytes : -1));
+    expect(sizes(codec.createDecoder(limits).push(Buffer.concat(frames)))).toEqual(frames.map((f) => f.length));
+    const dec = codec.createDecoder(limits);
+    const all = Buffer.concat(frames);
+    const got: Array<number | undefined> = [];
+    for (let i = 0; i < all.length; i += 7) got.push(...sizes(dec.push(all.subarray(i, i + 7))));
+    expect(got).toEqual(frames.map((f) => f.length));
+  });
+
   it('answers bad-request with the id for a wrong shape, and keeps going', () => {
     const dec = codec.createDecoder(limits);
     const bad = codec.encode({ v: 1, id: 9, type: 'embed', text: 42 } as unknown as Message);
@@ -61,7 +72,7 @@ describe.each(['msgpack', 'ndjson'] as const)('%s codec', (name) => {
     const out = dec.push(Buffer.concat([bad, good]));
     expect(faults(out)).toMatchObject([{ code: 'bad-request', id: 9, fatal: false }]);
     expect(faults(out)[0]!.message).toContain('"text"');
-    expect(out[1]).toEqual({ message: samples[3] });
+    expect(out[1]).toEqual({ message: samples[3], bytes: codec.encode(samples[3]!).length });
     const v2 = dec.push(codec.encode({ v: 2, id: 3, type: 'ping' } as unknown as Message));
     expect(faults(v2)).toMatchObject([{ code: 'bad-request', id: 3 }]);
     const unknown = dec.push(codec.encode({ v: 1, id: 4, type: 'explode' } as unknown as Message));
@@ -91,7 +102,7 @@ describe('msgpack framing faults', () => {
     const trailing = Buffer.from([0, 0, 0, 3, 0x80, 0x01, 0x02]); // empty map then 2 stray bytes
     const out = dec.push(Buffer.concat([garbage, trailing, Buffer.from([0, 0, 0, 0]), codec.encode(samples[3]!)]));
     expect(faults(out).map((f) => [f.code, f.fatal])).toEqual([['bad-frame', false], ['bad-frame', false], ['bad-frame', false]]);
-    expect(out.at(-1)).toEqual({ message: samples[3] });
+    expect(out.at(-1)).toEqual({ message: samples[3], bytes: codec.encode(samples[3]!).length });
   });
 
   it('refuses an array header that claims more elements than the frame holds', () => {
@@ -138,7 +149,7 @@ describe('ndjson framing faults', () => {
     expect(dec.buffered).toBe(0);
     expect(dec.push(huge)).toEqual([]); // still inside the same line: no second report
     const out2 = dec.push(Buffer.concat([Buffer.from('aaa\n'), codec.encode(samples[3]!)]));
-    expect(out2).toEqual([{ message: samples[3] }]);
+    expect(out2).toEqual([{ message: samples[3], bytes: codec.encode(samples[3]!).length }]);
   });
 
   it('reports garbage and invalid UTF-8 lines, ignores blank lines, tolerates CRLF', () => {
@@ -152,7 +163,8 @@ describe('ndjson framing faults', () => {
     expect(faults(out).map((f) => [f.code, f.id])).toEqual([
       ['bad-frame', undefined], ['bad-utf8', 5], ['bad-frame', undefined], ['bad-utf8', 8],
     ]);
-    expect(out.at(-1)).toEqual({ message: samples[3] });
+    // CRLF: the \r is on the wire too.
+    expect(out.at(-1)).toEqual({ message: samples[3], bytes: codec.encode(samples[3]!).length + 1 });
   });
 
   it('writes non-finite vector values as null and reads them back as NaN', () => {

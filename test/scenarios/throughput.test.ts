@@ -19,6 +19,9 @@ describe('throughput scenario', () => {
     // 10 vectors of 64 dims as Float32 bins, plus the map around them.
     expect(num(r, 'limits.frame.sentBytes.max')).toBeGreaterThan(10 * 64 * 4);
     expect(r.latency?.throughputSingle?.count).toBeGreaterThan(10);
+    // The host's frame reader held at least one whole batch answer; two requests in flight keep it in KB.
+    expect(num(r, 'host.ipc.bufferBytes.max')).toBeGreaterThan(10 * 64 * 4);
+    expect(num(r, 'host.ipc.bufferBytes.max')).toBeLessThan(64 * 1024);
   }, 60_000);
 
   it('nondeterministic embedder: answers under load differ from the serial ones', async () => {
