@@ -25,6 +25,19 @@ describe('hang scenario', () => {
     expect(r.metrics['host.crashes']).toBe(0);
   }, 90_000);
 
+  it('reference-http (a supervised server): typed deadline, the adapter notices the hang and replaces the server', async () => {
+    const r = await runWith(scenario, 'reference-http');
+    expect(r.status).toBe('completed');
+    expect(r.errors).toEqual([]);
+    const deadline = num(r, 'hang.deadlineMs');
+    expect(num(r, 'hang.detectMs.max')).toBeGreaterThanOrEqual(deadline - 5);
+    expect(num(r, 'hang.detectMs.max')).toBeLessThan(deadline + 1500);
+    expect(num(r, 'hang.recoveredRatio')).toBe(1);
+    expect(num(r, 'hang.noticedBySupervisor')).toBe(1);
+    expect(num(r, 'hang.untypedErrors')).toBe(0);
+    expect(num(r, 'hang.leftStopped')).toBe(0);
+  }, 60_000);
+
   it('is not applicable to the in-process adapter', async () => {
     const r = await runWith(scenario, 'in-process');
     expect(r.status).toBe('skipped');

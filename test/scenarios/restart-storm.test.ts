@@ -33,6 +33,30 @@ describe('restart-storm scenario', () => {
     expect(num(r, 'restartStorm.brokenSpawns')).toBeGreaterThan(1); // still spawning when patience ran out
   }, 90_000);
 
+  it('reference-http (a server the adapter starts and supervises): recovers after every kill; the broken server ends in GAVE_UP', async () => {
+    const r = await runWith(scenario, 'reference-http');
+    expect(r.status).toBe('completed');
+    expect(r.errors).toEqual([]);
+    expect(num(r, 'restartStorm.kills')).toBe(2);
+    expect(num(r, 'restartStorm.recoveredRatio')).toBe(1);
+    expect(num(r, 'restart.recoveryMs.max')).toBeGreaterThan(5);
+    expect(num(r, 'forcedKill.vectorMismatches')).toBe(0);
+    expect(num(r, 'restartStorm.endedWithClearError')).toBe(1);
+    expect(num(r, 'restartStorm.backoffGrows')).toBe(1);
+    expect(num(r, 'restartStorm.brokenSpawns')).toBe(6);
+    expect(num(r, 'restartStorm.spawnsAfterGiveUp')).toBe(0);
+  }, 90_000);
+
+  it('reference-http with a restart policy that never gives up is caught as a restart loop', async () => {
+    const r = await runWith(scenario, 'reference-http', {
+      quick: { kills: 1, brokenPatienceMs: 5000 },
+      supervisor: { restart: { maxRestarts: 1000, windowMs: 60_000, backoffBaseMs: 20, backoffMaxMs: 50, jitter: 0 } },
+    });
+    expect(num(r, 'restartStorm.endedWithClearError')).toBe(0);
+    expect(r.errors.some((e) => e.code === 'RESTART_LOOP')).toBe(true);
+    expect(num(r, 'restartStorm.brokenSpawns')).toBeGreaterThan(1);
+  }, 90_000);
+
   it('delaysGrow: growing, flat, too few', () => {
     expect(delaysGrow([100, 200, 400])).toBe(true);
     expect(delaysGrow([100, 100, 100])).toBe(false);

@@ -17,7 +17,7 @@ export interface RunWithOptions {
   /** Replace the adapter's command (process / http adapters). */
   command?: (original: string[]) => string[];
   quick?: Record<string, unknown>;
-  /** Supervisor tuning for process adapters (e.g. a restart policy without a working breaker). */
+  /** Supervisor tuning for process adapters and http adapters with a command (e.g. a restart policy without a working breaker). */
   supervisor?: Record<string, unknown>;
   seed?: number;
 }
@@ -30,7 +30,7 @@ export async function adapterFor(name: string, opts: RunWithOptions = {}): Promi
   if (c.kind === 'in-process') return adapter;
   const env = { ...(c.env ?? {}), ...(opts.faults ? { GAUNTLET_FAULTS: opts.faults } : {}) };
   const command = opts.command && c.command ? opts.command(c.command) : c.command;
-  const supervisor = c.kind === 'process' && opts.supervisor ? { supervisor: { ...(c.supervisor ?? {}), ...opts.supervisor } } : {};
+  const supervisor = (c.kind === 'process' || c.kind === 'http') && opts.supervisor ? { supervisor: { ...(c.supervisor ?? {}), ...opts.supervisor } } : {};
   return { ...adapter, config: { ...c, env, ...(command ? { command } : {}), ...supervisor } as typeof c };
 }
 
