@@ -142,4 +142,26 @@ describe('evaluateClaims: theses', () => {
   it('is not-applicable to process adapters', () => {
     expect(one('thesis-inprocess-gguf-crashes-v8', bigLoad(0), { name: 'ref', kind: 'process' }).verdict).toBe('not-applicable');
   });
+
+  // thesis-large-allocation-crashes-v8 (seed 002): decided by the in-process host loading with mmap off, both ways.
+  const noMmap = (crashed: number | null, bytes = 250e6) => [
+    result('memory-pressure', {
+      'inProcess.loadNoMmap.hostCrashed': crashed, 'inProcess.loadNoMmap.modelBytes': bytes,
+      'inProcess.loadNoMmap.rssAnonDelta': 320e6, 'inProcess.jsAlloc.crashed': 0,
+    }),
+  ];
+  const inproc = { name: 'ref', kind: 'in-process' } as const;
+
+  it('large allocation: refuted with the anonymous-memory figures when the mmap-off host lived', () => {
+    const row = one('thesis-large-allocation-crashes-v8', noMmap(0), inproc);
+    expect(row.verdict).toBe('fail');
+    expect(row.reason).toMatch(/^refuted: a model copied into anonymous memory inside the host \(mmap off\) did not crash V8/);
+    expect(row.reason).toContain('inProcess.loadNoMmap.rssAnonDelta 320 MB');
+  });
+
+  it('large allocation: confirmed when the mmap-off host died; inconclusive without a measurement or below 100 MB', () => {
+    expect(one('thesis-large-allocation-crashes-v8', noMmap(1), inproc)).toMatchObject({ verdict: 'pass', reason: expect.stringMatching(/^confirmed: /) });
+    expect(one('thesis-large-allocation-crashes-v8', noMmap(null), inproc).verdict).toBe('inconclusive');
+    expect(one('thesis-large-allocation-crashes-v8', noMmap(0, 30e6), inproc).verdict).toBe('inconclusive');
+  });
 });
