@@ -114,7 +114,7 @@ describe.runIf(!!chromiumPath)('report.html in headless Chromium', () => {
   // A real one-scenario run (about 7 s on this machine): the page the CLI writes, not only the fixture.
   it('checks a report.html written by a real `gauntlet run` (reference adapter, latency, quick)', async () => {
     const out = path.join(tmp.dir, 'real');
-    const run = spawnSync(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'gauntlet.mjs'), 'run', '--adapter', 'reference', '--scenario', 'latency', '--quick', '--reporter', 'json', '--reporter', 'html', '--out', out],
+    const run = spawnSync(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'gauntlet.mjs'), 'run', '--adapter', 'reference', '--scenario', 'latency', '--quick', '--bench', 'off', '--reporter', 'json', '--reporter', 'html', '--out', out],
       { cwd: PACKAGE_ROOT, encoding: 'utf8', timeout: 90_000, killSignal: 'SIGKILL' });
     expect(run.error, run.stderr).toBeUndefined();
     expect([0, 1], `gauntlet run exited ${run.status}: ${run.stderr.slice(-800)}`).toContain(run.status);
