@@ -62,6 +62,15 @@ export function evaluateOne(claim: ResolvedClaim, results: readonly ScenarioResu
     });
   }
   const values = collect(results, claim.metric, def, threshold.aggregation);
+  const expected = results.filter((r) => def.scenarios.includes(r.scenario as never));
+  if (values.length === 0 && expected.length > 0 && expected.every((r) => r.status === 'skipped' && r.notes?.[0]?.startsWith('not applicable: '))) {
+    // Every scenario that measures it said this adapter cannot take part (no embedder process to stop, no stream to break).
+    return row(claim, adapter.name, {
+      verdict: 'not-applicable', value: null,
+      reason: expected.map((r) => `${r.scenario}: ${r.notes![0]!.slice('not applicable: '.length)}`).join('; '),
+      evidence: { scenarios: expected.map((r) => r.scenario) },
+    });
+  }
   if (values.length === 0) {
     return row(claim, adapter.name, {
       verdict: 'inconclusive', value: null,

@@ -65,6 +65,13 @@ describe('evaluateClaims: targets', () => {
     const skipped = one('restart-under-5s', [result('forced-kill', {}, { status: 'skipped', notes: ['in-process adapters have no embedder to kill'] })]);
     expect(skipped).toMatchObject({ verdict: 'inconclusive', value: null });
     expect(skipped.reason).toMatch(/forced-kill was skipped: in-process adapters have no embedder to kill/);
+    // Skipped as not applicable by every scenario that measures it: not-applicable, with each scenario's reason.
+    const na = (note: string) => result('forced-kill', {}, { status: 'skipped', notes: [note] });
+    const bothNa = one('restart-under-5s', [na('not applicable: no embedder to kill'), result('restart-storm', {}, { status: 'skipped', notes: ['not applicable: no restarts'] })]);
+    expect(bothNa).toMatchObject({ verdict: 'not-applicable', value: null });
+    expect(bothNa.reason).toBe('forced-kill: no embedder to kill; restart-storm: no restarts');
+    // ...but one scenario that ran and said nothing keeps it inconclusive.
+    expect(one('restart-under-5s', [na('not applicable: no embedder to kill'), result('restart-storm', {})]).verdict).toBe('inconclusive');
     const died = one('corrupt-gguf-clear-error', [result('corrupt-gguf', {}, { status: 'host-died', errors: [{ code: 'GAUNTLET_EMBEDDER_CRASHED', message: 'host exited', signal: 'SIGABRT' }] })]);
     expect(died.reason).toMatch(/the host died before measuring \(signal SIGABRT\)/);
     expect(one('hang-recovers', [result('hang', { 'hang.recoveredRatio': null })]).reason).toMatch(/hang reported hang.recoveredRatio as null/);
