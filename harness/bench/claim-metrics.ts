@@ -7,20 +7,22 @@
 import { readFile } from 'node:fs/promises';
 import type { RunReport, ScenarioResult } from '../report/schema.ts';
 import { GauntletError } from '../util/errors.ts';
-import type { BenchResult, CodecResults, TransportResults } from './types.ts';
+import { metricKey } from '../claims/metrics-catalogue.ts';
+import type { BenchResult, CodecResults, IsolationResults, TransportResults } from './types.ts';
 
 /** The pseudo-adapter and scenario id under which benchmark figures are evaluated (harness/claims BENCH_ADAPTER). */
 const BENCH = 'bench';
 const KiB = 1024;
 const MiB = 1024 * 1024;
 
-type Sections = { codecs?: CodecResults; transports?: TransportResults };
+type Sections = { codecs?: CodecResults; transports?: TransportResults; isolation?: IsolationResults };
 
 /**
  * Figures keyed as the claims read them (metric + aggregation, e.g. "bench.ipc.controlRtt.p50"). Times in ms,
  * rates per second, ratios as fractions. A figure whose rows are missing is left out (the claim says "not measured").
- * What the benchmarks do not measure (per-connection memory, the 100-connection stress, host RSS, the JSON share
- * of a round trip) is never made up here.
+ * Per-connection memory and the connection stress come from transports.connections, the JSON share of an NDJSON
+ * round trip from transports.ndjsonCodecShare, the host RSS cut from isolation.hostRss; a section that did not run
+ * leaves its figures out.
  */
 export function benchClaimMetrics(r: Sections): Record<string, number> {
   const out: Record<string, number> = {};
@@ -53,7 +55,17 @@ export function benchClaimMetrics(r: Sections): Record<string, number> {
       put('bench.ipc.pipeLatencyReduction', stdioMp && 1 - stdioMp.p50Ms / stdioNd.p50Ms);
     }
     if (stdioNd && stdioNd.msgsPerSec > 0) put('bench.ipc.throughputGain', udsMp && udsMp.msgsPerSec / stdioNd.msgsPerSec);
+    const share = t.ndjsonCodecShare;
+    put('bench.codec.ndjsonCodecShare', share?.jsonShare);
+    put('bench.codec.textEncodingShare', share?.textShare);
+    const conns = t.connections;
+    if (conns) {
+      put(metricKey('bench.transport.perConnectionBytes', 'max'), conns.perConnectionBytes);
+      put(metricKey('bench.uds.connections', 'count'), conns.connections);
+      put(metricKey('bench.uds.connectionErrors', 'count'), conns.errors);
+    }
   }
+  put('bench.isolation.hostRssReduction', r.isolation?.hostRss?.reduction);
   const c = r.codecs;
   if (c) {
     const row = (codec: string) => c.rows.find((x) => x.codec === codec && x.payload.startsWith('vector'));

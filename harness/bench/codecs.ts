@@ -130,3 +130,39 @@ function checkRoundTrip(name: string, sent: Message, got: Message): void {
   const same = a.length === b.length && a.every((v, i) => v.length === b[i]!.length && v.every((x, j) => x === b[i]![j]));
   if (got.type !== sent.type || !same) throw new GauntletError('GAUNTLET_INTERNAL', `codec ${name} did not round-trip a ${sent.type} message exactly`);
 }
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The codec work of one NDJSON round trip of an `embed` carrying `text` (the transports bench's 1 KiB text
+ * transfer): JSON.stringify of the request (client) and JSON.parse of it (peer), JSON.stringify of the `pong` ack
+ * (peer) and JSON.parse of it (client); and apart from it the UTF-8 text encoding of both lines (Buffer.from) and
+ * their decoding (TextDecoder, as harness/protocol/codec-ndjson.ts does). p50 of each, microseconds.
+ */
+export async function ndjsonCodecWork(text: string, opts: { timeMs: number; signal?: AbortSignal }): Promise<{ jsonUs: number; textUs: number }> {
+  const request = { v: PROTOCOL_VERSION, id: 12345, type: 'embed', text };
+  const ack = { v: PROTOCOL_VERSION, id: 12345, type: 'pong' };
+  const requestLine = `${JSON.stringify(request)}\n`;
+  const ackLine = `${JSON.stringify(ack)}\n`;
+  const requestBytes = Buffer.from(requestLine, 'utf8');
+  const ackBytes = Buffer.from(ackLine, 'utf8');
+  let sink = 0;
+  const json = () => {
+    const a = JSON.stringify(request);
+    const b = JSON.parse(a) as { text: string };
+    const c = JSON.stringify(ack);
+    const d = JSON.parse(c) as { id: number };
+    sink += b.text.length + d.id;
+  };
+  const utf8 = () => {
+    const a = Buffer.from(requestLine, 'utf8');
+    const b = strictUtf8.decode(requestBytes);
+    const c = Buffer.from(ackLine, 'utf8');
+    const d = strictUtf8.decode(ackBytes);
+    sink += a.length + b.length + c.length + d.length;
+  };
+  const stats = await runTasks([{ name: 'json', fn: json }, { name: 'utf8', fn: utf8 }],
+    { time: opts.timeMs, iterations: 64, ...(opts.signal ? { signal: opts.signal } : {}) });
+  if (sink < 0) throw new Error('unreachable'); // keeps the work observable
+  return { jsonUs: round(stats.get('json')!.p50Ms * 1000, 3), textUs: round(stats.get('utf8')!.p50Ms * 1000, 3) };
+}

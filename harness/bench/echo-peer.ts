@@ -2,11 +2,13 @@
  * The bench's echo peer: a separate process that answers over the project's own transports and codecs, doing no
  * work of its own, so that a round trip measures the link and the codec alone.
  *   node ...tsNodeArgs() harness/bench/echo-peer.ts --transport stdio|uds|http [--codec msgpack|ndjson|raw]
- *        [--socket PATH] [--max-frame-bytes N]
+ *        [--socket PATH] [--max-frame-bytes N] [--fault drop-every=N|wrong-id-every=N]
  * Protocol codecs: `ping` -> `pong`; any other message -> `pong` with its id (a small ack after a transfer).
  * `raw`: [u32 BE length][bytes] frames are not decoded at all; each is acked with 4 zero bytes.
  * HTTP: GET /health, and POST /v1/embeddings answered with one empty vector per input.
  * uds/http print one ready line on stdout; the peer exits when stdin ends or its parent dies.
+ * --fault (uds, protocol codecs; for tests of the connection stress bench): drop-every=N destroys every Nth accepted
+ * connection unanswered; wrong-id-every=N answers every message of every Nth connection with the wrong id.
  */
 import net from 'node:net';
 import { parseArgs } from 'node:util';
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     codec: { type: 'string', default: 'msgpack' },
     socket: { type: 'string' },
     'max-frame-bytes': { type: 'string' },
+    fault: { type: 'string' },
   },
 });
 const transport = values.transport!;
@@ -37,6 +40,13 @@ if (!['stdio', 'uds', 'http'].includes(transport) || !['msgpack', 'ndjson', 'raw
   process.exit(2);
 }
 const limits = { ...DEFAULT_LIMITS, maxFrameBytes };
+const faultMatch = values.fault === undefined ? undefined : /^(drop-every|wrong-id-every)=([1-9]\d*)$/.exec(values.fault);
+if (values.fault !== undefined && (!faultMatch || transport !== 'uds' || codecName === 'raw')) {
+  log(`bad --fault ${JSON.stringify(values.fault)}: expected drop-every=N or wrong-id-every=N (N >= 1), with --transport uds and a protocol codec`);
+  process.exit(2);
+}
+const fault = faultMatch ? { kind: faultMatch[1] as 'drop-every' | 'wrong-id-every', every: Number(faultMatch[2]) } : undefined;
+let accepted = 0;
 
 /** Exit when the parent goes (ppid changes) or stops writing to our stdin. */
 const parent = process.ppid;
@@ -79,7 +89,8 @@ function serveRaw(readable: Readable, writable: Writable): void {
 
 function serveMessages(readable: Readable, writable: Writable): void {
   const conn = connectStreams(readable, writable, getCodec(codecName as CodecName), limits);
-  conn.onMessage((m) => conn.send({ v: PROTOCOL_VERSION, id: m.id, type: 'pong' }));
+  const wrongId = fault?.kind === 'wrong-id-every' && accepted % fault.every === 0;
+  conn.onMessage((m) => conn.send({ v: PROTOCOL_VERSION, id: wrongId ? m.id + 1 : m.id, type: 'pong' }));
   conn.onFault((f) => log(`protocol fault: ${f.message}`));
   if (transport === 'stdio') conn.onClose(() => process.exit(0));
 }
@@ -89,7 +100,11 @@ const serve = codecName === 'raw' ? serveRaw : serveMessages;
 if (transport === 'stdio') {
   serve(process.stdin, process.stdout);
 } else if (transport === 'uds') {
-  const server = await listenUds(values.socket!, (socket: net.Socket) => serve(socket, socket));
+  const server = await listenUds(values.socket!, (socket: net.Socket) => {
+    accepted += 1;
+    if (fault?.kind === 'drop-every' && accepted % fault.every === 0) { socket.destroy(); return; }
+    serve(socket, socket);
+  });
   process.stdout.write(`${JSON.stringify({ ready: true, socket: server.path, pid: process.pid })}\n`);
 } else {
   const server = await serveHttp({

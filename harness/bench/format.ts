@@ -12,6 +12,10 @@ function table(head: string[], rows: Array<Array<string | number | null>>): stri
 
 const size = (b: number) => (b >= 1024 * 1024 ? `${b / (1024 * 1024)} MiB` : b >= 1024 ? `${b / 1024} KiB` : `${b} B`);
 
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const mibN = (b: number | null) => (b === null ? null : Math.round((b / (1024 * 1024)) * 10) / 10);
+const mib = (b: number) => `${mibN(b)} MiB`;
+
 export function formatValue(t: Pick<BenchTarget, 'value' | 'unit'>): string {
   if (t.value === null) return 'n/a';
   const abs = Math.abs(t.value);
@@ -39,6 +43,18 @@ export function formatSections(r: BenchResult): string {
     out.push('', 'Transports: transfers (payload out, small ack back)');
     out.push(table(['transport', 'codec', 'payload', 'size', 'p50 ms', 'p99 ms', 'msg/s', 'MB/s', 'samples'],
       t.transfers.map((x) => [x.transport, x.codec, x.payload, size(x.bytes), x.p50Ms, x.p99Ms, x.msgsPerSec, x.mbPerSec, x.samples])));
+    if (t.ndjsonCodecShare) {
+      const c = t.ndjsonCodecShare;
+      out.push('', `NDJSON 1 KiB round trip (stdio): p50 ${c.roundTripP50Us} us; JSON stringify+parse ${c.jsonUs} us (${pct(c.jsonShare)}), `
+        + `UTF-8 encode+decode ${c.textUs} us (${pct(c.textShare)})`);
+    }
+    if (t.connections) {
+      const c = t.connections;
+      out.push('', `Connection stress: ${c.connections} concurrent Unix-socket connections to ${c.server}`);
+      out.push(`  answered ${c.answered}/${c.connections}, errors ${c.errors}${c.errorKinds.length ? ` (${c.errorKinds.map((k) => `${k.count} x ${k.what}`).join('; ')})` : ''}, ${c.wallMs} ms`);
+      out.push(`  server RSS ${mib(c.rssBeforeBytes)} before, ${mib(c.rssAfterBytes)} with ${c.openAtMeasure} open -> ${(c.perConnectionBytes / 1024).toFixed(1)} KiB per connection`);
+      for (const n of c.notes) out.push(`note: ${n}`);
+    }
     for (const n of t.notes) out.push(`note: ${n}`);
   }
   if (r.isolation) {
@@ -52,6 +68,13 @@ export function formatSections(r: BenchResult): string {
       })));
     if (iso.adapterPings.length) {
       out.push(table(['model', 'adapter (ping via supervisor)', 'lanes', 'p50 us', 'p99 us'], iso.adapterPings.map((p) => [p.model, p.adapter, p.lanes, p.p50Us, p.p99Us])));
+    }
+    if (iso.hostRss) {
+      const h = iso.hostRss;
+      out.push('', `Host RSS per design (${h.model} model, ${h.modelBytes} bytes): reduction ${pct(h.reduction)}`);
+      out.push(table(['design', 'adapter', 'host RSS MiB', 'anon MiB', 'file MiB', 'heap used MiB', 'embedder RSS MiB'],
+        h.rows.map((x) => [x.design, x.adapter, mibN(x.hostRssBytes), mibN(x.hostRssAnonBytes), mibN(x.hostRssFileBytes), mibN(x.hostHeapUsedBytes), mibN(x.embedderRssBytes)])));
+      for (const n of h.notes) out.push(`note: ${n}`);
     }
     for (const n of iso.notes) out.push(`note: ${n}`);
   }

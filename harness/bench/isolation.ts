@@ -73,7 +73,7 @@ export async function throughput(client: EmbedderClient, mode: IsolationMode, sl
   return { eps, cpuUs: (self.user + self.system + other1 - other0) / done };
 }
 
-async function modelFor(preset: 'tiny' | 'small'): Promise<{ path: string; bytes: number }> {
+export async function modelFor(preset: 'tiny' | 'small'): Promise<{ path: string; bytes: number }> {
   const config = resolveConfig({});
   const m = { preset, seed: 1, dtype: 'f32' as const };
   const file = await ensureModel({ kind: 'generated', ...m, path: path.join(config.cacheDir, 'models', modelFileName(m)) });

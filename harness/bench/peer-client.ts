@@ -30,11 +30,15 @@ export interface PeerOptions {
   maxFrameBytes?: number;
   startTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Passed to the echo peer's --fault (uds only): makes it drop or misanswer some connections, for tests. */
+  fault?: string;
 }
 
 export interface Peer {
   readonly label: string;
   readonly pid: number;
+  /** The peer's socket path (uds links). */
+  readonly socket?: string;
   ping(): Promise<void>;
   /** Payload forms this link sends: msgpack both, NDJSON and HTTP `text` (NDJSON has no binary form), raw `binary`. */
   readonly forms: ReadonlyArray<'text' | 'binary'>;
@@ -142,7 +146,8 @@ export async function startPeer(opts: PeerOptions): Promise<Peer> {
   const label = `${opts.transport}/${codec}`;
   const socket = opts.transport === 'uds' ? path.join(os.tmpdir(), `gb-${process.pid}-${randomBytes(3).toString('hex')}.sock`) : undefined;
   const args = [...tsNodeArgs(), packagePath('harness', 'bench', 'echo-peer.ts'), '--transport', opts.transport,
-    '--codec', opts.codec, '--max-frame-bytes', String(maxFrameBytes), ...(socket ? ['--socket', socket] : [])];
+    '--codec', opts.codec, '--max-frame-bytes', String(maxFrameBytes), ...(socket ? ['--socket', socket] : []),
+    ...(opts.fault ? ['--fault', opts.fault] : [])];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   child.stderr!.on('data', (c: Buffer) => { stderr.push(c.toString('utf8')); if (stderr.length > 20) stderr.shift(); });
@@ -174,6 +179,7 @@ export async function startPeer(opts: PeerOptions): Promise<Peer> {
         : await connectUds(socket!, getCodec(opts.codec), limits, { timeoutMs: startTimeoutMs });
       peer = messagePeer(label, pid, conn, requestTimeoutMs, async () => { conn.close(); await kill(); }, opts.codec === 'msgpack' ? ['text', 'binary'] : ['text']);
     }
+    if (socket) Object.assign(peer, { socket });
     // stdio has no ready line: the first answered ping is the proof of life.
     await withDeadline(peer.ping(), startTimeoutMs, `first ping to the ${label} echo peer`).catch((e: Error) => {
       throw new GauntletError('GAUNTLET_TIMEOUT', `${e.message}; stderr: ${tail(stderr)}`, { cause: e });

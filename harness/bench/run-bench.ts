@@ -10,7 +10,8 @@ import { benchCodecs } from './codecs.ts';
 import { runIsolationInChild } from './isolation-runner.ts';
 import { benchOverhead } from './overhead.ts';
 import { buildTargets } from './targets.ts';
-import { benchTransports } from './transports.ts';
+import { benchHostRss } from './host-rss.ts';
+import { benchTransportsAndConnections } from './transports.ts';
 import type { BenchEvent, BenchResult, BenchSection, BenchSizes } from './types.ts';
 
 export const BENCH_SECTIONS: readonly BenchSection[] = ['codecs', 'transports', 'isolation', 'overhead'];
@@ -25,9 +26,9 @@ export function benchSizes(quick: boolean): BenchSizes {
   const MiB = 1024 * 1024;
   return quick
     ? { codecTimeMs: 150, pingTimeMs: 150, pipelineMessages: 1000, transferBytes: [1024, MiB, 10 * MiB], transferTimeMs: 150,
-      isolationSliceMs: 200, isolationRounds: 2, isolationLanes: defaultLanes(), isolationPresets: ['tiny'], overheadRounds: 2, overheadHalfMs: 400 }
+      isolationSliceMs: 200, isolationRounds: 2, isolationLanes: defaultLanes(), isolationPresets: ['tiny'], overheadRounds: 2, overheadHalfMs: 400, stressConnections: 100 }
     : { codecTimeMs: 500, pingTimeMs: 500, pipelineMessages: 5000, transferBytes: [1024, MiB, 10 * MiB], transferTimeMs: 500,
-      isolationSliceMs: 300, isolationRounds: 5, isolationLanes: defaultLanes(), isolationPresets: ['tiny', 'small'], overheadRounds: 6, overheadHalfMs: 1000 };
+      isolationSliceMs: 300, isolationRounds: 5, isolationLanes: defaultLanes(), isolationPresets: ['tiny', 'small'], overheadRounds: 6, overheadHalfMs: 1000, stressConnections: 200 };
 }
 
 export interface RunBenchOptions {
@@ -71,15 +72,21 @@ export async function runBench(opts: RunBenchOptions = {}): Promise<BenchResult>
     try {
       if (section === 'codecs') result.codecs = await benchCodecs({ timeMs: sizes.codecTimeMs, signal: deadline });
       else if (section === 'transports') {
-        result.transports = await benchTransports({
+        result.transports = await benchTransportsAndConnections({
           pingTimeMs: sizes.pingTimeMs, pipelineMessages: sizes.pipelineMessages, transferBytes: sizes.transferBytes,
-          transferTimeMs: sizes.transferTimeMs, signal: deadline, onStep,
+          transferTimeMs: sizes.transferTimeMs, signal: deadline, onStep, stressConnections: sizes.stressConnections,
         });
       } else if (section === 'isolation') {
         result.isolation = await runIsolationInChild({
           presets: sizes.isolationPresets, lanes: sizes.isolationLanes, rounds: sizes.isolationRounds, sliceMs: sizes.isolationSliceMs,
           pings: quick ? 50 : 200, timeoutMs: Math.max(1000, remaining() - 2000), onStep,
         });
+        // Host RSS per design needs a host of its own per design (the isolation child holds every adapter at once).
+        try {
+          result.isolation.hostRss = await benchHostRss({ preset: sizes.isolationPresets[0] ?? 'tiny', timeoutMs: Math.max(5000, Math.min(60_000, remaining() - 1000)), onStep });
+        } catch (e) {
+          result.isolation.notes.push(`host RSS per design failed: ${toError(e).message}`);
+        }
       } else {
         result.overhead = await benchOverhead({ rounds: sizes.overheadRounds, halfMs: sizes.overheadHalfMs, tickTimeMs: quick ? 200 : 500, signal: deadline, onStep });
       }

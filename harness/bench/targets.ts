@@ -53,6 +53,26 @@ export const TARGETS = {
     source: 'issue 6 (the price of isolation: an external embedder keeps >= 90% of in-process throughput)',
     basis: 'median embeddings/s over alternating rounds, external adapter / in-process adapter, same model and lanes',
   }),
+  perConnectionMemory: {
+    id: 'uds-per-connection-memory', name: 'server memory per open Unix-socket connection', op: '<=', threshold: 1000, unit: 'KB',
+    source: `${SEED_004} §Performance Requirements > Memory Usage (per-connection overhead < 1MB)`,
+    basis: 'VmRSS growth of the echo-peer server process (listenUds + msgpack) with the stress connections open, / their number',
+  },
+  connectionErrors: (connections: number): TargetDef => ({
+    id: 'uds-concurrent-connection-errors', name: `errors over ${connections} concurrent Unix-socket connections (seed: 100+)`, op: '<=', threshold: 0, unit: 'errors',
+    source: `${SEED_004} §Testing Strategy > Stress Tests (concurrent connections (100+))`,
+    basis: 'connections opened at once to one server, a ping on each whose answer must carry its own id; fewer than 100 connections gives no figure',
+  }),
+  hostRssReduction: {
+    id: 'host-rss-reduction', name: 'host RSS cut by moving the model out of the host (in-process host vs reference host)', op: '>=', threshold: 80, unit: '%',
+    source: 'seed 002 §SUCCESS CRITERIA VERIFICATION (memory reduction > 80%)',
+    basis: '(in-process host RSS - external host RSS) / in-process host RSS: one harness host per design, same model, same batch, after a full GC',
+  },
+  ndjsonJsonShare: {
+    id: 'ndjson-json-share', name: 'JSON stringify+parse share of an NDJSON 1 KiB round trip (thesis: ~30%)', op: '>=', threshold: 25, unit: '%',
+    source: `${SEED_004} §Background (JSON serialization/deserialization ~30% of processing time), read as >= 25%`,
+    basis: 'JSON.stringify + JSON.parse of the request and its ack, timed in a loop, / the stdio/ndjson 1 KiB text transfer p50',
+  },
   samplerOverhead: {
     id: 'sampler-cpu', name: 'sampler CPU at its default interval', op: '<=', threshold: 1, unit: '% of a core',
     source: 'issue 6 (the harness must not disturb what it measures)',
@@ -82,6 +102,13 @@ export function buildTargets(r: Omit<BenchResult, 'targets'>): BenchTarget[] {
       out.push(evaluateTarget(TARGETS.isolationBatch(x.model, x.adapter, x.lanes), x.ratio));
     }
   }
+  const conns = r.transports?.connections;
+  if (conns) {
+    out.push(evaluateTarget(TARGETS.perConnectionMemory, conns.perConnectionBytes / 1000));
+    out.push(evaluateTarget(TARGETS.connectionErrors(conns.connections), conns.connections >= 100 ? conns.errors : null));
+  }
+  if (r.transports?.ndjsonCodecShare) out.push(evaluateTarget(TARGETS.ndjsonJsonShare, Math.round(r.transports.ndjsonCodecShare.jsonShare * 10_000) / 100));
+  if (r.isolation?.hostRss) out.push(evaluateTarget(TARGETS.hostRssReduction, Math.round(r.isolation.hostRss.reduction * 10_000) / 100));
   if (r.overhead) out.push(evaluateTarget(TARGETS.samplerOverhead, r.overhead.cpuPercentOfCore));
   return out;
 }

@@ -4,9 +4,11 @@
  * raw length-prefixed link with no codec as the floor. Seed 004's latency table gives the sizes: 1 KB, 1 MB, 10 MB.
  */
 import { GauntletError, toError } from '../util/errors.ts';
+import { ndjsonCodecWork } from './codecs.ts';
+import { benchConnections } from './connections.ts';
 import { makePayload, startPeer, type Peer, type PeerWireCodec } from './peer-client.ts';
 import { round, runTasks } from './stats.ts';
-import type { PeerCodec, PeerTransport, PingRow, TransferRow, TransportResults } from './types.ts';
+import type { NdjsonCodecShare, PeerCodec, PeerTransport, PingRow, TransferRow, TransportResults } from './types.ts';
 
 export interface TransportBenchOptions {
   pingTimeMs: number;
@@ -18,6 +20,8 @@ export interface TransportBenchOptions {
   links?: Array<{ transport: PeerTransport; codec: PeerWireCodec }>;
   signal?: AbortSignal;
   onStep?: (label: string) => void;
+  /** Connections the Unix-socket stress opens at once, after the links are measured (0 or absent: not run). */
+  stressConnections?: number;
 }
 
 export const DEFAULT_LINKS: Array<{ transport: PeerTransport; codec: PeerWireCodec }> = [
@@ -94,8 +98,38 @@ export async function benchTransports(opts: TransportBenchOptions): Promise<Tran
         }
       }
     }
-    return { peer: 'harness/bench/echo-peer.ts (separate process; project codecs and transports; answers without work)', pings, transfers, transferFrameLimitBytes: frameLimit, notes };
+    let ndjsonCodecShare: NdjsonCodecShare | undefined;
+    const nd1k = transfers.find((x) => x.transport === 'stdio' && x.codec === 'ndjson' && x.bytes === 1024 && x.payload === 'text');
+    if (nd1k && nd1k.p50Ms > 0) {
+      opts.onStep?.('JSON and UTF-8 work of the NDJSON 1 KiB round trip');
+      const work = await ndjsonCodecWork(makePayload(1024).text, { timeMs: Math.min(opts.transferTimeMs, 200), ...sig });
+      const rttUs = nd1k.p50Ms * 1000;
+      ndjsonCodecShare = {
+        message: '`embed` with the 1 KiB transfer text, `pong` ack back (stdio/ndjson transfer row)',
+        jsonUs: work.jsonUs, textUs: work.textUs, roundTripP50Us: round(rttUs, 1),
+        jsonShare: round(work.jsonUs / rttUs, 4), textShare: round(work.textUs / rttUs, 4),
+      };
+      notes.push('NDJSON codec share: JSON.stringify + JSON.parse of the 1 KiB `embed` request and of its `pong` ack (both ends\' work in one round trip), '
+        + 'timed in a loop in this process (p50), / the stdio/ndjson 1 KiB text transfer p50; UTF-8 encode + decode of both lines likewise. '
+        + 'A hot loop is the codec at its fastest, so the share is a lower bound.');
+    }
+    return {
+      peer: 'harness/bench/echo-peer.ts (separate process; project codecs and transports; answers without work)', pings, transfers,
+      transferFrameLimitBytes: frameLimit, ...(ndjsonCodecShare ? { ndjsonCodecShare } : {}), notes,
+    };
   } finally {
     await Promise.all(peers.map(({ peer }) => peer.close()));
   }
+}
+
+/** benchTransports, then the connection stress (its own server process, once the link peers are gone). */
+export async function benchTransportsAndConnections(opts: TransportBenchOptions): Promise<TransportResults> {
+  const r = await benchTransports(opts);
+  if (!opts.stressConnections) return r;
+  try {
+    r.connections = await benchConnections({ connections: opts.stressConnections, ...(opts.onStep ? { onStep: opts.onStep } : {}) });
+  } catch (e) {
+    r.notes.push(`connection stress failed: ${toError(e).message}`);
+  }
+  return r;
 }

@@ -94,6 +94,70 @@ export interface TransportResults {
   transfers: TransferRow[];
   /** maxFrameBytes used for the transfer peers (both ends), and why. */
   transferFrameLimitBytes: number;
+  /** Share of the NDJSON 1 KiB round trip (stdio) spent in JSON and in UTF-8 text encoding, when that link ran. */
+  ndjsonCodecShare?: NdjsonCodecShare;
+  /** Connection stress and per-connection memory of a Unix-socket server, when it ran. */
+  connections?: ConnectionResults;
+  notes: string[];
+}
+
+export interface NdjsonCodecShare {
+  /** The message timed: the same `embed` of a 1 KiB text the transfer row sends, and the `pong` ack back. */
+  message: string;
+  /** JSON.stringify + JSON.parse of the request and of the ack (both ends' work in one round trip), p50, us. */
+  jsonUs: number;
+  /** UTF-8 encode (Buffer.from) + decode (TextDecoder) of both lines, p50, us. */
+  textUs: number;
+  /** The stdio/ndjson 1 KiB text transfer p50 of this run, us. */
+  roundTripP50Us: number;
+  /** jsonUs / roundTripP50Us. */
+  jsonShare: number;
+  /** textUs / roundTripP50Us. */
+  textShare: number;
+}
+
+export interface ConnectionResults {
+  server: string;
+  serverPid: number;
+  /** Connections opened at once (besides the warm-up one). */
+  connections: number;
+  /** Of those, still open when the RSS was read after. */
+  openAtMeasure: number;
+  /** Round trips answered correctly. */
+  answered: number;
+  /** Connections that failed: connect error or timeout, closed early, no answer, wrong answer. */
+  errors: number;
+  /** Errors grouped by what happened (numbers masked). */
+  errorKinds: Array<{ what: string; count: number }>;
+  /** From the first connect to the last answer, ms. */
+  wallMs: number;
+  /** VmRSS of the server after the warm-up connection, and with every stress connection open. */
+  rssBeforeBytes: number;
+  rssAfterBytes: number;
+  /** (rssAfterBytes - rssBeforeBytes) / connections. */
+  perConnectionBytes: number;
+  notes: string[];
+}
+
+export interface HostRssRow {
+  adapter: string;
+  design: 'in-process' | 'external';
+  hostPid: number;
+  /** The host's process.memoryUsage().rss after a full GC, and its anon / file-backed parts (/proc). */
+  hostRssBytes: number;
+  hostRssAnonBytes: number | null;
+  hostRssFileBytes: number | null;
+  hostHeapUsedBytes: number;
+  /** The external embedder process's VmRSS (external design only). */
+  embedderRssBytes: number | null;
+}
+
+export interface HostRssResults {
+  model: string;
+  modelBytes: number;
+  rows: HostRssRow[];
+  /** (in-process host RSS - external host RSS) / in-process host RSS. */
+  reduction: number;
   notes: string[];
 }
 
@@ -133,6 +197,8 @@ export interface IsolationResults {
   ratios: IsolationRatio[];
   /** Control round trip through each external adapter (supervisor -> reference embedder -> back). */
   adapterPings: Array<{ model: string; adapter: string; lanes: number; p50Us: number; p99Us: number }>;
+  /** Host RSS per design (harness/bench/host-rss.ts), measured after the throughput rounds. */
+  hostRss?: HostRssResults;
   notes: string[];
 }
 
@@ -200,6 +266,8 @@ export interface BenchSizes {
   /** Overhead: rounds (each: sampler off, then on) and the length of each half, ms. */
   overheadRounds: number;
   overheadHalfMs: number;
+  /** Transports: connections the stress opens at once (0 skips it). */
+  stressConnections: number;
 }
 
 export type BenchSection = 'codecs' | 'transports' | 'isolation' | 'overhead';

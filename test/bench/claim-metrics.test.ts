@@ -50,7 +50,7 @@ describe('benchClaimMetrics', () => {
     expect(m['bench.ipc.throughputGain']).toBe(4);
     expect(m['bench.codec.cpuReduction']).toBeCloseTo(0.98, 9);
     expect(m['bench.ipc.transfer1mb.p50']).toBeUndefined(); // no 1 MiB row in the fixture
-    expect(m['bench.uds.connectionErrors']).toBeUndefined(); // not something gauntlet bench measures
+    expect(m['bench.uds.connectionErrors']).toBeUndefined(); // the fixture has no connection stress (transports.connections)
   });
 
   it('decides bench claims both ways, and says which section was skipped when a figure is missing', () => {
