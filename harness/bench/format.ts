@@ -18,6 +18,7 @@ const mib = (b: number) => `${mibN(b)} MiB`;
 
 export function formatValue(t: Pick<BenchTarget, 'value' | 'unit'>): string {
   if (t.value === null) return 'n/a';
+  if (t.unit === 'errors') return `${t.value} errors`;
   const abs = Math.abs(t.value);
   const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
   const v = t.value.toFixed(digits);
