@@ -80,12 +80,17 @@ const onStdinEnd = (): void => {
   void service.drain(800).then(() => life.exit(0, 'stdin closed'));
 };
 
-if (args.model) {
+const loadModelArg = (): void => {
+  if (!args.model) return;
   service.initialize(args.model).catch((e: unknown) => {
     log(`loading --model failed: ${errorFields(e).message}`);
     if (args.transport === 'http') life.exit(4, 'the model could not be loaded');
   });
-}
+};
+// http: the load starts once the server listens and has printed its ready line (/health answers 503 "loading"
+// until it is done), so the process's memory at the ready line is its memory before the model load
+// (scenarios/memory-pressure.ts measures the load that way).
+if (args.transport !== 'http') loadModelArg();
 
 const codec = getCodec(args.codec);
 if (args.transport === 'stdio') {
@@ -121,5 +126,6 @@ if (args.transport === 'stdio') {
       log,
     });
     process.stdout.write(`${JSON.stringify({ ready: true, port: http.port, host: http.host, pid: process.pid })}\n`);
+    loadModelArg();
   }
 }

@@ -11,7 +11,7 @@ import { pidAlive } from '../harness/faults/proc.ts';
 import { GauntletError, toError } from '../harness/util/errors.ts';
 import { identical, recordMax } from './support/measure.ts';
 import { sendInvalidUtf8 } from './support/bad-input-raw.ts';
-import { requestFrameBytes, responseFrameBytes } from './support/throughput-frames.ts';
+import { recordSentFrameBytes, requestFrameBytes } from './support/throughput-frames.ts';
 
 interface Case { name: string; texts: unknown[]; batch: boolean }
 
@@ -120,7 +120,7 @@ export default defineScenario({
     ctx.metric('badInput.notRecovered', notRecovered);
     recordMax(ctx, 'limits.batch.acceptedTexts', acceptedBatchTexts);
     ctx.metric('limits.frame.acceptedBytes.max', ctx.adapter.config.kind === 'in-process' || !acceptedFrames.length ? null : Math.max(...acceptedFrames));
-    ctx.metric('limits.frame.sentBytes.max', responseFrameBytes(ctx.adapter, tenVectors, false) ?? null);
-    ctx.note('frame sizes are computed by encoding the same message with the adapter\'s codec (http: the JSON request body), not counted on the wire.');
+    recordSentFrameBytes(ctx, await host.ipcStats({ signal: ctx.signal }), tenVectors);
+    ctx.note('limits.frame.acceptedBytes: computed by encoding the same message with the adapter\'s codec (http: the JSON request body), not counted on the wire.');
   },
 });

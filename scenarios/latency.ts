@@ -2,6 +2,7 @@
 import { defineScenario } from '../harness/runner/define-scenario.ts';
 import { allFinite, cosine, oracleVectors, recordLatency, recordMax, sampleTexts } from './support/measure.ts';
 import { recordFrameBytesPerDim, recordIpcBuffers } from './support/ipc-stats.ts';
+import { recordSentFrameBytes } from './support/throughput-frames.ts';
 
 export default defineScenario({
   id: 'latency',
@@ -9,7 +10,7 @@ export default defineScenario({
   claims: [
     'embed-latency-p50-under-25ms', 'ipc-latency-p50-under-10ms', 'embed-latency-mean-under-50ms-over-100', 'batch10-latency-under-100ms',
     'embeddings-match-reference', 'host-rss-under-100mb', 'embedder-working-set-under-50mb', 'host-ipc-buffers-under-1mb',
-    'embedding-frame-4-bytes-per-dim',
+    'embedding-frame-4-bytes-per-dim', 'embedder-frames-small',
   ],
   // single >= 100 even in --quick: embed-latency-mean-under-50ms-over-100 averages over 100 requests.
   quick: { warmup: 5, single: 100, batches: 10 },
@@ -45,6 +46,7 @@ export default defineScenario({
 
     const batch: number[] = [];
     let batchErrors = 0;
+    let lastBatch: Float32Array[] | undefined;
     for (let n = 0; n < ctx.sizes.batches; n++) {
       const start = (n * 10) % texts.length;
       const idx = Array.from({ length: 10 }, (_, k) => (start + k) % texts.length);
@@ -52,6 +54,7 @@ export default defineScenario({
       try {
         const vs = await host.embedBatch(idx.map((i) => texts[i]!), { signal: ctx.signal });
         batch.push(performance.now() - t0);
+        lastBatch = vs;
         if (vs.length !== 10) bad++;
         vs.forEach((v, k) => check(v, idx[k]!));
       } catch (e) {
@@ -68,6 +71,7 @@ export default defineScenario({
     const ipc = await host.ipcStats({ signal: ctx.signal });
     recordIpcBuffers(ctx, ipc);
     recordFrameBytesPerDim(ctx, ipc);
+    recordSentFrameBytes(ctx, ipc, lastBatch);
     const mem = await ctx.sampleHost(host, { gc: true });
     recordMax(ctx, 'host.rss', [mem.rss]);
     const pid = await host.embedderPid({ signal: ctx.signal });

@@ -11,7 +11,7 @@ import type { HostHandle } from '../harness/host/types.ts';
 import type { ScenarioContext } from '../harness/runner/types.ts';
 import { distinctTexts } from './support/concurrent-embeds-texts.ts';
 import { allFinite, cosine, identical, oracleVectors, recordMax } from './support/measure.ts';
-import { responseFrameBytes } from './support/throughput-frames.ts';
+import { recordSentFrameBytes } from './support/throughput-frames.ts';
 import { recordIpcBuffers } from './support/ipc-stats.ts';
 
 interface PhaseResult { completed: number; texts: number; errors: number; mismatches: number; seconds: number; durations: number[] }
@@ -111,11 +111,9 @@ export default defineScenario({
     ctx.metric('correctness.minCosine', reference ? minCos : null);
     ctx.metric('correctness.minCosine.min', reference ? minCos : null);
 
-    const frame = largestBatch ? responseFrameBytes(ctx.adapter, largestBatch, false) : undefined;
-    ctx.metric('limits.frame.sentBytes.max', frame ?? null);
-    if (frame === undefined) ctx.note('limits.frame.sentBytes: not computed for this adapter (no gauntlet framing to encode).');
-    else ctx.note('limits.frame.sentBytes is the size of a 10-vector answer encoded with the adapter\'s codec, not bytes counted on the wire.');
-    recordIpcBuffers(ctx, await host.ipcStats({ signal: ctx.signal }));
+    const ipc = await host.ipcStats({ signal: ctx.signal });
+    recordSentFrameBytes(ctx, ipc, largestBatch);
+    recordIpcBuffers(ctx, ipc);
     const mem = await ctx.sampleHost(host, { gc: false });
     recordMax(ctx, 'host.rss', [mem.rss]);
     ctx.note(`concurrent phases keep ${concurrency} requests in flight (max(2, lanes=${ctx.adapter.lanes})); each phase runs ${phaseMs} ms.`);

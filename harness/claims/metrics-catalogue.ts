@@ -37,7 +37,7 @@ export const METRICS = {
   'host.crashes': { unit: 'count', kind: 'count', scenarios: ['cold-start', ...FAULTS], description: 'Times the host process died (signal or unexpected exit) during a scenario; summed over scenarios' },
   // ---- embedder memory (/proc/PID/status of the embedder process) ----
   'embedder.rssAnon': { unit: 'bytes', kind: 'bytes', scenarios: ['cold-start', 'latency', 'memory-pressure', 'soak'], description: 'Anonymous RSS of the embedder process (its working set with the mapped model excluded); report .max' },
-  'embedder.rssAnon.loadDelta': { unit: 'bytes', kind: 'bytes', scenarios: ['cold-start', 'memory-pressure'], description: 'Anonymous RSS of the embedder after initialize minus before; report .max' },
+  'embedder.rssAnon.loadDelta': { unit: 'bytes', kind: 'bytes', scenarios: ['memory-pressure'], description: 'Anonymous RSS of the embedder after initialize (http server: after /health turns 200) minus before (its runtime up, no model); report .max' },
   'memory.model.fileBackedRatio': { unit: 'ratio', kind: 'ratio', scenarios: ['memory-pressure'], description: 'RssFile growth on load / model file size, in the process that holds the model' },
   'memory.model.bytes': { unit: 'bytes', kind: 'bytes', scenarios: ['memory-pressure', 'cold-start'], description: 'Size of the model file used by the memory scenario' },
   'memory.model.rssAnonDelta': { unit: 'bytes', kind: 'bytes', scenarios: ['memory-pressure'], description: 'Anonymous RSS growth on load of the process that holds the model' },

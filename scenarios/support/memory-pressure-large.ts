@@ -3,7 +3,12 @@
  * that holds it, what loading it does to the host (the thesis "a large GGUF in the Node process crashes V8"), and
  * an embedder started under an address-space limit too small for the model.
  */
-import type { ResolvedAdapter } from '../../harness/adapters/types.ts';
+import type { HttpAdapterConfig, ResolvedAdapter } from '../../harness/adapters/types.ts';
+import { HttpServerProcess } from '../../harness/adapters/http-server.ts';
+import { substituteArgs } from '../../harness/adapters/substitute.ts';
+import { httpEmbed, httpHealth } from '../../harness/transport/http-client.ts';
+import { sleep, withDeadline } from '../../harness/util/deadline.ts';
+import path from 'node:path';
 import { awaitMemoryLimit } from '../../harness/faults/memory-limit.ts';
 import type { HostMemory } from '../../harness/host/types.ts';
 import { readProcStatusSync, type ProcStatus } from '../../harness/metrics/index.ts';
@@ -169,4 +174,54 @@ process.stdout.write(JSON.stringify({ bytes: a.byteLength, externalDelta: m1.ext
       }
     });
   });
+}
+
+export type HttpServerLoad = ({ measured: true } & LoadFigures) | { measured: false; reason: string };
+
+/**
+ * http adapters that start their own server (`command`): the server spawned directly on `model` (port 0, as the
+ * adapter does), its /proc figures at its `{"ready":true,...}` line (up and listening) and when /health first
+ * answers 200 (model loaded). The before-figure only counts as "before the load" if /health then still answers 503
+ * "loading"; a server that loads before it listens, or has no ready line / /health, is left unmeasured with why.
+ */
+export async function httpServerLoad(ctx: ScenarioContext, model: string, timeoutMs: number): Promise<HttpServerLoad> {
+  const a = ctx.adapter;
+  const c = a.config as HttpAdapterConfig;
+  if (c.kind !== 'http') throw new GauntletError('GAUNTLET_USAGE', `httpServerLoad: adapter ${a.name} is ${c.kind}, not http`);
+  if (!c.command) return { measured: false, reason: 'an external server (baseUrl, no command) is not started by the adapter: no pid to read /proc of' };
+  if (c.baseUrl || c.readyUrl) return { measured: false, reason: 'the server has a fixed baseUrl / custom readyUrl: without a ready line and /health "loading" answer there is no point known to be before the load' };
+  const argv = substituteArgs(c.command, { model, port: 0, lanes: a.lanes, threads: a.threads, maxBatch: a.maxBatch, maxFrameBytes: a.maxFrameBytes });
+  const server = new HttpServerProcess({ argv, ...(c.env ? { env: c.env } : {}), ...(c.cwd ? { cwd: c.cwd } : {}) });
+  const pid = server.proc.pid;
+  if (pid === undefined) {
+    const exit = await server.proc.waitExit(5_000);
+    return { measured: false, reason: `could not spawn the http server ${JSON.stringify(argv[0])}${exit?.spawnError ? `: ${exit.spawnError.message}` : ''}` };
+  }
+  const kill = () => { server.proc.kill('SIGKILL'); };
+  ctx.signal.addEventListener('abort', kill, { once: true });
+  const died = server.exitedAsError();
+  died.catch(() => {});
+  try {
+    const line = await withDeadline(Promise.race([server.readyLine, died]), timeoutMs, `the http server's ready line`, ctx.signal);
+    const before = readProcStatusSync(pid);
+    const t0 = performance.now();
+    if (line.port === undefined) return { measured: false, reason: 'the server\'s ready line names no port' };
+    const baseUrl = `http://127.0.0.1:${line.port}`;
+    const first = await Promise.race([httpHealth(baseUrl, { timeoutMs: 5_000, signal: ctx.signal }), died]);
+    if (first === 'ok') return { measured: false, reason: 'the server had already loaded the model when it answered its first /health after the ready line: no figure before the load' };
+    const end = t0 + timeoutMs;
+    for (;;) {
+      if (performance.now() > end) throw new GauntletError('GAUNTLET_TIMEOUT', `the http server did not load ${model} within ${timeoutMs} ms`);
+      await sleep(5, ctx.signal);
+      if ((await Promise.race([httpHealth(baseUrl, { timeoutMs: 5_000, signal: ctx.signal }), died])) === 'ok') break;
+    }
+    const loadMs = performance.now() - t0;
+    const after = readProcStatusSync(pid);
+    if (!before || !after) throw new GauntletError('GAUNTLET_INTERNAL', `no /proc/${pid}/status to read`);
+    const [v] = await Promise.race([httpEmbed(baseUrl, ['large model check'], { timeoutMs, signal: ctx.signal, model: c.modelName ?? path.basename(model) }), died]);
+    return { measured: true, before, after, loadMs, dims: v!.length };
+  } finally {
+    ctx.signal.removeEventListener('abort', kill);
+    await server.stop(2_000);
+  }
 }

@@ -6,6 +6,8 @@
  * do not encode (http: the server's JSON layout is its own).
  */
 import type { ResolvedAdapter } from '../../harness/adapters/types.ts';
+import type { HostIpcStats } from '../../harness/host/types.ts';
+import type { ScenarioContext } from '../../harness/runner/types.ts';
 import { getCodec } from '../../harness/protocol/codec.ts';
 import { PROTOCOL_VERSION, type Message } from '../../harness/protocol/messages.ts';
 
@@ -38,4 +40,26 @@ export function requestFrameBytes(adapter: ResolvedAdapter, texts: unknown[], si
   } catch {
     return undefined; // a value the codec cannot encode (the non-string cases of bad-input)
   }
+}
+
+/**
+ * limits.frame.sentBytes.max, the largest message the embedder sent: process adapters, the `embeddings` answer
+ * carrying `batch` encoded with the adapter's codec (computed, see above); http adapters, the largest response body
+ * the host's HTTP client received from the server (counted as received: every answer, /health included); null for
+ * in-process (no messages), with a note either way.
+ */
+export function recordSentFrameBytes(ctx: ScenarioContext, ipc: HostIpcStats, batch: Float32Array[] | undefined): void {
+  if (ctx.adapter.config.kind === 'http') {
+    const got = ipc.applicable && ipc.source === 'http-client' && ipc.stats.framesIn > 0 ? ipc.stats.frameInMax : undefined;
+    ctx.metric('limits.frame.sentBytes.max', got ?? null);
+    ctx.note(got !== undefined
+      ? `limits.frame.sentBytes: the largest HTTP response body the host received from the server, ${got} B over ${ipc.applicable ? ipc.stats.framesIn : 0} responses (bytes counted as received; headers not counted).`
+      : `limits.frame.sentBytes: not measured: ${ipc.applicable ? 'the host\'s HTTP client counted no response' : ipc.reason}.`);
+    return;
+  }
+  const frame = batch ? responseFrameBytes(ctx.adapter, batch, false) : undefined;
+  ctx.metric('limits.frame.sentBytes.max', frame ?? null);
+  ctx.note(frame !== undefined
+    ? `limits.frame.sentBytes: the ${batch!.length}-vector answer encoded with the adapter's codec (${frame} B), not bytes counted on the wire.`
+    : `limits.frame.sentBytes: not computed: ${ctx.adapter.config.kind === 'in-process' ? 'the in-process adapter sends no messages' : 'no batch answer to encode'}.`);
 }

@@ -11,9 +11,9 @@ import { resolveClaim } from '../../harness/claims/resolve.ts';
 import type { ScenarioResult } from '../../harness/report/schema.ts';
 import { num, runWith } from './throughput-run.ts';
 
-function verdict(id: string, r: ScenarioResult): string {
+function verdict(id: string, r: ScenarioResult, kind: 'process' | 'http' = 'process'): string {
   const claim = resolveClaim(CLAIMS.find((c) => c.id === id)!);
-  return evaluateOne(claim, [r], { name: r.adapter, kind: 'process' }).verdict;
+  return evaluateOne(claim, [r], { name: r.adapter, kind }).verdict;
 }
 
 describe('latency scenario', () => {
@@ -35,7 +35,23 @@ describe('latency scenario', () => {
     expect(num(r, 'embed.frameBytesPerDim.whole')).toBeGreaterThan(perDim);
     expect(verdict('embedding-frame-4-bytes-per-dim', r)).toBe('pass');
     expect(verdict('host-ipc-buffers-under-1mb', r)).toBe('pass');
+    // The 10-vector answer, encoded with the adapter's codec: 10 x 64 x 4 bytes plus headers.
+    expect(num(r, 'limits.frame.sentBytes.max')).toBeGreaterThan(10 * 64 * 4);
+    expect(verdict('embedder-frames-small', r)).toBe('pass');
     expect(['pass', 'fail']).toContain(verdict('embed-latency-mean-under-50ms-over-100', r));
+  }, 60_000);
+
+  it('reference-http: limits.frame.sentBytes is the largest response body the host received (a batch of 10 as JSON)', async () => {
+    const r = await runWith(scenario, 'reference-http', { quick: { single: 100, batches: 2 } });
+    expect(r.status).toBe('completed');
+    const sent = num(r, 'limits.frame.sentBytes.max');
+    // Counted on the wire by the host's HTTP client, the same figure as its frameInBytes high-water mark.
+    expect(sent).toBe(num(r, 'host.ipc.frameInBytes.max'));
+    // 10 x 64 decimal floats in JSON: several times the 4 bytes per dimension of the binary frame, far under 64 KiB.
+    expect(sent).toBeGreaterThan(10 * 64 * 8);
+    expect(sent).toBeLessThan(64 * 1024);
+    expect(r.notes.some((n) => n.startsWith('limits.frame.sentBytes: the largest HTTP response body'))).toBe(true);
+    expect(verdict('embedder-frames-small', r, 'http')).toBe('pass');
   }, 60_000);
 
   it('reference-ndjson: the same vectors as decimal text, ~12 bytes per dimension (the frame claim fails)', async () => {
