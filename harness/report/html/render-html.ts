@@ -2,6 +2,7 @@
  * report.html as one self-contained string: CSS, JS (uPlot + our client) and the RunReport inlined. Tables and the
  * timeline SVGs are rendered here, so the page reads without JS; the client script draws the uPlot charts.
  */
+import { formatValue as benchValue } from '../../bench/format.ts';
 import type { RunReport } from '../schema.ts';
 import { xmlText as esc } from '../escape.ts';
 import { EXIT_CODE_MEANING } from '../summary.ts';
@@ -49,7 +50,7 @@ function renderBench(report: RunReport): string {
   const targets = Array.isArray(bench.targets) ? bench.targets : [];
   const extra = Object.fromEntries(Object.entries(bench).filter(([k]) => k !== 'targets'));
   return `<section id="bench"><h2>Benchmarks</h2><table class="figures"><thead><tr><th>benchmark</th><th>target</th><th>measured</th><th>result</th></tr></thead><tbody>`
-    + targets.map((t) => `<tr><td>${esc(t.name)}</td><td>${esc(t.target)}</td><td>${esc(formatValue(t.value, t.unit))}</td><td class="${t.pass ? 'mark-pass' : 'mark-fail'}">${t.pass ? 'PASS' : 'MISS'}</td></tr>`).join('')
+    + targets.map((t) => `<tr><td>${esc(t.name)}</td><td>${esc(t.target)}</td><td>${esc(benchValue({ value: t.value, unit: t.unit }))}</td><td class="${t.pass ? 'mark-pass' : 'mark-fail'}">${t.pass ? 'PASS' : 'MISS'}</td></tr>`).join('')
     + '</tbody></table>'
     + (Object.keys(extra).length ? `<details><summary>raw benchmark data</summary><pre>${esc(JSON.stringify(extra, null, 2))}</pre></details>` : '')
     + '</section>';
