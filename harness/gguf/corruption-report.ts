@@ -54,7 +54,9 @@ export async function recordCorruptionBehaviour(opts: ReportOptions = {}): Promi
     for (const [i, v] of variants.entries()) {
       const file = path.join(dir, `${i}.gguf`);
       await applyCorruption(v.id, base, file, opts.seed ?? 1);
-      const check = await checkGguf(file);
+      const checked = await checkGguf(file);
+      // The temporary path would make the generated doc differ on every run: name the variant's file instead.
+      const check = checked.ok ? checked : { ...checked, message: checked.message.split(file).join(`${v.id}.gguf`) };
       const llama = opts.skipLlama ? undefined : await probeWithLlama(file, PROBE_TEXTS, { timeoutMs: opts.probeTimeoutMs ?? 30_000 });
       const row: CorruptionRow = {
         variant: { id: v.id, part: v.part, description: v.description, expect: v.expect, llamaRisk: v.llamaRisk },
