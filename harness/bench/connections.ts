@@ -92,7 +92,8 @@ export async function benchConnections(opts: ConnectionBenchOptions): Promise<Co
       notes: [
         `RSS = VmRSS of the server process; before: after one warm-up connection and ping; after: ${n} more connections opened at once, `
         + `each pinged once, ${open.length} still open when read. Per connection = (after - before) / ${n}; it includes what the server's `
-        + 'heap grew by and any garbage not collected yet, so it is an upper bound on what a connection keeps.',
+        + 'heap grew by and any garbage not collected yet, and a collection between the two reads can take back more than the connections added '
+          + '(500 connections keep the figure above that noise on this machine; with 100 it came out negative once in three).',
         'an error = a failed or timed-out connect, a connection closed before its answer, no answer in time, or an answer that is not the pong to that connection\'s own request id.',
       ],
     };

@@ -26,9 +26,9 @@ export function benchSizes(quick: boolean): BenchSizes {
   const MiB = 1024 * 1024;
   return quick
     ? { codecTimeMs: 150, pingTimeMs: 150, pipelineMessages: 1000, transferBytes: [1024, MiB, 10 * MiB], transferTimeMs: 150,
-      isolationSliceMs: 200, isolationRounds: 2, isolationLanes: defaultLanes(), isolationPresets: ['tiny'], overheadRounds: 2, overheadHalfMs: 400, stressConnections: 100 }
+      isolationSliceMs: 200, isolationRounds: 2, isolationLanes: defaultLanes(), isolationPresets: ['tiny'], overheadRounds: 2, overheadHalfMs: 400, stressConnections: 500 }
     : { codecTimeMs: 500, pingTimeMs: 500, pipelineMessages: 5000, transferBytes: [1024, MiB, 10 * MiB], transferTimeMs: 500,
-      isolationSliceMs: 300, isolationRounds: 5, isolationLanes: defaultLanes(), isolationPresets: ['tiny', 'small'], overheadRounds: 6, overheadHalfMs: 1000, stressConnections: 200 };
+      isolationSliceMs: 300, isolationRounds: 5, isolationLanes: defaultLanes(), isolationPresets: ['tiny', 'small'], overheadRounds: 6, overheadHalfMs: 1000, stressConnections: 500 };
 }
 
 export interface RunBenchOptions {
