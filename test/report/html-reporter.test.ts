@@ -138,3 +138,16 @@ describe('layout', () => {
     expect(scanHtml(page).tags.some((t) => t.attrs.id === 'matrix')).toBe(true);
   });
 });
+
+describe('scenario figure units', () => {
+  it('takes the unit from the catalogue, else from the name: bytes, camel-case ...Ms as ms, bare counts', async () => {
+    const { unitOf } = await import('../../harness/report/html/render-scenarios.ts');
+    expect(unitOf('memoryPressure.large.loadMs')).toBe('ms');
+    expect(unitOf('hang.deadlineMs')).toBe('ms');
+    expect(unitOf('restartStorm.giveUpMs')).toBe('ms');
+    expect(unitOf('coldStart.loadMs.max')).toBe('ms');
+    expect(unitOf('memoryPressure.rssGrowth.100')).toBe('bytes');
+    expect(unitOf('memoryPressure.requests')).toBe('');
+    expect(unitOf('corrupt.items')).toBe('');
+  });
+});

@@ -11,12 +11,16 @@ const NOTES_SHOWN = 8;
 
 const MEMORY_KEYS = ['hostHeapUsed', 'hostRss', 'embedderRssAnon', 'embedderRssFile'];
 
-/** The unit of a scenario figure: from the metrics catalogue (the name or the name less its aggregation), else its name. */
-function unitOf(name: string): string {
+/**
+ * The unit of a scenario figure: from the metrics catalogue (the name or the name less its aggregation), else its
+ * name: a camel-case "...Ms" suffix (hang.deadlineMs, memoryPressure.large.loadMs) is milliseconds.
+ */
+export function unitOf(name: string): string {
   const def = metricDef(name) ?? metricDef(name.replace(/\.[^.]+$/, ''));
   if (def) return def.kind === 'bytes' && def.unit === 'bytes' ? 'bytes' : def.kind === 'latency' ? 'ms' : '';
+  if (/(^|\.)ms$|[a-z0-9]Ms$/.test(name)) return 'ms';
   const lower = name.toLowerCase();
-  if (/(ratio|count|requests|trials|slope|perreq|ms$)/.test(lower)) return '';
+  if (/(ratio|count|requests|trials|slope|perreq)/.test(lower)) return '';
   return /(rss|heap|bytes|external)/.test(lower) ? 'bytes' : '';
 }
 
