@@ -14,6 +14,7 @@
 import { GauntletError, toError } from '../util/errors.ts';
 import { sleep, withDeadline } from '../util/deadline.ts';
 import { backoffDelay, RestartBreaker } from '../supervisor/backoff.ts';
+import { HealthMonitor } from '../supervisor/health-monitor.ts';
 import { describeExit, type EmbedderExit } from '../supervisor/embedder-process.ts';
 import { resolveSupervisorOptions } from '../supervisor/options.ts';
 import { gaveUpError, lastLines } from '../supervisor/supervisor-errors.ts';
@@ -127,8 +128,7 @@ export class HttpServerSupervisor {
   private readonly stopController = new AbortController();
   private startPromise: Promise<number> | undefined;
   private loopDone: Promise<void> | undefined;
-  private healthTimer: NodeJS.Timeout | undefined;
-  private probing = false;
+  private readonly health: HealthMonitor;
   private inFlight = 0;
   private changed = deferred<void>();
   private readonly counters: SupervisorCounters = {
@@ -138,6 +138,18 @@ export class HttpServerSupervisor {
   constructor(private readonly opts: HttpSupervisorOptions) {
     this.o = resolveHttpTuning(opts.name, opts.command, opts.modelPath, opts.tuning, opts.random);
     this.breaker = new RestartBreaker(this.o.restart);
+    this.health = new HealthMonitor({
+      intervalMs: this.o.healthIntervalMs,
+      timeoutMs: this.o.healthTimeoutMs,
+      ready: () => this._state === 'ready' && this.baseUrl !== undefined,
+      generation: () => this.generation,
+      ping: (timeoutMs) => this.healthOnce(this.baseUrl!, timeoutMs),
+      onHang: (via, waitedMs) => {
+        this.counters.hangs++;
+        this.emit('hang-detected', { via, waitedMs });
+        this.killCurrent('hang');
+      },
+    });
   }
 
   get state(): SupervisorState {
@@ -214,7 +226,7 @@ export class HttpServerSupervisor {
     if (this.stopController.signal.aborted) return undefined;
     const t0 = performance.now();
     this.stopController.abort();
-    this.stopHealth();
+    this.health.stop();
     if (this._state !== 'failed') this.setState('stopped');
     this.notify();
     const server = this.server;
@@ -241,9 +253,9 @@ export class HttpServerSupervisor {
           started = true;
           resolveStart(result.dims);
         }
-        this.startHealth();
+        this.health.start();
         const exit = await this.server!.proc.exited;
-        this.stopHealth();
+        this.health.stop();
         if (this.stopping()) break;
         this.onCrash(exit);
       } else {
@@ -369,7 +381,7 @@ export class HttpServerSupervisor {
   private fail(error: GauntletError): void {
     this.terminalError = error;
     this.setState('failed');
-    this.stopHealth();
+    this.health.stop();
     this.emit('give-up', {
       restartsInWindow: this.breaker.inWindow(performance.now()), windowMs: this.o.restart.windowMs, code: error.code, message: error.message,
     });
@@ -411,47 +423,18 @@ export class HttpServerSupervisor {
     }
     if (err.code === 'GAUNTLET_TIMEOUT') {
       this.counters.timedOut++;
-      if (live.gen === this.generation && this._state === 'ready') void this.probe('request-deadline');
+      if (live.gen === this.generation && this._state === 'ready') void this.health.probe('request-deadline');
     }
     return err;
   }
 
   // ------------------------------------------------------------------ health
 
-  private startHealth(): void {
-    if (this.o.healthIntervalMs <= 0) return;
-    this.healthTimer = setInterval(() => void this.probe('health-ping'), this.o.healthIntervalMs);
-    this.healthTimer.unref();
-  }
-  private stopHealth(): void {
-    clearInterval(this.healthTimer);
-    this.healthTimer = undefined;
-  }
-
-  /** GET the readiness URL with healthTimeoutMs; no answer in time means a hang: SIGKILL, and the loop restarts. */
-  private async probe(via: 'health-ping' | 'request-deadline'): Promise<void> {
-    if (this.probing || this._state !== 'ready' || !this.baseUrl) return;
-    this.probing = true;
-    const gen = this.generation;
-    const t0 = performance.now();
-    try {
-      await this.healthOnce(this.baseUrl, this.o.healthTimeoutMs);
-    } catch (e) {
-      if ((e as GauntletError).code === 'GAUNTLET_TIMEOUT' && gen === this.generation && this._state === 'ready') {
-        this.counters.hangs++;
-        this.emit('hang-detected', { via, waitedMs: performance.now() - t0 });
-        this.killCurrent('hang');
-      }
-    } finally {
-      this.probing = false;
-    }
-  }
-
   private killCurrent(reason: CrashReason): void {
     if (!this.server?.proc.alive) return;
     this.killReason ??= reason;
     if (this._state === 'ready') this.setState('restarting');
-    this.stopHealth();
+    this.health.stop();
     this.server.proc.kill('SIGKILL');
   }
 

@@ -17,6 +17,7 @@ import type { RequestBody, Response } from '../protocol/messages.ts';
 import { mergeConnectionStats, type ConnectionStats, type MessageConnection } from '../protocol/connection.ts';
 import { GauntletError, toError } from '../util/errors.ts';
 import { backoffDelay, RestartBreaker } from './backoff.ts';
+import { HealthMonitor } from './health-monitor.ts';
 import { defaultConnector } from './default-connector.ts';
 import { describeExit, EmbedderProcess, type EmbedderExit } from './embedder-process.ts';
 import { linkStdio, linkUds, type EmbedderLink, type StreamConnector } from './link.ts';
@@ -58,8 +59,7 @@ export class Supervisor {
   private loopDone: Promise<void> | undefined;
   private terminalError: GauntletError | undefined;
   private killReason: CrashReason | undefined;
-  private healthTimer: NodeJS.Timeout | undefined;
-  private probing = false;
+  private readonly health: HealthMonitor;
   private readyHr = 0;
   private socketPath: string | undefined;
   private _info: InitInfo | undefined;
@@ -73,6 +73,22 @@ export class Supervisor {
     this.options = resolveSupervisorOptions(options);
     this.connector = deps.connector ?? defaultConnector;
     this.breaker = new RestartBreaker(this.options.restart);
+    this.health = new HealthMonitor({
+      intervalMs: this.options.healthIntervalMs,
+      timeoutMs: this.options.healthTimeoutMs,
+      ready: () => this._state === 'ready',
+      generation: () => this.generation,
+      ping: async (timeoutMs) => {
+        const { pending, promise } = this.makePending({ type: 'ping' }, timeoutMs, true);
+        this.send(pending);
+        await promise;
+      },
+      onHang: (via, waitedMs) => {
+        this.counters.hangs++;
+        this.emit('hang-detected', { via, waitedMs });
+        this.killCurrent('hang');
+      },
+    });
   }
 
   get state(): SupervisorState {
@@ -205,9 +221,9 @@ export class Supervisor {
           resolveStart(result.info);
         }
         this.flushWaiting();
-        this.startHealth();
+        this.health.start();
         const exit = await this.proc!.exited;
-        this.stopHealth();
+        this.health.stop();
         if (this.stopping()) break;
         this.onCrash(exit);
       } else {
@@ -371,7 +387,7 @@ export class Supervisor {
         if (!p.internal) this.counters.timedOut++;
         this.table.markExpired(p, this.generation);
         // A request that the live embedder left unanswered: check whether it hangs.
-        if (!p.internal && p.generation === this.generation && this._state === 'ready') void this.probe('request-deadline');
+        if (!p.internal && p.generation === this.generation && this._state === 'ready') void this.health.probe('request-deadline');
       },
       onSettle: (p) => {
         this.table.remove(p);
@@ -402,43 +418,12 @@ export class Supervisor {
 
   // ------------------------------------------------------------------ health
 
-  private startHealth(): void {
-    if (this.options.healthIntervalMs <= 0) return;
-    this.healthTimer = setInterval(() => void this.probe('health-ping'), this.options.healthIntervalMs);
-    this.healthTimer.unref();
-  }
-  private stopHealth(): void {
-    clearInterval(this.healthTimer);
-    this.healthTimer = undefined;
-  }
-
-  /** Pings with healthTimeoutMs; no pong means a hang: kill, and the loop restarts it. */
-  private async probe(via: 'health-ping' | 'request-deadline'): Promise<void> {
-    if (this.probing || this._state !== 'ready') return;
-    this.probing = true;
-    const gen = this.generation;
-    const t0 = performance.now();
-    try {
-      const { pending, promise } = this.makePending({ type: 'ping' }, this.options.healthTimeoutMs, true);
-      this.send(pending);
-      await promise;
-    } catch (e) {
-      if ((e as GauntletError).code === 'GAUNTLET_TIMEOUT' && gen === this.generation && this._state === 'ready') {
-        this.counters.hangs++;
-        this.emit('hang-detected', { via, waitedMs: performance.now() - t0 });
-        this.killCurrent('hang');
-      }
-    } finally {
-      this.probing = false;
-    }
-  }
-
   /** Kills the live embedder on our own decision; from now on new requests wait for its successor. */
   private killCurrent(reason: CrashReason): void {
     if (!this.proc?.alive) return;
     this.killReason ??= reason;
     if (this._state === 'ready') this._state = 'restarting';
-    this.stopHealth();
+    this.health.stop();
     this.proc.kill('SIGKILL');
   }
 
@@ -452,7 +437,7 @@ export class Supervisor {
     const t0 = performance.now();
     const wasIdle = this._state === 'idle';
     this.stopController.abort();
-    this.stopHealth();
+    this.health.stop();
     const closed = () => new GauntletError('GAUNTLET_CLOSED', 'the supervisor was stopped');
     for (const p of this.table.drainWaiting()) p.reject(closed());
     const proc = this.proc;
@@ -489,7 +474,7 @@ export class Supervisor {
   private fail(error: GauntletError): void {
     this.terminalError = error;
     this._state = 'failed';
-    this.stopHealth();
+    this.health.stop();
     for (const p of this.table.drainWaiting()) p.reject(error);
     for (const p of this.table.drainInflight()) p.reject(error);
     this.emit('give-up', {
