@@ -3,7 +3,6 @@
  * Unix-socket connection stress and per-connection memory (a good server and two broken ones), the JSON share of an
  * NDJSON round trip, and host RSS per design; then their claims decided both ways from the figures.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { benchClaimMetrics, benchScenarioResult } from '../../harness/bench/claim-metrics.ts';
 import { benchConnections } from '../../harness/bench/connections.ts';
@@ -15,22 +14,9 @@ import type { BenchResult, ConnectionResults, HostRssResults, NdjsonCodecShare }
 import { benchReportSection } from '../../harness/bench/write-output.ts';
 import { CLAIMS, evaluateClaims } from '../../harness/claims/index.ts';
 import { isPidAlive } from '../../harness/util/proc-status.ts';
+import { children } from './children.ts';
 
 const MiB = 1024 * 1024;
-
-/** Live (non-zombie) children of this process, esbuild's long-lived service aside. */
-function children(): string[] {
-  const out: string[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(ppid) === process.pid && state !== 'Z') out.push(`${d} ${readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 150)}`);
-    } catch { /* gone */ }
-  }
-  return out.filter((c) => !c.includes('esbuild --service'));
-}
 
 describe('connection stress (real Unix-socket server process)', () => {
   it('a good server answers 100 concurrent connections, each with its own id, and costs a plausible few KB each', async () => {

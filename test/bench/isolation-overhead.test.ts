@@ -2,21 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { runIsolationInChild } from '../../harness/bench/isolation-runner.ts';
 import { benchOverhead, cpuPerCall } from '../../harness/bench/overhead.ts';
-import { readdirSync, readFileSync } from 'node:fs';
-
-/** Live (non-zombie) children of this process, from /proc; esbuild's service process (the embedder bundler's) is long-lived by design. */
-function children(): string[] {
-  const out: string[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(ppid) === process.pid && state !== 'Z') out.push(`${d} ${readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 150)}`);
-    } catch { /* gone */ }
-  }
-  return out.filter((c) => !c.includes('esbuild --service'));
-}
+import { children } from './children.ts';
 
 describe('isolation', () => {
   it('measures each adapter in each mode and relates the external ones to in-process', async () => {
