@@ -1,7 +1,9 @@
 /**
  * Runs one scenario once through the runner (quick size) for one default adapter with the cached tiny model.
- * Shared by the tests of memory-pressure, soak, corrupt-gguf, model-file-changed and pipe-disconnect.
+ * Shared by the tests of memory-pressure, soak, corrupt-gguf, model-file-changed and pipe-disconnect (runCompleted:
+ * the same, for a run that must complete).
  */
+import { expect } from 'vitest';
 import { ensureModel } from '../../harness/config/ensure-model.ts';
 import { loadConfig } from '../../harness/config/load-config.ts';
 import { resolveAdapter } from '../../harness/config/resolve-config.ts';
@@ -23,6 +25,17 @@ export async function runOnce(scenario: AnyScenario, adapterName: string, opts: 
   });
   const r = report.scenarios[0];
   if (!r) throw new Error(`no result for ${scenario.id}/${adapterName}`);
+  return r;
+}
+
+/**
+ * runOnce for a run that must complete: logs its figures, notes and errors under "scenario/adapter" (before the
+ * check, so a failing run still shows them), then fails the test with the run's errors unless it completed.
+ */
+export async function runCompleted(scenario: AnyScenario, adapterName: string, opts: Parameters<typeof runOnce>[2] = {}): Promise<ScenarioResult> {
+  const r = await runOnce(scenario, adapterName, opts);
+  console.log(`${scenario.id}/${adapterName}`, r.durationMs, 'ms', JSON.stringify(r.metrics), r.notes, JSON.stringify(r.errors).slice(0, 2000));
+  expect(r.status, JSON.stringify(r.errors)).toBe('completed');
   return r;
 }
 

@@ -9,16 +9,14 @@ import { resolveAdapter } from '../../harness/config/resolve-config.ts';
 import type { ScenarioContext } from '../../harness/runner/types.ts';
 import memoryPressure from '../../scenarios/memory-pressure.ts';
 import { httpServerLoad } from '../../scenarios/support/memory-pressure-large.ts';
-import { runOnce } from './corrupt-gguf-run.ts';
+import { runCompleted } from './corrupt-gguf-run.ts';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
 describe('memory-pressure scenario', () => {
   it('reference: host growth, large-model pages file-backed, embedder limit refused while the host lives', async () => {
-    const r = await runOnce(memoryPressure, 'reference');
-    expect(r.status, JSON.stringify(r.errors)).toBe('completed');
+    const r = await runCompleted(memoryPressure, 'reference');
     const m = r.metrics;
-    console.log('memory-pressure/reference', r.durationMs, 'ms', JSON.stringify(m), r.notes);
     expect(m['host.crashes']).toBe(0);
     expect(m['memoryPressure.requests']).toBeGreaterThanOrEqual(100);
     expect(Math.abs(m['host.heapUsed.growth.max']!)).toBeLessThan(50e6);
@@ -36,10 +34,8 @@ describe('memory-pressure scenario', () => {
   }, 300_000);
 
   it('in-process: the large model with mmap off lands in the host\'s anonymous memory and the host survives (thesis 002 refuted)', async () => {
-    const r = await runOnce(memoryPressure, 'in-process');
-    expect(r.status, JSON.stringify(r.errors)).toBe('completed');
+    const r = await runCompleted(memoryPressure, 'in-process');
     const m = r.metrics;
-    console.log('memory-pressure/in-process', r.durationMs, 'ms', JSON.stringify(m), r.notes);
     expect(m['host.crashes']).toBe(0);
     // mmap on: the weights are the file's pages (RssFile), not the host's anonymous memory.
     expect(m['inProcess.load.hostCrashed']).toBe(0);
@@ -58,10 +54,8 @@ describe('memory-pressure scenario', () => {
   }, 300_000);
 
   it('reference-http: the server spawned directly, /proc at its ready line and when /health turns 200: load delta and page split like the stdio embedder\'s', async () => {
-    const r = await runOnce(memoryPressure, 'reference-http');
-    expect(r.status, JSON.stringify(r.errors)).toBe('completed');
+    const r = await runCompleted(memoryPressure, 'reference-http');
     const m = r.metrics;
-    console.log('memory-pressure/reference-http', r.durationMs, 'ms', JSON.stringify(m), r.notes);
     expect(m['host.crashes']).toBe(0);
     expect(m['memory.model.bytes']).toBeGreaterThan(100e6);
     // The weights are the file's pages: RssFile grows by about the file, RssAnon by the runtime and context only.

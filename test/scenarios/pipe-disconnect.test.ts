@@ -1,14 +1,12 @@
 /** pipe-disconnect through the runner, reference adapter (stdio through the relay and the fault proxy), quick size. */
 import { describe, expect, it } from 'vitest';
 import pipeDisconnect from '../../scenarios/pipe-disconnect.ts';
-import { runOnce } from './corrupt-gguf-run.ts';
+import { runCompleted } from './corrupt-gguf-run.ts';
 
 describe('pipe-disconnect scenario', () => {
   it('reference: every broken or garbled stream is followed by a correct embedding; the host survives', async () => {
-    const r = await runOnce(pipeDisconnect, 'reference');
+    const r = await runCompleted(pipeDisconnect, 'reference');
     const m = r.metrics;
-    console.log('pipe-disconnect/reference', r.durationMs, 'ms', JSON.stringify(m), r.notes, JSON.stringify(r.errors).slice(0, 2000));
-    expect(r.status, JSON.stringify(r.errors)).toBe('completed');
     expect(m['pipeDisconnect.trials']).toBe(8);
     expect(m['pipeDisconnect.recoveredRatio']).toBe(1);
     expect(m['pipeDisconnect.untypedErrors']).toBe(0);

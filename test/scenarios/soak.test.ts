@@ -4,14 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import soak from '../../scenarios/soak.ts';
-import { runOnce, withQuick } from './corrupt-gguf-run.ts';
+import { runCompleted, runOnce, withQuick } from './corrupt-gguf-run.ts';
 
 describe('soak scenario', () => {
   it('reference: flat host heap and embedder RssAnon', async () => {
-    const r = await runOnce(soak, 'reference');
-    expect(r.status, JSON.stringify(r.errors)).toBe('completed');
+    const r = await runCompleted(soak, 'reference');
     const m = r.metrics;
-    console.log('soak/reference', r.durationMs, 'ms', JSON.stringify(m), r.notes);
     expect(m['soak.requests']).toBe(300);
     expect(m['soak.samples']).toBeGreaterThanOrEqual(20);
     expect(m['soak.errors']).toBe(0);
