@@ -18,8 +18,8 @@ Benchmarks, each measured side by side in one run, each target printed as PASS o
               arrays), NDJSON
   transports  ping round trip and 1 KB / 1 MB / 10 MB transfers over stdio, Unix socket and HTTP, to an echo
               peer process (maxFrameBytes raised on both ends for the transfers); the JSON and UTF-8 share of
-              the NDJSON 1 KB round trip; 100 (full: 200) concurrent connections to a Unix-socket server
-              process, each checked for its own answer (errors, server RSS per open connection)
+              the NDJSON 1 KB round trip; 500 concurrent connections to a Unix-socket server process,
+              each checked for its own answer (errors, server RSS per open connection)
   isolation   embeddings/s through the reference embedder (stdio, UDS) vs node-llama-cpp in-process, 1 lane and
               all cores, single texts and batches of 10 (tiny model; small model too unless --quick); host
               RSS with the model in-process vs the host of the external design (one harness host each)
