@@ -4,7 +4,7 @@
  * inconclusive, with the reason, when the figure is missing (scenario not run, skipped, host died first...) or a
  * precondition does not hold. Theses say plainly when they are refuted and which real risk was measured instead.
  */
-import type { ScenarioResult, VerdictRow } from '../report/schema.ts';
+import { notApplicableReason, type ScenarioResult, type VerdictRow } from '../report/schema.ts';
 import { formatValue } from './format.ts';
 import { collect, combine, type Measured } from './lookup.ts';
 import { metricKey } from './metrics-catalogue.ts';
@@ -63,11 +63,11 @@ export function evaluateOne(claim: ResolvedClaim, results: readonly ScenarioResu
   }
   const values = collect(results, claim.metric, def, threshold.aggregation);
   const expected = results.filter((r) => def.scenarios.includes(r.scenario as never));
-  if (values.length === 0 && expected.length > 0 && expected.every((r) => r.status === 'skipped' && r.notes?.[0]?.startsWith('not applicable: '))) {
+  if (values.length === 0 && expected.length > 0 && expected.every((r) => notApplicableReason(r) !== undefined)) {
     // Every scenario that measures it said this adapter cannot take part (no embedder process to stop, no stream to break).
     return row(claim, adapter.name, {
       verdict: 'not-applicable', value: null,
-      reason: expected.map((r) => `${r.scenario}: ${r.notes![0]!.slice('not applicable: '.length)}`).join('; '),
+      reason: expected.map((r) => `${r.scenario}: ${notApplicableReason(r)}`).join('; '),
       evidence: { scenarios: expected.map((r) => r.scenario) },
     });
   }

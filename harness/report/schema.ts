@@ -61,6 +61,20 @@ export interface ScenarioResult {
   notes: string[];
 }
 
+/** A run skipped because the scenario does not apply to its adapter has this prefix on its first note. */
+const NOT_APPLICABLE = 'not applicable: ';
+
+/** The first note of a run skipped as not applicable to its adapter. */
+export function notApplicableNote(reason: string): string {
+  return `${NOT_APPLICABLE}${reason}`;
+}
+
+/** Why the run was skipped as not applicable to its adapter; undefined for any other run. */
+export function notApplicableReason(r: Pick<ScenarioResult, 'status' | 'notes'>): string | undefined {
+  const first = r.status === 'skipped' ? r.notes?.[0] : undefined;
+  return first?.startsWith(NOT_APPLICABLE) ? first.slice(NOT_APPLICABLE.length) : undefined;
+}
+
 export interface EnvironmentInfo {
   node: string; platform: string; arch: string; cpus: number; cpuModel: string; totalMemBytes: number;
   nodeLlamaCpp: string; gauntlet: string; memoryLimitMechanism?: string; hostname?: string;

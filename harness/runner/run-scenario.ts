@@ -3,7 +3,7 @@
  * checked. Always resolves with a ScenarioResult; never throws.
  */
 import type { ResolvedAdapter } from '../adapters/types.ts';
-import type { ScenarioResult } from '../report/schema.ts';
+import { notApplicableNote, type ScenarioResult } from '../report/schema.ts';
 import { GauntletError, toError } from '../util/errors.ts';
 import { isCrash } from './host-tracking.ts';
 import { createScenarioContext, type RunEnv, type ScenarioState } from './scenario-context.ts';
@@ -20,7 +20,7 @@ export function scenarioTimeout(def: AnyScenario, quick: boolean): number {
 function skipped(def: AnyScenario, adapter: ResolvedAdapter, reason: string): ScenarioResult {
   return {
     scenario: def.id, title: def.title, adapter: adapter.name, status: 'skipped', durationMs: 0,
-    metrics: {}, timeline: [], errors: [], notes: [`not applicable: ${reason}`],
+    metrics: {}, timeline: [], errors: [], notes: [notApplicableNote(reason)],
   };
 }
 

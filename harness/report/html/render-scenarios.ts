@@ -1,5 +1,5 @@
 /** The per-scenario sections of report.html: figures table, chart placeholders, timeline SVG, errors, notes. */
-import type { RunReport, ScenarioResult } from '../schema.ts';
+import { notApplicableReason, type RunReport, type ScenarioResult } from '../schema.ts';
 import { xmlText as esc } from '../escape.ts';
 import { cellMark, formatValue } from '../matrix.ts';
 import { metricDef } from '../../claims/metrics-catalogue.ts';
@@ -124,7 +124,7 @@ export function renderScenarios(report: RunReport): string {
     // Runs that did not apply (skipped) get one line, not a column of n/a and an empty card.
     const ran = runs.filter(({ r }) => r.status !== 'skipped');
     const skipped = runs.filter(({ r }) => r.status === 'skipped');
-    const skippedLine = skipped.length ? `<p class="skipped">${skipped.map(({ r }) => `Not run on <code>${esc(r.adapter)}</code>: ${esc((r.notes?.[0] ?? 'skipped').replace(/^not applicable: /, ''))}`).join('<br>')}</p>` : '';
+    const skippedLine = skipped.length ? `<p class="skipped">${skipped.map(({ r }) => `Not run on <code>${esc(r.adapter)}</code>: ${esc(notApplicableReason(r) ?? r.notes?.[0] ?? 'skipped')}`).join('<br>')}</p>` : '';
     const shown = ran.length ? ran : runs;
     return `<section class="scenario" id="scenario-${esc(id)}" data-scenario="${esc(id)}"><h2>${esc(id)} <small>${esc(runs[0].r.title ?? '')}</small></h2>`
       + claimLine + skippedLine + (ran.length ? figuresTable(ran.map((x) => x.r)) : '<table class="figures"></table>')
