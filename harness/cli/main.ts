@@ -2,6 +2,7 @@ import { GauntletError, toError } from '../util/errors.ts';
 
 /** Each subcommand lives in its own file and exports `run(argv): Promise<number>` (the exit code). */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> }> = {
+  init: { summary: 'set gauntlet up in your project: config, package.json script, GitHub workflow', load: () => import('./init.ts') },
   gguf: { summary: 'generate, inspect, check, corrupt and verify GGUF models', load: () => import('./gguf.ts') },
   embed: { summary: 'embed texts through a configured adapter', load: () => import('./embed.ts') },
   run: { summary: 'run scenarios against adapters and write reports', load: () => import('./run.ts') },
