@@ -1,53 +1,26 @@
 /**
- * The public surface of gauntlet. Values first, then `export type`s.
- * Areas re-exported here are the ones that have landed; the list grows as others do.
+ * `gauntlet`: what a gauntlet.config.ts imports. Identity helpers that give a config and its scenarios their types,
+ * the built-in adapters to build on, and the types of configs, scenarios, adapters, claims and reports.
+ * Kept light on purpose (no engine, no runner): loading a config must not load the harness a second time.
+ * The building blocks for driving gauntlet from code are in `gauntlet/api` (harness/api.ts).
  */
-
-// config
 export { defineConfig } from './config/define-config.ts';
-export { resolveConfig, resolveAdapter, adapterNames, modelFileName } from './config/resolve-config.ts';
-export { loadConfig, findConfigFile, importConfig, CONFIG_NAMES } from './config/load-config.ts';
-export { ensureModel } from './config/ensure-model.ts';
+export { defineScenario } from './runner/define-scenario.ts';
 export { defaultAdapters, referenceCommand, DEFAULTS, DEFAULT_MODEL, DEFAULT_LIMITS_CONFIG, defaultCacheDir } from './config/defaults.ts';
 
-// host and adapters
-export { startHost } from './host/host-handle.ts';
-export { reapOrphans, watchedHostPids } from './host/host-reaper.ts';
-export { createClient } from './adapters/create-client.ts';
-
-// embedder side building blocks
-export { Supervisor } from './supervisor/supervisor.ts';
-export { connectStreams, connectUds, listenUds, serveHttp, httpEmbed, httpHealth } from './transport/index.ts';
-export { getCodec, CODEC_NAMES } from './protocol/codec.ts';
-export { DEFAULT_LIMITS, PROTOCOL_VERSION } from './protocol/messages.ts';
-
-// models
-export { generateModel } from './gguf/generator.ts';
-export { checkGguf } from './gguf/check.ts';
-export { loadOracle } from './gguf/oracle.ts';
-
-// faults, runner, reports
-export * from './faults/index.ts';
-export { defineScenario, createRun, runGauntlet } from './runner/index.ts';
-export { createReporters, writeReports, REPORTER_NAMES } from './report/reporters.ts';
-
-// errors and utilities
-export { GauntletError, toError } from './util/errors.ts';
-export { withDeadline } from './util/deadline.ts';
-
 export type {
-  GauntletConfig, ResolvedConfig, ModelInput, ModelSource, LimitsConfig, ReporterEntry, ClaimOverride,
+  GauntletConfig, ResolvedConfig, ModelInput, ModelSource, LimitsConfig, ReporterEntry, ClaimOverride, BenchMode,
 } from './config/types.ts';
 export type {
   AdapterKind, AdapterConfig, ProcessAdapterConfig, InProcessAdapterConfig, HttpAdapterConfig, ResolvedAdapter,
   EmbedderClient, EmbedCallOptions, StartInfo, EmbedderStats, LifecycleEvent, SupervisorTuning,
 } from './adapters/types.ts';
 export type {
-  HostHandle, HostMemory, HostExit, HostCloseResult, HostCloseHow, StartHostOptions, HostCallOptions, HostEventMap,
-} from './host/types.ts';
-export type { SupervisorOptions, StopResult, RestartPolicy } from './supervisor/types.ts';
-export type { Message, Request, Response, CodecName, TransportName, ProtocolLimits } from './protocol/messages.ts';
-export type { GauntletErrorCode } from './util/errors.ts';
-export type { Oracle } from './gguf/oracle.ts';
+  AnyScenario, ScenarioDefinition, ScenarioContext, ScenarioSizes, ScenarioTimeline, EmbedderMemory, RunModel,
+  RunEvent, RunEventType, RunEventOf, AdapterOverride, ScenarioStartHostOptions,
+} from './runner/types.ts';
+export type { HostHandle, HostMemory, HostExit, HostCloseResult, HostCloseHow, StartHostOptions, HostCallOptions } from './host/types.ts';
+export type { Claim, TargetClaim, ThesisClaim, ClaimSource, MetricKind, Precondition, RealRisk } from './claims/types.ts';
+export type { RunReport, VerdictRow, Verdict, Severity, ScenarioResult, LatencySummary, SamplePoint, TimelineEvent, EnvironmentInfo } from './report/schema.ts';
 export type { Reporter, ReporterSpec } from './report/reporter.ts';
-export type { ScenarioDefinition, ScenarioContext } from './runner/index.ts';
+export type { FaultRecord } from './faults/index.ts';

@@ -7,16 +7,15 @@
  * next embedding must succeed and equal the vector from before.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ProcessAdapterConfig } from '../harness/adapters/types.ts';
 import type { FaultProxy, ToxicSpec } from '../harness/faults/index.ts';
 import type { HostHandle } from '../harness/host/types.ts';
 import { defineScenario } from '../harness/runner/define-scenario.ts';
 import type { ScenarioContext } from '../harness/runner/types.ts';
-import { tsNodeArgs } from '../harness/util/ts-runner.ts';
+import { scriptArgs } from '../harness/util/ts-runner.ts';
 import { identical, nextGoodEmbedding, outcome, type CallOutcome } from './support/measure.ts';
 
-const RELAY = fileURLToPath(new URL('./support/pipe-disconnect-relay.ts', import.meta.url));
+const RELAY = 'scenarios/support/pipe-disconnect-relay.ts';
 const TEXT = 'pipe disconnect vector check';
 const CLAIMED = 0x7fffffff;
 
@@ -38,7 +37,7 @@ export default defineScenario({
     const listen = path.join(ctx.tmpDir, `pd-${process.pid}-${ctx.adapter.name}-l.sock`);
     const target = path.join(ctx.tmpDir, `pd-${process.pid}-${ctx.adapter.name}-t.sock`);
     const proxy = await ctx.faults.proxy({ listen, target });
-    const command = [process.execPath, ...tsNodeArgs(), RELAY, c.transport, listen, target, '--', ...c.command.map((a) => a.replace('{socket}', target))];
+    const command = [process.execPath, ...scriptArgs(RELAY), c.transport, listen, target, '--', ...c.command.map((a) => a.replace('{socket}', target))];
     const deaths: Array<{ trial: string; reason: string; signal: string | null; exitCode: number | null }> = [];
     let current = '';
     let crashesThisHost = 0;

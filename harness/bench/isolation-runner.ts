@@ -1,7 +1,7 @@
 /** Forks isolation-child.ts, relays its progress, and returns its result; bounded by a deadline, no orphan left. */
 import { fork } from 'node:child_process';
 import { GauntletError } from '../util/errors.ts';
-import { packagePath, tsNodeArgs } from '../util/ts-runner.ts';
+import { codePath, tsNodeArgs } from '../util/ts-runner.ts';
 import type { IsolationBenchOptions } from './isolation.ts';
 import type { IsolationResults } from './types.ts';
 
@@ -14,7 +14,7 @@ type ChildMessage = { type: 'step'; label: string } | { type: 'result'; result: 
 
 export function runIsolationInChild(opts: IsolationRunOptions): Promise<IsolationResults> {
   const { timeoutMs, onStep, ...options } = opts;
-  const child = fork(packagePath('harness', 'bench', 'isolation-child.ts'), [], {
+  const child = fork(codePath('harness/bench/isolation-child.ts'), [], {
     execArgv: tsNodeArgs(),
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });

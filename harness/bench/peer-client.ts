@@ -16,7 +16,7 @@ import { connectStreams } from '../transport/stream-connection.ts';
 import { connectUds } from '../transport/uds.ts';
 import { httpEmbed, httpHealth } from '../transport/http-client.ts';
 import { GauntletError } from '../util/errors.ts';
-import { packagePath, tsNodeArgs } from '../util/ts-runner.ts';
+import { scriptArgs } from '../util/ts-runner.ts';
 import { withDeadline } from '../util/deadline.ts';
 import type { PeerTransport } from './types.ts';
 
@@ -145,7 +145,7 @@ export async function startPeer(opts: PeerOptions): Promise<Peer> {
   const codec = opts.transport === 'http' ? 'json-http' : opts.codec;
   const label = `${opts.transport}/${codec}`;
   const socket = opts.transport === 'uds' ? path.join(os.tmpdir(), `gb-${process.pid}-${randomBytes(3).toString('hex')}.sock`) : undefined;
-  const args = [...tsNodeArgs(), packagePath('harness', 'bench', 'echo-peer.ts'), '--transport', opts.transport,
+  const args = [...scriptArgs('harness/bench/echo-peer.ts'), '--transport', opts.transport,
     '--codec', opts.codec, '--max-frame-bytes', String(maxFrameBytes), ...(socket ? ['--socket', socket] : []),
     ...(opts.fault ? ['--fault', opts.fault] : [])];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });

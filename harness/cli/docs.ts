@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeClaimsDoc } from '../claims/claims-doc.ts';
 import { usageError } from '../util/errors.ts';
-import { PACKAGE_ROOT } from '../util/ts-runner.ts';
+import { LAYOUT, PACKAGE_ROOT } from '../util/ts-runner.ts';
 
 const HELP = `usage: gauntlet docs [--out DIR] [--only claims|gguf]
 
@@ -26,7 +26,8 @@ export async function run(argv: string[]): Promise<number> {
   if (values.only !== undefined && values.only !== 'claims' && values.only !== 'gguf') {
     throw usageError(`--only: expected "claims" or "gguf", got ${JSON.stringify(values.only)}`);
   }
-  const dir = values.out ? path.resolve(values.out) : path.join(PACKAGE_ROOT, 'docs');
+  // A checkout regenerates its own docs/; an installed package writes to ./docs (never into node_modules).
+  const dir = values.out ? path.resolve(values.out) : LAYOUT === 'source' ? path.join(PACKAGE_ROOT, 'docs') : path.resolve('docs');
   const written: string[] = [];
   if (values.only !== 'gguf') written.push(writeClaimsDoc(path.join(dir, 'claims.md')));
   if (values.only !== 'claims') {

@@ -1,9 +1,10 @@
 /** Every default of the config, in one place. */
+import os from 'node:os';
+import path from 'node:path';
 import process from 'node:process';
 import type { AdapterConfig } from '../adapters/types.ts';
 import { DEFAULT_LIMITS } from '../protocol/messages.ts';
 import { nodeEntryArgs } from '../util/bundle.ts';
-import { packagePath } from '../util/ts-runner.ts';
 import type { LimitsConfig, ReporterEntry } from './types.ts';
 
 /** argv that runs the reference embedder (its esbuild bundle, or the .ts source through tsx), followed by `args`. */
@@ -74,7 +75,13 @@ export const DEFAULTS = {
   bench: 'on',
 } as const;
 
-/** Where generated models are cached: $GAUNTLET_CACHE, else <package>/.cache. */
+/**
+ * Where generated models (and built engines) are cached: $GAUNTLET_CACHE, else $XDG_CACHE_HOME/gauntlet, else
+ * ~/.cache/gauntlet. Never inside the package: an installed gauntlet may sit in a read-only node_modules, and one
+ * cache serves every project and clone on the machine (CI caches this folder).
+ */
 export function defaultCacheDir(): string {
-  return process.env.GAUNTLET_CACHE || packagePath('.cache');
+  if (process.env.GAUNTLET_CACHE) return path.resolve(process.env.GAUNTLET_CACHE);
+  const base = process.env.XDG_CACHE_HOME ? path.resolve(process.env.XDG_CACHE_HOME) : path.join(os.homedir(), '.cache');
+  return path.join(base, 'gauntlet');
 }

@@ -2,36 +2,35 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import { GauntletError, toError } from '../util/errors.ts';
-import { PACKAGE_ROOT } from '../util/ts-runner.ts';
+import { codePath } from '../util/ts-runner.ts';
 import { resolveConfig } from './resolve-config.ts';
 import type { GauntletConfig, ResolvedConfig } from './types.ts';
 
 export const CONFIG_NAMES = ['gauntlet.config.ts', 'gauntlet.config.mts', 'gauntlet.config.js', 'gauntlet.config.mjs'];
 
-/** The config file to use: `file` if given (must exist), else the first CONFIG_NAMES in cwd, else the package's own. */
+/** The config file to use: `file` if given (must exist), else the first CONFIG_NAMES in cwd, else the package's default. */
 export function findConfigFile(file?: string, cwd = process.cwd()): string | undefined {
   if (file) {
     const abs = path.resolve(cwd, file);
     if (!existsSync(abs)) throw new GauntletError('GAUNTLET_USAGE', `config file ${JSON.stringify(file)} not found (looked at ${abs})`);
     return abs;
   }
-  for (const dir of [cwd, PACKAGE_ROOT]) {
-    for (const name of CONFIG_NAMES) {
-      const p = path.join(dir, name);
-      if (existsSync(p)) return p;
-    }
+  for (const name of CONFIG_NAMES) {
+    const p = path.join(cwd, name);
+    if (existsSync(p)) return p;
   }
-  return undefined;
+  const builtIn = codePath('gauntlet.config.ts'); // the .ts in a checkout, dist/gauntlet.config.js when installed
+  return existsSync(builtIn) ? builtIn : undefined;
 }
 
 export async function importConfig(file: string): Promise<GauntletConfig> {
   let mod: { default?: unknown };
   try {
     // tsImport loads the file as ESM whatever the nearest package.json says (a plain import() would not).
+    // tsx is loaded only for a TypeScript config: plain .js / .mjs configs and --help pay nothing for it.
     mod = /\.[cm]?ts$/.test(file)
-      ? ((await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown })
+      ? ((await (await import('tsx/esm/api')).tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown })
       : ((await import(pathToFileURL(file).href)) as { default?: unknown });
   } catch (e) {
     const err = toError(e);

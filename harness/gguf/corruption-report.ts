@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +6,7 @@ import { applyCorruption, CORRUPTIONS, type CorruptionVariant } from './corrupt.
 import { generateModel } from './generator.ts';
 import { probeWithLlama, type LlamaProbeResult } from './llama-probe.ts';
 import type { Dtype } from './model-spec.ts';
-import { packagePath } from '../util/ts-runner.ts';
+import { dependencyManifest } from '../util/ts-runner.ts';
 
 export const PROBE_TEXTS = ['hello world', 'The quick brown fox jumps over the lazy dog.'];
 
@@ -78,12 +77,7 @@ function cell(s: string): string {
 }
 
 function llamaVersion(): string {
-  try {
-    const pkg = readFileSync(packagePath('node_modules', 'node-llama-cpp', 'package.json'), 'utf8');
-    return (JSON.parse(pkg) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
+  return dependencyManifest('node-llama-cpp')?.version ?? 'unknown';
 }
 
 export function renderCorruptionReport(rows: CorruptionRow[], opts: ReportOptions = {}): string {

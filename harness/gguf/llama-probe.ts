@@ -4,8 +4,7 @@
  * is bounded by a deadline; past it the child gets SIGTERM, then SIGKILL, and is always reaped.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { tsNodeArgs } from '../util/ts-runner.ts';
+import { scriptArgs } from '../util/ts-runner.ts';
 
 export type LlamaProbeOutcome = 'embedded' | 'load-error' | 'embed-error' | 'killed' | 'timeout';
 
@@ -58,7 +57,7 @@ export type ProbeChildReply =
   | { type: 'embed-error'; message: string; vectors: number[][]; tokens?: number[][] }
   | { type: 'embedded'; vectors: number[][]; tokens?: number[][] };
 
-const CHILD = fileURLToPath(new URL('./llama-probe-child.ts', import.meta.url));
+const CHILD = 'harness/gguf/llama-probe-child.ts';
 const KILL_GRACE_MS = 1500;
 const STDERR_KEEP = 8192;
 
@@ -70,7 +69,7 @@ function anyNonFinite(vectors: number[][]): boolean {
 export function probeWithLlama(modelPath: string, texts: string[], opts: LlamaProbeOptions = {}): Promise<LlamaProbeResult> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const started = performance.now();
-  const child = spawn(process.execPath, [...tsNodeArgs(), CHILD], {
+  const child = spawn(process.execPath, scriptArgs(CHILD), {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'advanced', // keeps NaN and Infinity, which JSON would turn into null
   });

@@ -6,7 +6,7 @@
  * severity as the shards' rows carry them (config overrides), and not-applicable rows (adapter kinds).
  */
 import { pathToFileURL } from 'node:url';
-import { packagePath } from '../util/ts-runner.ts';
+import { codePath } from '../util/ts-runner.ts';
 import type { ScenarioResult, VerdictRow } from './schema.ts';
 import { combineVerdicts, type Evaluate } from './merge-reports.ts';
 
@@ -15,7 +15,7 @@ type EvaluateClaims = (claims: readonly unknown[], results: readonly ScenarioRes
 const LIST_NAMES = ['ALL_CLAIMS', 'CLAIMS', 'DEFAULT_CLAIMS', 'BUILTIN_CLAIMS'];
 
 /** Returns an evaluator bound to the shards' rows, or undefined (with why) when the claims module cannot do it. */
-export async function loadEvaluator(shardRows: VerdictRow[], modulePath = packagePath('harness', 'claims', 'index.ts')): Promise<{ evaluate?: Evaluate; why: string }> {
+export async function loadEvaluator(shardRows: VerdictRow[], modulePath = codePath('harness/claims/index.ts')): Promise<{ evaluate?: Evaluate; why: string }> {
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;

@@ -6,9 +6,8 @@
  * - in-process: corrupt-gguf-inprocess-child.ts, a bare Node process that loads files as the in-process adapter does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { ResolvedAdapter } from '../../harness/adapters/types.ts';
-import { tsNodeArgs } from '../../harness/util/ts-runner.ts';
+import { scriptArgs } from '../../harness/util/ts-runner.ts';
 import { TailBuffer } from '../../harness/util/tail-buffer.ts';
 import { toError } from '../../harness/util/errors.ts';
 import { spawnDirect, type DirectEmbedder } from './corrupt-gguf-driver.ts';
@@ -103,12 +102,12 @@ export function processProber(adapter: ResolvedAdapter, dir: string, signal: Abo
 
 // ---------------------------------------------------------------- in-process
 
-const CHILD = fileURLToPath(new URL('./corrupt-gguf-inprocess-child.ts', import.meta.url));
+const CHILD = 'scenarios/support/corrupt-gguf-inprocess-child.ts';
 
 interface Child { proc: ChildProcess; ready: Promise<boolean>; exited: Promise<{ code: number | null; signal: string | null }>; tail: TailBuffer; onReply?: (m: InProcessProbeReply) => void }
 
 function startChild(signal: AbortSignal): Child {
-  const proc = spawn(process.execPath, [...tsNodeArgs(), CHILD], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+  const proc = spawn(process.execPath, scriptArgs(CHILD), { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
   const tail = new TailBuffer(4096);
   proc.stderr!.on('data', (d: Buffer) => tail.push(d));
   const kill = () => { try { proc.kill('SIGKILL'); } catch { /* gone */ } };

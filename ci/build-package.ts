@@ -1,0 +1,60 @@
+/**
+ * `npm run build` (run by `prepack`): the installed package's dist/. Compiled JavaScript plus .d.ts for every module
+ * (tsc, tsconfig.build.json, `.ts` import paths rewritten to `.js`), the HTML report's static assets, and the bundles
+ * of the two processes gauntlet starts most (host, reference embedder), so that nothing is built inside a user's
+ * node_modules. Prints what it wrote and how long it took.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { BUNDLED_ENTRIES, bundleName, bundleOptions } from '../harness/util/bundle.ts';
+import { packagePath } from '../harness/util/ts-runner.ts';
+
+const require = createRequire(import.meta.url);
+const ASSETS = ['harness/report/html/client.js', 'harness/report/html/style.css'];
+
+function step(label: string, fn: () => void): void {
+  const t0 = performance.now();
+  process.stderr.write(`build: ${label}...`);
+  fn();
+  process.stderr.write(` ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+
+function tree(dir: string): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      const t = tree(full);
+      files += t.files;
+      bytes += t.bytes;
+    } else {
+      files += 1;
+      bytes += statSync(full).size;
+    }
+  }
+  return { files, bytes };
+}
+
+const dist = packagePath('dist');
+step('removing dist/', () => rmSync(dist, { recursive: true, force: true }));
+step('compiling (tsc -p tsconfig.build.json)', () => {
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', packagePath('tsconfig.build.json')], { stdio: 'inherit' });
+});
+step(`copying ${ASSETS.length} report assets`, () => {
+  for (const rel of ASSETS) {
+    mkdirSync(path.dirname(path.join(dist, rel)), { recursive: true });
+    copyFileSync(packagePath(rel), path.join(dist, rel));
+  }
+});
+step(`bundling ${BUNDLED_ENTRIES.join(', ')}`, () => {
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  for (const entry of BUNDLED_ENTRIES) esbuild.buildSync(bundleOptions(entry, path.join(dist, 'bundles', `${bundleName(entry)}.mjs`)));
+});
+for (const must of ['harness/cli/main.js', 'harness/index.js', 'harness/index.d.ts', 'gauntlet.config.js']) {
+  if (!existsSync(path.join(dist, must))) throw new Error(`build: dist/${must} is missing after the build`);
+}
+const t = tree(dist);
+process.stderr.write(`build: dist/ holds ${t.files} files, ${(t.bytes / 1e6).toFixed(2)} MB\n`);
