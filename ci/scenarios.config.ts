@@ -3,8 +3,7 @@
  * adapters on the generated tiny model, with the file reporters a CI job uploads and a console progress line.
  * In your own repository, add your embedder under `adapters` (docs/adapters.md) and keep the reporters.
  */
-import { defineConfig } from '../harness/config/define-config.ts';
-import { defaultAdapters } from '../harness/config/defaults.ts';
+import { defaultAdapters, defineConfig } from 'gauntlet';
 
 export default defineConfig({
   model: { preset: 'tiny', seed: 1, dtype: 'f32' },

@@ -6,7 +6,7 @@
  *
  *   npx gauntlet run --config examples/llama-server.config.ts --adapter llama-server --quick
  */
-import { defineConfig } from '../harness/config/define-config.ts';
+import { defineConfig } from 'gauntlet';
 
 export default defineConfig({
   adapters: {

@@ -4,7 +4,7 @@
  * not-applicable or inconclusive for this adapter. Ollama serves its own model, not the run's synthetic one, so
  * the correctness claim against the harness's oracle is dropped.
  */
-import { defineConfig } from '../harness/config/define-config.ts';
+import { defineConfig } from 'gauntlet';
 
 export default defineConfig({
   adapters: {

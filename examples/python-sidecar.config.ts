@@ -7,7 +7,7 @@
  *   npx gauntlet run --config examples/python-sidecar.config.ts --quick
  */
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from '../harness/config/define-config.ts';
+import { defineConfig } from 'gauntlet';
 
 const embedder = fileURLToPath(new URL('./python-sidecar/embedder.py', import.meta.url));
 

@@ -4,7 +4,7 @@
  * it must do. `{socket}` is a fresh socket path chosen by the supervisor; the sidecar listens there and prints
  * `{"ready": true, "socket": "<path>", "pid": <pid>}` on stdout once it accepts connections.
  */
-import { defineConfig } from '../harness/config/define-config.ts';
+import { defineConfig } from 'gauntlet';
 
 export default defineConfig({
   adapters: {

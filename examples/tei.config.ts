@@ -3,7 +3,7 @@
  * with Docker, run the container yourself and keep only baseUrl). TEI loads a Hugging Face model, not a GGUF file,
  * so the run's model is not passed and the correctness claim against the oracle is dropped.
  */
-import { defineConfig } from '../harness/config/define-config.ts';
+import { defineConfig } from 'gauntlet';
 
 export default defineConfig({
   adapters: {
