@@ -19,7 +19,15 @@ export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, forcedKill
 
 export const SCENARIO_IDS: readonly string[] = SCENARIOS.map((s) => s.id);
 
-/** The scenario with this id, or undefined. */
-export function findScenario(id: string): AnyScenario | undefined {
-  return SCENARIOS.find((s) => s.id === id);
+/**
+ * The scenarios of a run in run order: the built-in ones, then a config's own (`ResolvedConfig.scenarios`, whose
+ * ids the config resolver has checked do not clash with these).
+ */
+export function allScenarios(own: readonly AnyScenario[] = []): AnyScenario[] {
+  return [...SCENARIOS, ...own];
+}
+
+/** The scenario with this id (built-in, or one of `own`), or undefined. */
+export function findScenario(id: string, own: readonly AnyScenario[] = []): AnyScenario | undefined {
+  return allScenarios(own).find((s) => s.id === id);
 }

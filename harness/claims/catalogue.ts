@@ -6,7 +6,7 @@ import { MEMORY_CLAIMS } from './claims-memory.ts';
 import { RESILIENCE_CLAIMS } from './claims-resilience.ts';
 import { THESIS_CLAIMS } from './claims-theses.ts';
 import { claimsForConfig as resolveWith, type ClaimOverrides, type ResolvedClaim } from './resolve.ts';
-import type { Claim } from './types.ts';
+import type { AnyClaim, Claim } from './types.ts';
 
 export const CLAIMS: readonly Claim[] = Object.freeze([
   ...MEMORY_CLAIMS,
@@ -22,6 +22,6 @@ export const CLAIMS: readonly Claim[] = Object.freeze([
  * appliesTo }` changes it) plus `extra` claims of the user's own. Throws GAUNTLET_CONFIG_INVALID on a bad id or
  * threshold, before anything runs.
  */
-export function claimsForConfig(overrides: ClaimOverrides = {}, extra: readonly Claim[] = []): ResolvedClaim[] {
+export function claimsForConfig(overrides: ClaimOverrides = {}, extra: readonly AnyClaim[] = []): ResolvedClaim[] {
   return resolveWith(overrides, { base: CLAIMS, extra });
 }

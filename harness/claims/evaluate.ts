@@ -10,7 +10,7 @@ import { collect, combine, type Measured } from './lookup.ts';
 import { metricKey } from './metrics-catalogue.ts';
 import { isResolved, resolveClaim, type ParsedCheck, type ResolvedClaim } from './resolve.ts';
 import { formatSource } from './seeds.ts';
-import type { AdapterKind, Claim } from './types.ts';
+import type { AdapterKind, AnyClaim } from './types.ts';
 
 export interface AdapterRef { name: string; kind?: AdapterKind }
 
@@ -22,7 +22,7 @@ export function isBenchClaim(c: ResolvedClaim): boolean {
 }
 
 export function evaluateClaims(
-  claims: readonly (Claim | ResolvedClaim)[],
+  claims: readonly (AnyClaim | ResolvedClaim)[],
   results: readonly ScenarioResult[],
   adapters: readonly (string | AdapterRef)[],
 ): VerdictRow[] {
@@ -47,6 +47,7 @@ function row(claim: ResolvedClaim, adapter: string, fields: Pick<VerdictRow, 've
     unit: claim.resolved.def.unit,
     threshold: claim.threshold,
     source: formatSource(claim.source),
+    ...(claim.origin ? { origin: claim.origin } : {}),
     ...fields,
   };
 }
@@ -108,9 +109,9 @@ export function evaluateOne(claim: ResolvedClaim, results: readonly ScenarioResu
   const measured = `${threshold.aggregation === 'value' ? '' : `${threshold.aggregation} `}${fmt(claim, value)}`;
   let reason: string;
   if (claim.kind === 'target') {
-    reason = ok
-      ? `${measured} meets ${claim.threshold} (seed: ${claim.stated})`
-      : `${measured} misses ${claim.threshold} (seed: ${claim.stated})`;
+    // A config's own claim quotes its document only when the config says what the document states.
+    const stated = claim.origin === 'config' ? (claim.stated ? ` (${formatSource(claim.source)}: ${claim.stated})` : '') : ` (seed: ${claim.stated})`;
+    reason = `${measured} ${ok ? 'meets' : 'misses'} ${claim.threshold}${stated}`;
   } else {
     const context = contextText(claim, results);
     if (context) notes.push(`context: ${context}`);
@@ -161,7 +162,7 @@ function realRisks(claim: ResolvedClaim, results: readonly ScenarioResult[]): st
 /** Why no figure: which expected scenarios did not run, were skipped, lost their host, or did not report it. */
 export function whyMissing(claim: ResolvedClaim, results: readonly ScenarioResult[], adapter: string): string {
   const { def, threshold } = claim.resolved;
-  const key = metricKey(claim.metric, threshold.aggregation);
+  const key = metricKey(claim.metric, threshold.aggregation, def);
   if (adapter === BENCH_ADAPTER && results.length === 0) {
     return `not measured: this run has no benchmark results (run with \`--bench quick\`, or pass a bench.json from \`gauntlet bench\` with \`--bench-results FILE\`, to measure ${key})`;
   }

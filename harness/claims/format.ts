@@ -25,7 +25,7 @@ export function formatMs(ms: number): string {
 }
 
 /** A value of a metric in its natural unit: "84.2 MB", "12.5 ms", "97.5%", "41.3 req/s", "true". */
-export function formatValue(value: number, def: MetricDef, opts: { aggregation?: string; family?: string } = {}): string {
+export function formatValue(value: number, def: MetricDef<string>, opts: { aggregation?: string; family?: string } = {}): string {
   if (opts.aggregation === 'count' && def.kind !== 'count') return trim(value);
   switch (def.kind) {
     case 'bytes': return def.unit === 'bytes/request' ? `${formatBytes(value)}/request` : formatBytes(value);

@@ -7,7 +7,7 @@ export { SEEDS, formatSource } from './seeds.ts';
 export { renderClaimsMarkdown, writeClaimsDoc } from './claims-doc.ts';
 export { formatValue, formatBytes, formatMs } from './format.ts';
 
-export type { Claim, TargetClaim, ThesisClaim, ClaimSource, MetricKind, ScenarioId, AdapterKind, SeedId, Precondition, RealRisk } from './types.ts';
+export type { Claim, AnyClaim, UserClaim, DocumentSource, TargetClaim, ThesisClaim, ClaimSource, MetricKind, ScenarioId, AdapterKind, SeedId, Precondition, RealRisk } from './types.ts';
 export type { ParsedThreshold, ThresholdOp, UnitFamily, ParseOptions } from './threshold.ts';
 export type { ResolvedClaim, ClaimOverride, ClaimOverrides } from './resolve.ts';
 export type { AdapterRef } from './evaluate.ts';

@@ -8,8 +8,8 @@ export interface Measured { scenario: string; value: number }
 const LATENCY_FIELDS = new Set(['min', 'max', 'mean', 'p50', 'p90', 'p99', 'count']);
 
 /** The figure of one result, or undefined (missing), or null (reported as null). */
-export function readMetric(result: ScenarioResult, metric: string, def: MetricDef, aggregation: string): number | null | undefined {
-  const key = metricKey(metric, aggregation);
+export function readMetric(result: ScenarioResult, metric: string, def: MetricDef<string>, aggregation: string): number | null | undefined {
+  const key = metricKey(metric, aggregation, def);
   const metrics = result.metrics ?? {};
   if (Object.prototype.hasOwnProperty.call(metrics, key)) {
     const v = metrics[key];
@@ -26,7 +26,7 @@ export function readMetric(result: ScenarioResult, metric: string, def: MetricDe
 }
 
 /** Every finite figure of `metric` among `results`, with the scenario that produced it. */
-export function collect(results: readonly ScenarioResult[], metric: string, def: MetricDef, aggregation: string): Measured[] {
+export function collect(results: readonly ScenarioResult[], metric: string, def: MetricDef<string>, aggregation: string): Measured[] {
   const out: Measured[] = [];
   for (const r of results) {
     const v = readMetric(r, metric, def, aggregation);
@@ -40,7 +40,7 @@ export function collect(results: readonly ScenarioResult[], metric: string, def:
  * value least favourable to the threshold (the max for an upper bound, the min for a lower bound, a failing one for
  * ==/!=) and `best` the most favourable (used for preconditions: one scenario meeting it is enough).
  */
-export function combine(values: readonly Measured[], t: ParsedThreshold, def: MetricDef, mode: 'worst' | 'best'): number {
+export function combine(values: readonly Measured[], t: ParsedThreshold, def: MetricDef<string>, mode: 'worst' | 'best'): number {
   if (values.length === 0) throw new Error('combine: no values');
   const nums = values.map((v) => v.value);
   if (mode === 'worst' && def.kind === 'count' && t.aggregation === 'count') return nums.reduce((a, b) => a + b, 0);

@@ -12,10 +12,13 @@
  */
 import type { MetricKind, ScenarioId } from './types.ts';
 
-export interface MetricDef {
-  unit: 'ms' | 'bytes' | 'count' | 'ratio' | 'bytes/dim' | 'boolean' | 'req/s' | 'texts/s' | 'msg/s' | 'B/s' | 'bytes/request';
+export type MetricUnit = 'ms' | 'bytes' | 'count' | 'ratio' | 'bytes/dim' | 'boolean' | 'req/s' | 'texts/s' | 'msg/s' | 'B/s' | 'bytes/request';
+
+/** `S`: the scenario ids that may produce it; built-in metrics name built-in scenarios, a config's may name its own. */
+export interface MetricDef<S extends string = ScenarioId> {
+  unit: MetricUnit;
   kind: MetricKind;
-  scenarios: ScenarioId[];
+  scenarios: S[];
   description: string;
   /** For latency metrics: the key of ScenarioResult.latency that holds the same distribution. */
   latencyKey?: string;
@@ -128,9 +131,11 @@ const PLAIN_BY_KIND: Record<MetricKind, string> = {
   latency: 'value', bytes: 'value', count: 'count', rate: 'rate', ratio: 'ratio', boolean: 'value',
 };
 
-/** The key of ScenarioResult.metrics that holds `aggregation` of `metric` (see the header of this file). */
-export function metricKey(metric: string, aggregation: string): string {
-  const def = metricDef(metric);
+/**
+ * The key of ScenarioResult.metrics that holds `aggregation` of `metric` (see the header of this file). `def`: the
+ * metric's definition when it is not in the catalogue (a config's own metric).
+ */
+export function metricKey(metric: string, aggregation: string, def: Pick<MetricDef<string>, 'kind'> | undefined = metricDef(metric)): string {
   if (aggregation === 'value') return metric;
   if (def && PLAIN_BY_KIND[def.kind] === aggregation) return metric;
   return `${metric}.${aggregation}`;

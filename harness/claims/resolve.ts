@@ -6,17 +6,17 @@ import { z } from 'zod';
 import { GauntletError } from '../util/errors.ts';
 import { metricDef, type MetricDef } from './metrics-catalogue.ts';
 import { parseThreshold, type ParsedThreshold } from './threshold.ts';
-import { ADAPTER_KINDS, type AdapterKind, type Claim } from './types.ts';
+import { ADAPTER_KINDS, type AdapterKind, type AnyClaim, type Claim } from './types.ts';
 
-export interface ParsedCheck { metric: string; def: MetricDef; threshold: ParsedThreshold }
+export interface ParsedCheck { metric: string; def: MetricDef<string>; threshold: ParsedThreshold }
 
-export type ResolvedClaim = Claim & {
+export type ResolvedClaim = AnyClaim & {
   resolved: {
-    def: MetricDef;
+    def: MetricDef<string>;
     threshold: ParsedThreshold;
     preconditions: Array<ParsedCheck & { why: string }>;
     realRisks: Array<ParsedCheck & { says: string }>;
-    context: Array<{ metric: string; def: MetricDef }>;
+    context: Array<{ metric: string; def: MetricDef<string> }>;
   };
 };
 
@@ -34,13 +34,13 @@ function lookup(where: string, metric: string): MetricDef {
   return def;
 }
 
-function check(where: string, metric: string, threshold: string): ParsedCheck {
-  const def = lookup(`${where}.metric`, metric);
+function check(where: string, metric: string, threshold: string, declared?: MetricDef<string>): ParsedCheck {
+  const def = declared ?? lookup(`${where}.metric`, metric);
   return { metric, def, threshold: parseThreshold(threshold, { kind: def.kind, metricUnit: def.unit, where: `${where}.threshold` }) };
 }
 
 /** Parses and checks one claim; throws GAUNTLET_CONFIG_INVALID naming the claim and the bad value. */
-export function resolveClaim(claim: Claim): ResolvedClaim {
+export function resolveClaim(claim: AnyClaim): ResolvedClaim {
   const where = `claims.${claim.id}`;
   if (!KEBAB.test(claim.id)) throw invalid(`${where}: id must be kebab-case (a-z, 0-9, '-'), got ${JSON.stringify(claim.id)}`);
   if (claim.severity !== 'required' && claim.severity !== 'advisory') {
@@ -52,7 +52,7 @@ export function resolveClaim(claim: Claim): ResolvedClaim {
   if (claim.kind === 'thesis' && (!claim.statement || !claim.refutedMeans)) {
     throw invalid(`${where}: a thesis needs a statement and refutedMeans`);
   }
-  const main = check(where, claim.metric, claim.threshold);
+  const main = check(where, claim.metric, claim.threshold, claim.metricDef);
   const preconditions = (claim.preconditions ?? []).map((p, i) => ({ ...check(`${where}.preconditions[${i}]`, p.metric, p.threshold), why: p.why }));
   const realRisks = claim.kind === 'thesis'
     ? (claim.realRisks ?? []).map((r, i) => ({ ...check(`${where}.realRisks[${i}]`, r.metric, r.threshold), says: r.says }))
@@ -64,7 +64,7 @@ export function resolveClaim(claim: Claim): ResolvedClaim {
 }
 
 /** Resolves a list, checking ids are unique. */
-export function resolveClaims(claims: readonly Claim[]): ResolvedClaim[] {
+export function resolveClaims(claims: readonly AnyClaim[]): ResolvedClaim[] {
   const seen = new Set<string>();
   return claims.map((c) => {
     if (seen.has(c.id)) throw invalid(`claims: duplicate claim id ${JSON.stringify(c.id)}`);
@@ -73,7 +73,7 @@ export function resolveClaims(claims: readonly Claim[]): ResolvedClaim[] {
   });
 }
 
-export function isResolved(c: Claim | ResolvedClaim): c is ResolvedClaim {
+export function isResolved(c: AnyClaim | ResolvedClaim): c is ResolvedClaim {
   return 'resolved' in c && typeof (c as ResolvedClaim).resolved === 'object';
 }
 
@@ -102,12 +102,13 @@ function nearest(id: string, ids: string[]): string[] {
  * The claims a run checks: `base` (CLAIMS by default) with `overrides` applied and `extra` claims appended,
  * every threshold parsed now so that a bad one fails before any scenario runs.
  */
-export function claimsForConfig(overrides: ClaimOverrides = {}, options: { base: readonly Claim[]; extra?: readonly Claim[] }): ResolvedClaim[] {
+export function claimsForConfig(overrides: ClaimOverrides = {}, options: { base: readonly Claim[]; extra?: readonly AnyClaim[] }): ResolvedClaim[] {
   const ids = options.base.map((c) => c.id);
   for (const [id, raw] of Object.entries(overrides)) {
     if (!ids.includes(id)) {
       const near = nearest(id, ids);
-      throw invalid(`claims.${id}: no such claim${near.length ? `; did you mean ${near.map((n) => JSON.stringify(n)).join(' or ')}?` : ''} (see docs/claims.md for the list)`, { id });
+      throw invalid(`claims.${id}: no such claim${near.length ? `; did you mean ${near.map((n) => JSON.stringify(n)).join(' or ')}?` : ''} (see docs/claims.md for the list). `
+        + 'To add a claim of your own, give it { title, source, metric, threshold }', { id });
     }
     const parsed = raw === false ? { success: true as const } : overrideObject.safeParse(raw);
     if (!parsed.success) {
@@ -116,7 +117,7 @@ export function claimsForConfig(overrides: ClaimOverrides = {}, options: { base:
       throw invalid(`claims.${id}${at}: ${issue.message}; expected false or { threshold?, severity?, appliesTo? }, got ${JSON.stringify(raw)}`, { id });
     }
   }
-  const out: Claim[] = [];
+  const out: AnyClaim[] = [];
   for (const claim of options.base) {
     const o = overrides[claim.id];
     if (o === false) continue;
@@ -126,7 +127,7 @@ export function claimsForConfig(overrides: ClaimOverrides = {}, options: { base:
   return resolveClaims(out.map((c) => (isResolved(c) ? stripResolved(c) : c)));
 }
 
-function stripResolved(c: ResolvedClaim): Claim {
+function stripResolved(c: ResolvedClaim): AnyClaim {
   const { resolved: _r, ...rest } = c;
-  return rest as Claim;
+  return rest as AnyClaim;
 }

@@ -1,5 +1,5 @@
 /** The five seed documents whose figures gauntlet checks (in ../shared/seeds/ next to the checkout). */
-import type { ClaimSource, SeedId } from './types.ts';
+import type { ClaimSource, DocumentSource, SeedId } from './types.ts';
 
 export interface SeedDoc { id: SeedId; document: string; title: string; about: string }
 
@@ -16,7 +16,11 @@ export function src(seed: SeedId, section: string): ClaimSource {
   return { seed, document: SEEDS[seed].document, section };
 }
 
-/** "seed 001 §Latency Targets" — the form VerdictRow.source uses. */
-export function formatSource(s: ClaimSource): string {
+/**
+ * "seed 001 §Latency Targets" — the form VerdictRow.source uses; a config's own claim: "docs/slo.md §latency"
+ * (its document as written, then the section when one is given).
+ */
+export function formatSource(s: ClaimSource | DocumentSource): string {
+  if (s.seed === undefined) return s.section ? `${s.document} §${s.section}` : s.document;
   return `seed ${s.seed} §${s.section}`;
 }

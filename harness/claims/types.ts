@@ -1,9 +1,13 @@
 /** The shape of a claim: one documented target or thesis from a seed document, and how gauntlet checks it. */
 import type { Severity } from '../report/schema.ts';
+import type { MetricDef } from './metrics-catalogue.ts';
 
 export type MetricKind = 'latency' | 'bytes' | 'count' | 'rate' | 'ratio' | 'boolean';
 
-/** Scenario families that produce metrics, plus 'bench' for `gauntlet bench` figures. */
+/**
+ * Built-in scenario families that produce metrics, plus 'bench' for `gauntlet bench` figures. A config's own
+ * scenarios have ids of their own (any kebab-case string that is not one of these): see MetricDef's `S`.
+ */
 export type ScenarioId =
   | 'cold-start' | 'latency' | 'throughput' | 'forced-kill' | 'restart-storm' | 'hang' | 'concurrent-embeds'
   | 'memory-pressure' | 'pipe-disconnect' | 'corrupt-gguf' | 'model-file-changed' | 'parent-exit' | 'bad-input'
@@ -26,6 +30,13 @@ export interface ClaimSource {
   document: string;
   /** Heading text of the section that states the figure (emoji and trailing colon dropped). */
   section: string;
+}
+
+/** Where a config's own claim comes from: a document of the user's (path or URL, as written) and its section. */
+export interface DocumentSource {
+  seed?: undefined;
+  document: string;
+  section?: string;
 }
 
 /** A figure that must hold before the claim's own figure means anything (else: inconclusive). */
@@ -56,6 +67,13 @@ interface ClaimBase {
   /** Adapter kinds the claim is about; absent = every kind. */
   appliesTo?: AdapterKind[];
   preconditions?: Precondition[];
+  /** 'config' for a claim a gauntlet config added (absent: built-in, from the catalogue). */
+  origin?: 'config';
+  /**
+   * The metric's definition when it is not the catalogue's own: a metric the config declared, or a built-in one
+   * with the config's scenarios added to those that record it (absent: `metric` is read from metrics-catalogue.ts).
+   */
+  metricDef?: MetricDef<string>;
 }
 
 export interface TargetClaim extends ClaimBase { kind: 'target' }
@@ -75,3 +93,9 @@ export interface ThesisClaim extends ClaimBase {
 }
 
 export type Claim = TargetClaim | ThesisClaim;
+
+/** A claim a gauntlet config adds: a target, citing the user's own document instead of a seed. */
+export type UserClaim = Omit<TargetClaim, 'source' | 'alsoIn' | 'origin'> & { origin: 'config'; source: DocumentSource };
+
+/** What the resolver and the evaluator take: a built-in claim or a config's own. */
+export type AnyClaim = Claim | UserClaim;

@@ -26,7 +26,7 @@ import type { RunModel } from '../runner/types.ts';
 import { runGauntlet } from '../runner/run.ts';
 import { parseShard } from '../runner/shard.ts';
 import { usageError } from '../util/errors.ts';
-import { SCENARIOS, SCENARIO_IDS } from '../../scenarios/index.ts';
+import { allScenarios, SCENARIO_IDS } from '../../scenarios/index.ts';
 
 export const HELP = `usage: gauntlet run [options]
 
@@ -35,7 +35,8 @@ Runs every scenario against every adapter, checks the claims and writes reports.
 options:
   --config FILE      gauntlet config (default: ./gauntlet.config.ts, else the package's)
   --adapter NAME     adapter to run; repeat for several (default: the config's defaultAdapters)
-  --scenario ID      scenario to run; repeat for several (default: all). Known: ${SCENARIO_IDS.join(', ')}
+  --scenario ID      scenario to run; repeat for several (default: all, the config's own after the built-in
+                     ones). Built-in: ${SCENARIO_IDS.join(', ')}; --list adds the config's
   --quick            small sizes (what CI runs)
   --seed N           seed of every random choice (default: the config's); printed in every report
   --out DIR          where reports go (default: the config's outDir, reports/latest)
@@ -180,7 +181,9 @@ export async function run(argv: string[]): Promise<number> {
   const reporterNames = values.reporter ? pickNames('reporter', values.reporter, REPORTER_NAMES, []) : undefined;
   const config = await loadConfig(values.config);
   const adapterNames = pickNames('adapter', values.adapter, Object.keys(config.adapters), config.defaultAdapters);
-  const scenarioIds = pickNames('scenario', values.scenario, SCENARIO_IDS, SCENARIO_IDS);
+  const registry = allScenarios(config.scenarios);
+  const registryIds = registry.map((s) => s.id);
+  const scenarioIds = pickNames('scenario', values.scenario, registryIds, registryIds);
   const seed = parseSeed(values.seed, config.seed);
   if (values['bench-results'] !== undefined && values.bench !== undefined) {
     throw usageError(`--bench ${values.bench} and --bench-results: give one or the other (--bench-results uses figures measured earlier instead of running the benchmarks)`);
@@ -189,17 +192,21 @@ export async function run(argv: string[]): Promise<number> {
   const benchFile = values['bench-results'] === undefined ? undefined : path.resolve(values['bench-results']);
   const benchLoaded = benchFile ? { result: await readBenchResults(benchFile), file: path.relative(process.cwd(), benchFile) || benchFile } : undefined;
   if (values.list) {
-    process.stdout.write(`scenarios: ${SCENARIO_IDS.join(', ')}\nadapters: ${Object.keys(config.adapters).join(', ')}\n`);
+    const rel = config.configFile ? path.relative(process.cwd(), config.configFile) : '';
+    const from = !config.configFile ? 'the config' : rel && !rel.startsWith('..') ? rel : config.configFile;
+    const own = config.scenarios.length ? `config scenarios (${from}): ${config.scenarios.map((s) => s.id).join(', ')}\n` : '';
+    const ownClaims = config.userClaims.length ? `config claims (${from}): ${config.userClaims.map((c) => c.id).join(', ')}\n` : '';
+    process.stdout.write(`scenarios: ${SCENARIO_IDS.join(', ')}\n${own}${ownClaims}adapters: ${Object.keys(config.adapters).join(', ')}\n`);
     return 0;
   }
   const outDir = path.resolve(values.out ?? config.outDir);
   const reporterSpecs: ReporterSpec[] = reporterNames ?? config.reporters;
   const reporters = createReporters(reporterSpecs);
-  const claims = claimsForConfig(config.claims);
+  const claims = claimsForConfig(config.claims, config.userClaims);
 
   const modelPath = await ensureModel(config.model);
   const adapters: ResolvedAdapter[] = adapterNames.map((n) => resolveAdapter(config, n, modelPath));
-  const scenarios = SCENARIOS.filter((s) => scenarioIds.includes(s.id));
+  const scenarios = registry.filter((s) => scenarioIds.includes(s.id));
   // A flag given twice (`npm run scenarios -- --quick` where the script already says --quick) is written once.
   const kept = argv.filter((a, i) => a !== '--seed' && argv[i - 1] !== '--seed' && !a.startsWith('--seed='))
     .filter((a, i, all) => !(a === '--quick' && all.indexOf(a) !== i));

@@ -124,6 +124,7 @@ export async function run(argv: string[]): Promise<number> {
   const command = ['npx gauntlet selfcheck', ...argv.filter((a, i) => a !== '--seed' && argv[i - 1] !== '--seed' && !a.startsWith('--seed=')), '--seed', String(seed)].join(' ');
 
   const outcome = await runSelfcheck({
+    // The config's overrides apply; its own scenarios and claims are not part of the planted-fault matrix.
     base, plan, registry: SCENARIOS, claims: claimsForConfig(config.claims), seed, quick: values.quick,
     model: await modelInfo(modelPath, config.model.kind === 'generated' ? config.model.dtype : undefined),
     command,

@@ -5,6 +5,7 @@ import { GauntletError } from '../util/errors.ts';
 import { PACKAGE_ROOT } from '../util/ts-runner.ts';
 import { DEFAULT_LIMITS_CONFIG, DEFAULT_MODEL, DEFAULTS, defaultAdapters, defaultCacheDir } from './defaults.ts';
 import { describeValue, formatIssues } from './format-issues.ts';
+import { resolveExtensions } from './resolve-extensions.ts';
 import { configSchema, KINDS } from './schema.ts';
 import { REPORTER_NAMES } from '../report/reporters.ts';
 import type { GauntletConfig, ModelSource, ResolvedConfig } from './types.ts';
@@ -44,6 +45,8 @@ export function resolveConfig(input: GauntletConfig = {}, opts: ResolveOptions =
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) throw invalid(formatIssues(parsed.error.issues, input), opts.configFile);
   const c = parsed.data;
+  const ext = resolveExtensions(c, opts.configFile);
+  if (ext.problems.length > 0) throw invalid(ext.problems, opts.configFile);
   const root = opts.root ?? (opts.configFile ? path.dirname(opts.configFile) : process.cwd());
   const cacheDir = c.cacheDir ? path.resolve(root, c.cacheDir) : defaultCacheDir();
 
@@ -78,7 +81,9 @@ export function resolveConfig(input: GauntletConfig = {}, opts: ResolveOptions =
     normalize: c.normalize ?? DEFAULTS.normalize,
     seed: c.seed ?? DEFAULTS.seed,
     reporters,
-    claims: c.claims ?? {},
+    claims: ext.overrides,
+    userClaims: ext.userClaims,
+    scenarios: ext.scenarios,
     cacheDir,
     outDir: path.resolve(root, c.outDir ?? DEFAULTS.outDir),
     bench: c.bench ?? DEFAULTS.bench,

@@ -89,23 +89,67 @@ export const configSchema = z.strictObject({
   normalize: z.boolean({ error: 'expected true or false' }).optional(),
   seed: z.number({ error: 'expected an integer' }).int({ error: 'expected an integer' }).nonnegative({ error: 'expected a non-negative integer' }).optional(),
   reporters: z.array(reporterEntry, { error: 'expected an array of reporters' }).optional(),
-  claims: z
-    .record(
-      z.string(),
-      z.union(
-        [
-          z.literal(false),
-          z.strictObject({
-            threshold: z.string().min(1).optional(),
-            severity: z.enum(['required', 'advisory'], { error: 'expected "required" or "advisory"' }).optional(),
-            appliesTo: z.array(z.enum(KINDS)).optional(),
-          }),
-        ],
-        { error: 'expected false (drop the claim) or { threshold?, severity?, appliesTo? }' },
-      ),
-    )
-    .optional(),
+  // Each entry is an override of a built-in claim or a claim of the config's own: resolve-extensions.ts tells them
+  // apart and checks them one by one (claimOverrideSchema, userClaimSchema), so that a message names its entry.
+  claims: z.record(z.string(), z.unknown(), { error: 'expected an object of claims by id' }).optional(),
+  scenarios: z.array(z.unknown(), { error: 'expected an array of defineScenario({...}) objects' }).optional(),
   cacheDir: z.string().min(1).optional(),
   outDir: z.string().min(1).optional(),
   bench: z.enum(['quick', 'full', 'on', 'off'], { error: 'expected "quick", "full", "on" (quick sizes with --quick) or "off"' }).optional(),
+});
+
+const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+const fn = (what: string) => z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { error: `expected ${what}` });
+
+/** `claims.<built-in id>`: false drops the claim; an object changes its threshold, severity or scope. */
+export const claimOverrideSchema = z.union(
+  [
+    z.literal(false),
+    z.strictObject({
+      threshold: nonEmpty('a k6-style threshold such as "p50<25ms"').optional(),
+      severity: z.enum(['required', 'advisory'], { error: 'expected "required" or "advisory"' }).optional(),
+      appliesTo: z.array(z.enum(KINDS, { error: 'expected "process", "in-process" or "http"' }), { error: 'expected an array of adapter kinds' }).optional(),
+    }),
+  ],
+  { error: 'expected false (drop the claim) or { threshold?, severity?, appliesTo? }' },
+);
+
+/** Keys that mark a `claims.<id>` entry as a claim of the config's own rather than an override. */
+export const USER_CLAIM_KEYS = ['title', 'source', 'metric', 'kind', 'unit', 'scenarios', 'stated', 'description'] as const;
+
+/** `claims.<new id>`: a claim of the config's own. */
+export const userClaimSchema = z.strictObject({
+  title: nonEmpty('a one-line title'),
+  source: z.union(
+    [
+      nonEmpty('a document'),
+      z.strictObject({ document: nonEmpty('a document path or URL'), section: nonEmpty('a section name').optional() }),
+    ],
+    { error: 'expected where the figure is stated: "docs/slo.md#latency" (document#section), a URL, or { document, section }' },
+  ),
+  metric: nonEmpty('a metric name: a built-in one (e.g. "embed.latency") or your own with `kind`'),
+  threshold: nonEmpty('a k6-style threshold such as "p50<20ms", "max<100MB", "count==0"'),
+  severity: z.enum(['required', 'advisory'], { error: 'expected "required" (a miss fails the run) or "advisory"' }).optional(),
+  kind: z.enum(['latency', 'bytes', 'count', 'rate', 'ratio', 'boolean'], { error: 'expected "latency", "bytes", "count", "rate", "ratio" or "boolean"' }).optional(),
+  unit: nonEmpty('a unit').optional(),
+  scenarios: z.array(nonEmpty('a scenario id'), { error: 'expected an array of scenario ids' }).optional(),
+  appliesTo: z.array(z.enum(KINDS, { error: 'expected "process", "in-process" or "http"' }), { error: 'expected an array of adapter kinds' }).optional(),
+  stated: nonEmpty('a string').optional(),
+  description: nonEmpty('a string').optional(),
+});
+
+const sizeValue = z.union([z.number(), z.string(), z.boolean(), z.array(z.union([z.number(), z.string()]))]);
+const sizes = z.record(z.string(), sizeValue, { error: 'expected an object of sizes, e.g. { texts: 5 }' });
+
+/** One entry of `scenarios`: a defineScenario({...}) object. */
+export const userScenarioSchema = z.strictObject({
+  id: nonEmpty('a kebab-case id such as "my-search"')
+    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { error: 'expected a kebab-case id (a-z, 0-9, "-"), e.g. "my-search"' }),
+  title: nonEmpty('a one-line title'),
+  claims: z.array(nonEmpty('a claim id'), { error: 'expected an array of the claim ids it measures ([] for none)' }),
+  appliesTo: fn('a function (adapter) => true | false | "reason"').optional(),
+  quick: sizes,
+  full: sizes,
+  timeoutMs: z.union([posMs, z.strictObject({ quick: posMs, full: posMs })], { error: 'expected a positive number of ms, or { quick, full }' }),
+  run: fn('a function: async run(ctx) { ... }'),
 });

@@ -1,6 +1,8 @@
 /** The gauntlet config as users write it (GauntletConfig) and as the harness uses it (ResolvedConfig). */
 import type { AdapterConfig } from '../adapters/types.ts';
+import type { MetricKind, UserClaim } from '../claims/types.ts';
 import type { Dtype, Preset } from '../gguf/model-spec.ts';
+import type { AnyScenario } from '../runner/types.ts';
 
 /** A model file on disk, or a synthetic model generated (once, then cached) from a seed. */
 export type ModelInput = string | { preset?: Preset; seed?: number; dtype?: Dtype };
@@ -32,6 +34,36 @@ export type ClaimOverride =
   | { threshold?: string; severity?: 'required' | 'advisory'; appliesTo?: ('process' | 'in-process' | 'http')[] };
 
 /**
+ * A claim of the config's own, under an id that is not a built-in claim's: `claims: { 'search-p50-under-20ms': {
+ * title, source: 'docs/slo.md#search', metric: 'search.latency', kind: 'latency', threshold: 'p50<20ms' } }`.
+ * Its metric is a built-in one (e.g. "embed.latency"; then no `kind`) or the config's own, declared with `kind`
+ * and recorded by a scenario of the config through ctx.metric(name, value) or ctx.latency(name, durationsMs).
+ */
+export interface ClaimDefinition {
+  /** One line, our words. */
+  title: string;
+  /** Where the figure is stated: "docs/slo.md#search" (document#section), a URL, or { document, section }. */
+  source: string | { document: string; section?: string };
+  /** A built-in metric (docs/claims.md lists them) or a name of your own, e.g. "search.latency". */
+  metric: string;
+  /** k6 style, checked against the metric's kind when the config is resolved: "p50<20ms", "max<100MB", "count==0". */
+  threshold: string;
+  /** Default 'required': a miss fails the run (exit 1). 'advisory' is reported and never fails it. */
+  severity?: 'required' | 'advisory';
+  /** Your own metric's kind (required for one, not allowed to differ for a built-in one). */
+  kind?: MetricKind;
+  /** Your own metric's unit; default by kind: ms, bytes, count, req/s, ratio, boolean. */
+  unit?: 'ms' | 'bytes' | 'bytes/request' | 'count' | 'req/s' | 'texts/s' | 'msg/s' | 'B/s' | 'ratio' | 'boolean';
+  /** Scenarios that record the metric. Default: your scenarios that list this claim's id in their `claims`. */
+  scenarios?: string[];
+  /** Adapter kinds the claim is about; absent = every kind. */
+  appliesTo?: ('process' | 'in-process' | 'http')[];
+  /** The figure as your document states it, quoted in the verdict. */
+  stated?: string;
+  description?: string;
+}
+
+/**
  * Benchmarks in `gauntlet run` (the suite `gauntlet bench` runs, after the scenarios; its figures decide the bench
  * claims): 'quick' or 'full' sizes, 'on' = quick sizes with --quick and full sizes without, 'off' = none.
  */
@@ -54,8 +86,17 @@ export interface GauntletConfig {
   /** Seed of every random choice in a run. */
   seed?: number;
   reporters?: ReporterEntry[];
-  claims?: Record<string, ClaimOverride>;
-  /** Where generated models are cached. Default $GAUNTLET_CACHE or <package>/.cache. */
+  /**
+   * By claim id: for a built-in claim, an override (`false` drops it; `{ threshold, severity, appliesTo }` changes
+   * it); for a new id, a claim of your own (ClaimDefinition). The report shows both kinds side by side.
+   */
+  claims?: Record<string, ClaimOverride | ClaimDefinition>;
+  /**
+   * Scenarios of your own (`defineScenario({...})`, with the same ctx as the built-in ones), run after the
+   * built-in ones; `--scenario <id>` selects one. Ids are kebab-case and must not be a built-in scenario's.
+   */
+  scenarios?: AnyScenario[];
+  /** Where generated models are cached. Default $GAUNTLET_CACHE, else ~/.cache/gauntlet ($XDG_CACHE_HOME/gauntlet). */
   cacheDir?: string;
   /** Where runs write reports. Default reports/latest. */
   outDir?: string;
@@ -73,7 +114,12 @@ export interface ResolvedConfig {
   normalize: boolean;
   seed: number;
   reporters: [string, Record<string, unknown>][];
+  /** Overrides of built-in claims (the config's own claims are in `userClaims`). */
   claims: Record<string, ClaimOverride>;
+  /** The config's own claims, checked (thresholds, metrics, scenarios), in the config's order. */
+  userClaims: UserClaim[];
+  /** The config's own scenarios, checked, in the config's order (built-in ones: scenarios/index.ts). */
+  scenarios: AnyScenario[];
   cacheDir: string;
   outDir: string;
   bench: BenchMode;

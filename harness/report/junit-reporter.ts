@@ -27,6 +27,7 @@ function testcase(v: VerdictRow, seconds: number): string {
   const open = `    <testcase classname="${xmlText(v.adapter)}" name="${xmlText(v.claim)}" time="${seconds.toFixed(3)}">`;
   const body: string[] = [];
   const props = [['severity', v.severity], ['verdict', v.verdict], ['value', v.value === null ? 'null' : String(v.value)], ['unit', v.unit], ['threshold', v.threshold], ['source', v.source]];
+  if (v.origin) props.push(['origin', v.origin]);
   if (v.verdict === 'fail' && v.severity === 'advisory') props.push(['advisory-miss', 'true']);
   body.push('      <properties>', ...props.map(([n, val]) => `        <property name="${xmlText(n)}" value="${xmlText(val)}"/>`), '      </properties>');
   if (v.verdict === 'fail' && v.severity === 'required') {

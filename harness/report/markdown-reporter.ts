@@ -61,6 +61,8 @@ export function renderMarkdown(report: RunReport): string {
   }
   out.push('', Object.entries(MARK_LEGEND).map(([k, v]) => `${k} = ${v}`).join('; ') + '.', '');
 
+  const own = (report.verdicts ?? []).filter((v) => v.origin === 'config');
+  if (own.length) out.push('## Claims from the config', '', ...own.map((v) => `- ${cellMark(v)} ${verdictLine(v).slice(2)}`), '');
   const misses = (report.verdicts ?? []).filter((v) => v.severity === 'advisory' && v.verdict === 'fail');
   if (misses.length) out.push('## Advisory misses (do not fail the run)', '', ...misses.map(verdictLine), '');
   const inc = (report.verdicts ?? []).filter((v) => v.verdict === 'inconclusive');

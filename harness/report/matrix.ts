@@ -18,7 +18,12 @@ export function cellMark(row: VerdictRow | undefined): CellMark {
   return marks[row.verdict];
 }
 
-export interface MatrixRow { claim: string; severity: VerdictRow['severity']; threshold: string; source: string; cells: Array<VerdictRow | undefined> }
+export interface MatrixRow {
+  claim: string; severity: VerdictRow['severity']; threshold: string; source: string;
+  /** 'config': a claim the run's config added. */
+  origin?: 'config';
+  cells: Array<VerdictRow | undefined>;
+}
 export interface Matrix { adapters: string[]; rows: MatrixRow[] }
 
 /**
@@ -39,6 +44,7 @@ export function buildMatrix(report: Pick<RunReport, 'adapters' | 'verdicts'>): M
     severity: list.some((v) => v.severity === 'required') ? 'required' : 'advisory',
     threshold: list[0].threshold,
     source: list[0].source,
+    ...(list[0].origin ? { origin: list[0].origin } : {}),
     cells: adapters.map((a) => list.find((v) => v.adapter === a)),
   }));
   rows.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'required' ? -1 : 1));

@@ -16,7 +16,9 @@ export interface VerdictRow {
   value: number | null;
   unit: string;             // 'ms' | 'bytes' | 'count' | 'ratio' | 'req/s' | ...
   threshold: string;        // k6-style, as written in the claim, e.g. "p50<25ms"
-  source: string;           // "seed 001 §Performance targets"
+  source: string;           // "seed 001 §Performance targets"; a config's own claim: "docs/slo.md §latency"
+  /** 'config': a claim the run's gauntlet config added (absent: a built-in claim from the catalogue). */
+  origin?: 'config';
   /** One sentence a user can act on: what was measured, and for theses what the real risk is. */
   reason: string;
   /** Where the figure came from: scenario ids, sample counts, fault proofs. */

@@ -43,7 +43,8 @@ export function renderMatrix(report: RunReport): string {
       + `${group === 'not measured' && rows.length > COLLAPSE_OVER ? '<button type="button" class="toggle-rows" hidden>show all</button>' : ''}</td>`;
     const trs = rows.map((row, i) => {
       const failed = row.cells.some((c) => c?.verdict === 'fail' && c.severity === 'required');
-      const badge = group === 'not measured' && row.severity === 'required' ? ' <span class="req">required</span>' : '';
+      const badge = (group === 'not measured' && row.severity === 'required' ? ' <span class="req">required</span>' : '')
+        + (row.origin === 'config' ? ` <span class="own" title="${esc(`from the config: ${row.source}`)}">config</span>` : '');
       return `<tr class="sev-${row.severity}${failed ? ' row-fail' : ''}"><th scope="row" title="${esc(row.source)}">${esc(row.claim)}${badge}</th>`
         + `${i === 0 ? label : ''}<td><code>${esc(row.threshold)}</code></td>${row.cells.map((v, k) => cell(v, m.adapters[k])).join('')}</tr>`;
     }).join('');
@@ -120,8 +121,17 @@ function advisoryBlock(report: RunReport): string {
     + `${esc(formatVerdictValue(v))} vs <code>${esc(v.threshold)}</code>. ${esc(v.reason)}</li>`).join('')}</ul></div>`;
 }
 
+/** The config's own claims: each verdict with its figure, reason and the user's source. */
+function ownClaimsBlock(report: RunReport): string {
+  const rows = (report.verdicts ?? []).filter((v) => v.origin === 'config');
+  if (!rows.length) return '';
+  const items = rows.map((v) => `<li class="own-claim" data-claim="${esc(v.claim)}"><strong>${esc(v.claim)}</strong> <span class="${markClass(cellLabel(v))} tag">${cellLabel(v)}</span> `
+    + `on <code>${esc(v.adapter)}</code> (${esc(v.severity)}): ${esc(formatVerdictValue(v))} vs <code>${esc(v.threshold)}</code>. ${esc(v.reason)} <span class="src">(${esc(v.source)})</span></li>`);
+  return `<div class="finding own-claims"><h3>Claims from the config</h3><ul>${items.join('')}</ul></div>`;
+}
+
 /** Findings under the matrix; '' when there is none. */
 export function renderFindings(report: RunReport): string {
-  const parts = [deathsBlock(report), thesesBlock(report), advisoryBlock(report)].filter(Boolean);
+  const parts = [deathsBlock(report), ownClaimsBlock(report), thesesBlock(report), advisoryBlock(report)].filter(Boolean);
   return parts.length ? `<div id="findings">${parts.join('')}</div>` : '';
 }
