@@ -12,7 +12,8 @@ export type FaultName =
   | 'hang-after'
   | 'swap-ids'
   | 'ignore-shutdown'
-  | 'abort-on-load';
+  | 'abort-on-load'
+  | 'ignore-everything';
 
 export interface FaultSpec {
   name: FaultName;
@@ -33,6 +34,7 @@ export const FAULTS: readonly FaultSpec[] = [
   { name: 'swap-ids', description: 'under concurrency, answers go out with each other\'s request ids', caughtBy: 'concurrent-embeds' },
   { name: 'ignore-shutdown', description: 'ignores SIGTERM and the shutdown request', caughtBy: 'forced-kill' },
   { name: 'abort-on-load', description: 'calls process.abort() while handling initialize', caughtBy: 'restart-storm' },
+  { name: 'ignore-everything', value: { unit: 'children', default: 1 }, description: 'ignores SIGTERM, the shutdown request, the end of stdin and its parent\'s death, and starts VALUE helper processes in a session of their own that ignore SIGTERM too', caughtBy: 'parent-exit' },
 ];
 
 export type ActiveFaults = Partial<Record<FaultName, number | true>>;

@@ -3,6 +3,7 @@
  * (docs/protocol.md) over stdio, a Unix socket / named pipe, or HTTP. stdout carries protocol frames
  * (stdio) or one ready line (uds, http); every log line goes to stderr.
  */
+import { spawn } from 'node:child_process';
 import { format } from 'node:util';
 import { getCodec } from '../harness/protocol/codec.ts';
 import type { MessageConnection } from '../harness/protocol/connection.ts';
@@ -43,7 +44,23 @@ const service = new Service({
   // embedder runs the GGUF check on whatever the file now holds.
   onModelPoisoned: (reason) => void setTimeout(() => life.exit(75, reason), 200),
 });
-const ignoreShutdown = args.faults['ignore-shutdown'] === true;
+/** ignore-everything: no signal, request, end of stdin or parent death ends us; only SIGKILL does. */
+const ignoreEverything = args.faults['ignore-everything'];
+const ignoreShutdown = args.faults['ignore-shutdown'] === true || ignoreEverything !== undefined;
+if (ignoreEverything !== undefined) {
+  // Stay alive without stdin or a peer, and never die of a write to a closed pipe.
+  setInterval(() => {}, 1 << 30);
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {}); // the log pipe to a dead host: EPIPE must not become an uncaught error
+  process.on('SIGPIPE', () => {});
+  process.on('SIGHUP', () => log('fault ignore-everything: ignoring SIGHUP'));
+  // Helpers in a session (and process group) of their own: not our group, and reparented once we are gone.
+  for (let i = 0; i < Number(ignoreEverything); i++) {
+    const helper = spawn(process.execPath, ['-e', "process.on('SIGTERM',()=>{});process.on('SIGHUP',()=>{});process.on('SIGINT',()=>{});setInterval(()=>{},1<<30)", 'ignore-everything-helper'], { detached: true, stdio: 'ignore' });
+    helper.unref();
+    log(`fault ignore-everything: helper pid ${helper.pid} started in its own session`);
+  }
+}
 
 let drainOnce: Promise<{ graceful: boolean }> | undefined;
 const drain = (): Promise<{ graceful: boolean }> => {
@@ -72,7 +89,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
-watchParent(() => life.exit(0, 'parent process died'));
+watchParent(() => (ignoreEverything !== undefined ? log('fault ignore-everything: ignoring the death of the parent process') : life.exit(0, 'parent process died')));
 
 /** stdin ended: the parent let go. Drain briefly (answers still go out on a half-open pipe), then exit. */
 const onStdinEnd = (): void => {

@@ -83,8 +83,8 @@ export function serveConnection(conn: MessageConnection, hooks: StreamServerHook
         return { v: PROTOCOL_VERSION, id: req.id, type: 'embeddings', vectors };
       }
       case 'shutdown': {
-        if (faults['ignore-shutdown']) {
-          log('fault ignore-shutdown: ignoring the shutdown request');
+        if (faults['ignore-shutdown'] || faults['ignore-everything'] !== undefined) {
+          log(`fault ${faults['ignore-shutdown'] ? 'ignore-shutdown' : 'ignore-everything'}: ignoring the shutdown request`);
           return undefined;
         }
         const { graceful } = await hooks.shutdown();

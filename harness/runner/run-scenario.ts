@@ -6,6 +6,7 @@ import type { ResolvedAdapter } from '../adapters/types.ts';
 import { notApplicableNote, type ScenarioResult } from '../report/schema.ts';
 import { GauntletError, toError } from '../util/errors.ts';
 import { isCrash } from './host-tracking.ts';
+import { describeEnd } from './process-tracker.ts';
 import { createScenarioContext, type RunEnv, type ScenarioState } from './scenario-context.ts';
 import type { AnyScenario } from './types.ts';
 
@@ -125,8 +126,8 @@ async function cleanUp(state: ScenarioState, env: RunEnv): Promise<void> {
   for (const l of left) {
     state.errors.push({
       code: 'GAUNTLET_LEFTOVER_PROCESS',
-      message: `${l.role} pid ${l.pid} was still alive ${grace} ms after the scenario ended; ${l.killed ? 'SIGKILLed' : 'could not be killed'} (${l.cmdline || 'cmdline unknown'})`,
+      message: `${l.role} pid ${l.pid} was still alive ${grace} ms after the scenario ended; ${describeEnd(l)} (${l.cmdline || 'cmdline unknown'})`,
     });
-    state.timeline.add('error', `leftover ${l.role} pid ${l.pid} ${l.killed ? 'killed' : 'still alive'}`);
+    state.timeline.add('error', `leftover ${l.role} pid ${l.pid} ${l.killed ? `ended by ${l.endedBy}` : 'still alive'}`);
   }
 }

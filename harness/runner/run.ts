@@ -13,7 +13,7 @@ import { REPORT_SCHEMA_VERSION, type RunReport, type ScenarioResult, type Verdic
 import { summarizeVerdicts } from '../report/summary.ts';
 import { toError } from '../util/errors.ts';
 import { environmentInfo } from './environment.ts';
-import { ProcessTracker } from './process-tracker.ts';
+import { describeEnd, ProcessTracker, type Leftover } from './process-tracker.ts';
 import { runScenario } from './run-scenario.ts';
 import type { RunEnv, ScenarioDeps } from './scenario-context.ts';
 import { shardItems, type Shard } from './shard.ts';
@@ -99,6 +99,8 @@ export class GauntletRun {
     const plan = planRuns(o.scenarios, o.adapters, o.shard);
     const tmpDir = mkdtempSync(path.join(o.tmpRoot ?? os.tmpdir(), 'gauntlet-run-'));
     const tracker = new ProcessTracker();
+    // From here on every process started inherits the run tag: the sweeps find it even after its parent died.
+    tracker.beginRun();
     const env: RunEnv = {
       seed: o.seed, quick: o.quick, model: o.model, tmpDir, tracker,
       emit: (e) => this.emit(e, problems),
@@ -124,20 +126,20 @@ export class GauntletRun {
         const info = { scenario: scenario.id, title: scenario.title, adapter: adapter.name, index, total: plan.length };
         this.emit({ type: 'scenario-start', info }, problems);
         for (const r of reporters) hook(r.name, () => r.onScenarioStart?.(info));
-        const result = await runScenario(scenario, adapter, env);
+        tracker.setOwner(`${scenario.id}/${adapter.name}`);
+        let result: ScenarioResult;
+        try {
+          result = await runScenario(scenario, adapter, env);
+        } finally {
+          tracker.setOwner(undefined);
+        }
         results.push(result);
         this.emit({ type: 'scenario-end', result }, problems);
         for (const r of reporters) hook(r.name, () => r.onScenarioEnd?.(result));
       }
     } finally {
       // Whatever happened: nothing the harness started may outlive the run.
-      const left = await tracker.sweep(undefined, 500);
-      for (const l of left) {
-        const owner = results.find((r) => `${r.scenario}/${r.adapter}` === l.owner);
-        const err = { code: 'GAUNTLET_LEFTOVER_PROCESS', message: `${l.role} pid ${l.pid} (${l.owner}) was alive at the end of the run; ${l.killed ? 'SIGKILLed' : 'could not be killed'}` };
-        if (owner) owner.errors.push(err);
-        else problems.push(err);
-      }
+      reportLeftovers(await tracker.sweep(undefined, 500), results, problems, 'at the end of the scenarios');
       rmSync(tmpDir, { recursive: true, force: true });
     }
 
@@ -146,6 +148,10 @@ export class GauntletRun {
       extra = await o.afterScenarios?.();
     } catch (e) {
       problems.push({ code: 'GAUNTLET_AFTER_SCENARIOS_ERROR', message: `the step after the scenarios failed: ${toError(e).message}` });
+    } finally {
+      // The step after the scenarios (benchmarks) starts processes too: none may outlive the run either.
+      reportLeftovers(await tracker.sweep(undefined, 500), results, problems, 'after the step after the scenarios');
+      tracker.endRun();
     }
     let verdicts: VerdictRow[] = [];
     try {
@@ -176,6 +182,22 @@ export class GauntletRun {
     };
     this.emit({ type: 'run-end', report }, problems);
     return { report, problems };
+  }
+}
+
+/**
+ * A process that had to be ended by the run's last sweeps is a finding of the scenario that started it (its
+ * result gets a GAUNTLET_LEFTOVER_PROCESS error); one started outside any scenario is a run problem.
+ */
+function reportLeftovers(left: Leftover[], results: ScenarioResult[], problems: RunOutcome['problems'], when: string): void {
+  for (const l of left) {
+    const owner = results.find((r) => `${r.scenario}/${r.adapter}` === l.owner);
+    const err = {
+      code: 'GAUNTLET_LEFTOVER_PROCESS',
+      message: `${l.role} pid ${l.pid} (${l.owner}) was alive ${when}; ${describeEnd(l)} (${l.cmdline || 'cmdline unknown'})`,
+    };
+    if (owner) owner.errors.push(err);
+    else problems.push(err);
   }
 }
 

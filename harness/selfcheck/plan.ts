@@ -73,6 +73,11 @@ const ENTRIES: Record<FaultName, PlanEntry> = {
     expect: ['parent-exit-no-orphans'],
     why: 'SIGTERM, the shutdown request and the end of stdin are ignored: graceful stops never end the process. The embedder still exits when its parent dies (ppid watch), so parent-exit cannot see it; forced-kill records the SIGTERMs without effect',
   },
+  'ignore-everything': {
+    scenarios: ['parent-exit'],
+    expect: ['parent-exit-no-orphans'],
+    why: 'SIGTERM, the shutdown request, the end of stdin and the parent\'s death are all ignored, and a helper child runs in a session of its own: the embedder outlives its SIGKILLed host (an orphan), and only the run\'s sweep (by run tag, SIGTERM then SIGKILL) ends it and the helper',
+  },
   'abort-on-load': {
     scenarios: ['restart-storm', 'cold-start'],
     expect: ['restart-limit-ends-in-clear-error'],
