@@ -1,7 +1,7 @@
 /**
  * Serves the protocol on one MessageConnection (stdio, or one accepted Unix-socket connection).
- * Stream-level fault switches live here: hang-after (stop answering) and swap-ids (cross the ids of two
- * concurrent answers).
+ * Stream-level fault switches live here: hang-after (stop answering), swap-ids (cross the ids of two
+ * concurrent answers) and drop-every (never answer every Nth embed request, pings still answered).
  */
 import type { MessageConnection, ProtocolFault } from '../harness/protocol/connection.ts';
 import { PROTOCOL_VERSION, type Message, type Request, type Response } from '../harness/protocol/messages.ts';
@@ -28,6 +28,8 @@ export function serveConnection(conn: MessageConnection, hooks: StreamServerHook
   let pendingEmbeds = 0;
   let held: { res: Response; timer: NodeJS.Timeout } | undefined;
   const hangAfter = typeof faults['hang-after'] === 'number' ? faults['hang-after'] : undefined;
+  const dropEvery = typeof faults['drop-every'] === 'number' && faults['drop-every'] >= 1 ? Math.floor(faults['drop-every']) : undefined;
+  let embedsSeen = 0;
 
   const write = (res: Response): void => {
     try {
@@ -109,6 +111,10 @@ export function serveConnection(conn: MessageConnection, hooks: StreamServerHook
     }
     const req = msg as Request;
     const isEmbed = req.type === 'embed' || req.type === 'embed-batch';
+    if (isEmbed && dropEvery !== undefined && ++embedsSeen % dropEvery === 0) {
+      log(`fault drop-every: dropping ${req.type} id ${req.id} (embed request ${embedsSeen} of this connection), no answer will follow`);
+      return;
+    }
     if (isEmbed) pendingEmbeds++;
     const work = req.type === 'shutdown' ? handle(req) : service.track(handle(req));
     work.then(

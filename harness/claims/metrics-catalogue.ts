@@ -72,6 +72,7 @@ export const METRICS = {
   'forcedKill.recoveredRatio': { unit: 'ratio', kind: 'ratio', scenarios: ['forced-kill'], description: 'Fraction of kills after which the next embedding succeeded without user action' },
   'forcedKill.vectorMismatches': { unit: 'count', kind: 'count', scenarios: ['forced-kill', 'restart-storm'], description: 'Embeddings after a restart whose dims or values differ from the ones before' },
   'restartStorm.availability': { unit: 'ratio', kind: 'ratio', scenarios: ['restart-storm'], description: 'Fraction of requests answered correctly within their deadline while the embedder is killed repeatedly' },
+  'restartStorm.requests': { unit: 'count', kind: 'count', scenarios: ['restart-storm'], description: 'Requests the client sent during the storm: the sample restartStorm.availability is computed from' },
   'restartStorm.endedWithClearError': { unit: 'boolean', kind: 'boolean', scenarios: ['restart-storm'], description: '1 when a permanently broken embedder ended in a give-up error within the restart limit (no endless loop)' },
   'restartStorm.backoffGrows': { unit: 'boolean', kind: 'boolean', scenarios: ['restart-storm'], description: '1 when the delay between consecutive restarts of a crashing embedder grows' },
   'parentExit.orphans': { unit: 'count', kind: 'count', scenarios: ['parent-exit'], description: 'Embedder processes still alive after their host was killed and the grace period passed' },
@@ -80,6 +81,8 @@ export const METRICS = {
   'modelFileChanged.silentBadVectors': { unit: 'count', kind: 'count', scenarios: ['model-file-changed'], description: 'Vectors delivered without error that are NaN or differ from the reference after the mapped file changed' },
   'modelFileChanged.hostCrashes': { unit: 'count', kind: 'count', scenarios: ['model-file-changed'], description: 'Host deaths when the mapped model file was truncated or replaced' },
   'pipeDisconnect.recoveredRatio': { unit: 'ratio', kind: 'ratio', scenarios: ['pipe-disconnect'], description: 'Fraction of disconnect / garbage trials after which the next embedding succeeded' },
+  // ---- request accounting (harness/host/request-ledger.ts, every scenario that sends requests through a host) ----
+  'requests.lost': { unit: 'count', kind: 'count', scenarios: ['cold-start', 'latency', 'throughput', 'parent-exit', ...FAULTS], description: 'Embed requests that reached their deadline unanswered while the embedder was up (no crash, restart, hang or injected fault around them), plus embed-batch answers with another number of vectors than texts; summed over scenarios. Late answers are counted apart in requests.late' },
   // ---- protocol limits ----
   'limits.frame.acceptedBytes': { unit: 'bytes', kind: 'bytes', scenarios: ['pipe-disconnect', 'bad-input'], description: 'Size of frames the embedder accepted without a limit error; report .max' },
   'limits.frame.sentBytes': { unit: 'bytes', kind: 'bytes', scenarios: ['latency', 'throughput', 'bad-input'], description: 'Size of frames the embedder sent; report .max' },

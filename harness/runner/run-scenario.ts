@@ -5,10 +5,14 @@
 import type { ResolvedAdapter } from '../adapters/types.ts';
 import { notApplicableNote, type ScenarioResult } from '../report/schema.ts';
 import { GauntletError, toError } from '../util/errors.ts';
+import { describeProblem, type LedgerSummary } from '../host/request-ledger.ts';
 import { isCrash } from './host-tracking.ts';
 import { describeEnd } from './process-tracker.ts';
 import { createScenarioContext, type RunEnv, type ScenarioState } from './scenario-context.ts';
 import type { AnyScenario } from './types.ts';
+
+/** Lost / late / wrong-count requests listed one by one in a scenario's errors; the rest are summed up. */
+const LISTED_PROBLEMS = 10;
 
 /** How long hosts get to close at the end of a scenario, and leftovers to go by themselves before SIGKILL. */
 const CLOSE_DEADLINE_MS = 4000;
@@ -61,6 +65,11 @@ export async function runScenario(def: AnyScenario, adapter: ResolvedAdapter, en
     state.timeline.add('error', `timed out after ${timeoutMs} ms`);
   }
 
+  // Requests that timed out a moment ago: give the supervisor's hang probe time to speak before judging them.
+  const settleMs = outcome.kind === 'timeout' ? 0 : state.ledger.settleDelayMs();
+  if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs));
+  accountRequests(def.id, state);
+
   await cleanUp(state, env);
 
   const died = state.hosts.filter((h) => h.exit && !h.expectedExit && isCrash(h.exit));
@@ -78,6 +87,9 @@ export async function runScenario(def: AnyScenario, adapter: ResolvedAdapter, en
   if (outcome.kind === 'timeout') {
     status = 'timed-out';
     state.errors.push({ code: 'GAUNTLET_TIMEOUT', message: `scenario did not finish within ${timeoutMs} ms` });
+  } else if (outcome.kind === 'threw' && lostRequestStop(outcome.error, state)) {
+    // The embedder lost a request the scenario could not do without: a finding (no-request-lost), not a harness fault.
+    status = died.length > 0 ? 'host-died' : 'completed';
   } else if (outcome.kind === 'threw') {
     const err = outcome.error;
     const hostDied = died.length > 0 || (err instanceof GauntletError && err.code === 'GAUNTLET_HOST_DIED');
@@ -103,6 +115,43 @@ export async function runScenario(def: AnyScenario, adapter: ResolvedAdapter, en
     errors: state.errors,
     notes: state.notes,
   };
+}
+
+/**
+ * Judges every request the scenario sent (request-ledger.ts) and records the figures: requests.lost (no answer
+ * while the embedder was up, plus batch answers with the wrong number of vectors), requests.late (answered after
+ * the deadline), requests.sent / answered / failed; each lost, late or wrong-count request is named in the errors.
+ */
+function accountRequests(scenario: string, state: ScenarioState): LedgerSummary {
+  const s = state.ledger.settle();
+  if (s.sent === 0) return s;
+  state.metrics['requests.sent'] = s.sent;
+  state.metrics['requests.answered'] = s.answered;
+  state.metrics['requests.failed'] = s.failed;
+  state.metrics['requests.lost'] = s.lost + s.wrongCount;
+  state.metrics['requests.late'] = s.late;
+  state.metrics['requests.wrongBatchCount'] = s.wrongCount;
+  const code = { lost: 'GAUNTLET_REQUEST_LOST', late: 'GAUNTLET_REQUEST_LATE', 'wrong-count': 'GAUNTLET_BATCH_COUNT' } as Record<string, string>;
+  for (const r of s.problems.slice(0, LISTED_PROBLEMS)) {
+    const message = describeProblem(scenario, r);
+    state.errors.push({ code: code[r.outcome] ?? 'GAUNTLET_REQUEST_LOST', message });
+    const e = state.timeline.add('error', `${r.outcome} request #${r.index}`, { index: r.index, outcome: r.outcome, op: r.op, sentAt: r.sentAt, deadlineMs: r.deadlineMs, hostPid: r.hostPid });
+    e.t = r.endedAt ?? r.sentAt;
+  }
+  if (s.problems.length > LISTED_PROBLEMS) state.errors.push({ code: 'GAUNTLET_REQUEST_LOST', message: `${s.problems.length - LISTED_PROBLEMS} more lost, late or wrong-count request(s) not listed` });
+  if (s.lost + s.wrongCount + s.late > 0) {
+    const finished = s.answered + s.failed;
+    state.notes.push(`requests: ${s.sent} sent, ${s.answered} answered, ${s.failed} failed with a typed error, ${s.lost} lost, ${s.late} answered late, ${s.wrongCount} batch answer(s) with the wrong vector count; the scenario's figures come from the ${finished} that finished (${s.sent - finished} missing).`);
+  }
+  return s;
+}
+
+/** True when the scenario stopped because a request it sent was lost (then it is not a harness error). */
+function lostRequestStop(error: Error, state: ScenarioState): boolean {
+  const rec = state.ledger.recordOf(error);
+  if (!rec || (rec.outcome !== 'lost' && rec.outcome !== 'late')) return false;
+  state.errors.push({ code: 'GAUNTLET_REQUEST_LOST', message: `the scenario stopped at ${rec.op} request #${rec.index}, which the embedder ${rec.outcome === 'lost' ? 'never answered' : 'answered only after its deadline'}; figures it recorded before are kept: ${error.message}` });
+  return true;
 }
 
 /** Stops samplers, closes every host, disposes proxies, then proves no process of this scenario is left. */

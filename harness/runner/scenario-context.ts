@@ -5,6 +5,7 @@ import { createFaultInjector, type FaultInjector } from '../faults/index.ts';
 import type { GenerateOptions, GenerateResult } from '../gguf/generator.ts';
 import type { Oracle } from '../gguf/oracle.ts';
 import type { HostHandle, StartHostOptions } from '../host/types.ts';
+import { RequestLedger } from '../host/request-ledger.ts';
 import type { LatencySummary, SamplePoint, ScenarioResult } from '../report/schema.ts';
 import { procRss } from '../util/proc-status.ts';
 import { GauntletError } from '../util/errors.ts';
@@ -54,6 +55,8 @@ export interface ScenarioState {
   /** Set once the runner is cleaning up: hosts that finish starting later are closed at once. */
   ended: boolean;
   deadlineAt: number;
+  /** Every embed / embed-batch the scenario sent through its hosts, and what became of it. */
+  ledger: RequestLedger;
 }
 
 /** `adapter` with `override` laid over it (a fresh object: the run's adapter is shared and never changed). */
@@ -81,7 +84,14 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
     owner, timeline, metrics: {}, latency: {}, series: {}, notes: [], errors: [], hosts: [], samplers: new Set(),
     controller, ended: false, deadlineAt: performance.now() + timeoutMs,
     faults: undefined as unknown as FaultInjector,
+    ledger: undefined as unknown as RequestLedger,
   };
+  state.ledger = new RequestLedger({
+    now: timeline.now,
+    fromEpoch: timeline.fromEpoch,
+    remainingMs: () => Math.max(0, state.deadlineAt - performance.now()),
+    faultTimes: () => state.faults.records.map((r) => r.at),
+  });
   const base = { scenario: def.id, adapter: adapter.name };
   const injector = createFaultInjector(timeline.now, (record) => {
     // Placed at the moment the fault was applied (the record is emitted once its proof is in).
@@ -157,14 +167,19 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
         onRestart: (event) => env.emit({ type: 'restart', ...base, event }),
       });
       state.hosts.push(tracked);
+      state.ledger.watch(handle);
       // Each embedder (re)start is a memory sample: restarts show on the memory chart even without a sampler.
       handle.on('lifecycle', (ev) => {
         if (ev.type === 'ready' && typeof ev.pid === 'number' && ev.pid !== handle.pid && !state.ended) sampleEmbedder(ev.pid);
       });
       // The scenario's close() takes a last sample first: with the one taken at start, every host has a line.
+      // Every embed / embed-batch goes through the ledger (outcome of each request; capped deadline).
       const view = tracked.view;
+      const ledger = state.ledger;
       tracked.view = new Proxy(view, {
         get(target, prop) {
+          if (prop === 'embed') return (text: string, o?: Parameters<HostHandle['embed']>[1]) => ledger.embed(target, text, o);
+          if (prop === 'embedBatch') return (texts: string[], o?: Parameters<HostHandle['embedBatch']>[1]) => ledger.embedBatch(target, texts, o);
           if (prop !== 'close') return Reflect.get(target, prop, target);
           return async (closeOpts?: Parameters<HostHandle['close']>[0]) => {
             await sampleQuietly(target, tracked);

@@ -83,6 +83,12 @@ const ENTRIES: Record<FaultName, PlanEntry> = {
     expect: ['restart-limit-ends-in-clear-error'],
     why: 'every start aborts (SIGABRT) while loading: the supervisor must give up with a clear error, and nothing is ever embedded',
   },
+  'drop-every': {
+    value: 50,
+    scenarios: ['latency'],
+    expect: ['no-request-lost'],
+    why: 'every 50th embed request is never answered while pings still are: latency sends 115 requests to one embedder, so 2 are lost. With no deadline of their own they get the adapter\'s requestTimeoutMs capped to a quarter of the scenario\'s time left (request-ledger.ts), about 14 s and 10 s here, so the row stays inside latency\'s 60 s limit without a config of its own',
+  },
 };
 
 function entryId(fault: FaultName, value: number | undefined): string {

@@ -51,7 +51,10 @@ export function createPending(
   const onAbort = () => pending.reject(abortError(what, opts.signal!));
   const timer = setTimeout(() => {
     if (pending.settled) return;
-    pending.reject(timeoutError(pending.id === undefined ? `${what} (queued while the embedder was not ready)` : `${what} #${pending.id}`, opts.timeoutMs));
+    const error = timeoutError(pending.id === undefined ? `${what} (queued while the embedder was not ready)` : `${what} #${pending.id}`, opts.timeoutMs);
+    // The wire id lets the caller match a late answer (lifecycle `unmatched-response`, late: true) to this request.
+    if (pending.id !== undefined) Object.assign(error.details, { wireId: pending.id, generation: pending.generation });
+    pending.reject(error);
     hooks.onTimeout(pending);
   }, opts.timeoutMs);
   const settle = () => {

@@ -1,0 +1,203 @@
+/**
+ * Request accounting for one scenario: every embed / embed-batch a scenario sends through a host ends in one
+ * outcome, so that a request the embedder silently never answers is a finding (claim no-request-lost), not a
+ * harness error.
+ *
+ * - answered: a result within the deadline (a batch with as many vectors as texts);
+ * - failed: a typed error (the embedder's error answer, a crash, a restart, the caller's abort...);
+ * - lost: the deadline passed with no answer while the embedder was up: no crash, restart, hang, protocol fault or
+ *   injected fault around it (a SIGSTOPped or killed embedder is the hang / kill scenarios' business);
+ * - late: like lost, but the answer came after the deadline (the supervisor's `unmatched-response` with
+ *   `late: true` for the same wire id); counted apart;
+ * - wrong-count: an embed-batch answered with another number of vectors than texts (counted as lost too).
+ *
+ * The deadline of a request without its own is the adapter's requestTimeoutMs, capped to a quarter of the time the
+ * scenario has left (never under MIN_DEADLINE_MS): a scenario survives several lost requests inside its own limit
+ * instead of spending 30 s on each.
+ */
+import type { LifecycleEvent } from '../adapters/types.ts';
+import { GauntletError, toError } from '../util/errors.ts';
+import type { HostCallOptions, HostHandle } from './types.ts';
+
+/** Shortest deadline the cap gives a request that has none of its own. */
+export const MIN_DEADLINE_MS = 2_000;
+/**
+ * How long after a missed deadline the embedder's fate is watched: the supervisor's on-demand health probe
+ * (healthTimeoutMs, 2 s by default) must have had time to declare a hang, or the crash to be reported.
+ */
+export const SETTLE_WINDOW_MS = 3_000;
+/** A fault injected this long before a request was sent still excuses its timeout (a toxic stays on the link). */
+const FAULT_SHADOW_MS = 10_000;
+/** Lifecycle events that mean the embedder was not simply up and serving. */
+const DISTURBING = new Set(['crash', 'exit', 'hang-detected', 'restart', 'spawn', 'give-up', 'start-failed', 'shutdown', 'protocol-fault', 'embedder-after-host-exit']);
+
+export type RequestOutcome = 'pending' | 'answered' | 'failed' | 'lost' | 'late' | 'wrong-count';
+
+export interface RequestRecord {
+  /** 1-based, in the order the scenario sent them. */
+  index: number;
+  op: 'embed' | 'embed-batch';
+  texts: number;
+  hostPid: number;
+  /** ms since the scenario started (its timeline clock). */
+  sentAt: number;
+  deadlineMs: number;
+  endedAt?: number;
+  outcome: RequestOutcome;
+  /** The error code of a failed / lost / late request. */
+  code?: string;
+  message?: string;
+  /** The id the request had on the wire to the embedder, when the adapter said (process adapters). */
+  wireId?: number;
+  /** Vectors in a batch answer of the wrong size. */
+  vectors?: number;
+  /** Set when the request timed out: decided between failed, lost and late by settle(). */
+  timedOut?: boolean;
+}
+
+export interface LedgerSummary {
+  sent: number;
+  answered: number;
+  failed: number;
+  lost: number;
+  late: number;
+  wrongCount: number;
+  /** Requests still waiting when the scenario ended (aborted with it; not counted as lost). */
+  pending: number;
+  /** The lost, late and wrong-count records, in order. */
+  problems: RequestRecord[];
+}
+
+export interface LedgerClock {
+  /** ms since the scenario started. */
+  now(): number;
+  /** ms the scenario has left before its hard limit. */
+  remainingMs(): number;
+  /** Timeline times (ms since scenario start) of the faults injected so far. */
+  faultTimes(): number[];
+}
+
+interface Seen { t: number; type: string; id?: unknown; late?: unknown }
+
+export class RequestLedger {
+  readonly records: RequestRecord[] = [];
+  private readonly events = new Map<number, Seen[]>();
+  private readonly exits = new Map<number, number>();
+  private readonly errors = new WeakMap<Error, RequestRecord>();
+
+  constructor(private readonly clock: LedgerClock & { fromEpoch(ms: number): number }) {}
+
+  /** Starts watching a host's lifecycle (crashes, hangs, late answers). Call once per host, before any request. */
+  watch(host: HostHandle): void {
+    const list: Seen[] = [];
+    this.events.set(host.pid, list);
+    host.on('lifecycle', (e: LifecycleEvent) => {
+      list.push({ t: typeof e.at === 'number' ? this.clock.fromEpoch(e.at) : this.clock.now(), type: e.type, id: e.id, late: e.late });
+    });
+    void host.exited.then(() => this.exits.set(host.pid, this.clock.now()));
+  }
+
+  /** The deadline a call gets: its own, else the adapter's capped to a quarter of the scenario's time left. */
+  deadlineFor(host: HostHandle, opts: HostCallOptions | undefined): number {
+    if (opts?.timeoutMs !== undefined) return opts.timeoutMs;
+    const adapterMs = host.adapter.requestTimeoutMs;
+    return Math.min(adapterMs, Math.max(MIN_DEADLINE_MS, Math.floor(this.clock.remainingMs() / 4)));
+  }
+
+  embed(host: HostHandle, text: string, opts?: HostCallOptions): Promise<Float32Array> {
+    const deadlineMs = this.deadlineFor(host, opts);
+    const rec = this.open(host, 'embed', 1, deadlineMs);
+    return this.track(rec, host.embed(text, { ...opts, timeoutMs: deadlineMs }), () => undefined);
+  }
+
+  embedBatch(host: HostHandle, texts: string[], opts?: HostCallOptions): Promise<Float32Array[]> {
+    const deadlineMs = this.deadlineFor(host, opts);
+    const rec = this.open(host, 'embed-batch', texts.length, deadlineMs);
+    return this.track(rec, host.embedBatch(texts, { ...opts, timeoutMs: deadlineMs }), (vs) => (Array.isArray(vs) && vs.length !== texts.length ? vs.length : undefined));
+  }
+
+  /** The record of a request whose promise rejected with `error` (identity), if the ledger sent it. */
+  recordOf(error: unknown): RequestRecord | undefined {
+    return error instanceof Error ? this.errors.get(error) : undefined;
+  }
+
+  private open(host: HostHandle, op: RequestRecord['op'], texts: number, deadlineMs: number): RequestRecord {
+    const rec: RequestRecord = { index: this.records.length + 1, op, texts, hostPid: host.pid, sentAt: this.clock.now(), deadlineMs, outcome: 'pending' };
+    this.records.push(rec);
+    return rec;
+  }
+
+  private track<T>(rec: RequestRecord, p: Promise<T>, wrongCount: (v: T) => number | undefined): Promise<T> {
+    return p.then(
+      (v) => {
+        rec.endedAt = this.clock.now();
+        const got = wrongCount(v);
+        if (got !== undefined) { rec.outcome = 'wrong-count'; rec.vectors = got; } else rec.outcome = 'answered';
+        return v;
+      },
+      (e: unknown) => {
+        const err = toError(e);
+        rec.endedAt = this.clock.now();
+        rec.outcome = 'failed';
+        rec.code = err instanceof GauntletError ? err.code : 'UNTYPED';
+        rec.message = err.message;
+        if (err instanceof GauntletError && err.code === 'GAUNTLET_TIMEOUT') {
+          rec.timedOut = true;
+          if (typeof err.details.wireId === 'number') rec.wireId = err.details.wireId;
+          err.details.requestIndex = rec.index;
+        }
+        this.errors.set(err, rec);
+        throw err;
+      },
+    );
+  }
+
+  /** ms to wait before settle() can judge every timed-out request (0 when none is recent). */
+  settleDelayMs(): number {
+    const last = Math.max(0, ...this.records.filter((r) => r.timedOut && r.endedAt !== undefined).map((r) => r.endedAt!));
+    return last === 0 ? 0 : Math.max(0, last + SETTLE_WINDOW_MS - this.clock.now());
+  }
+
+  /**
+   * Decides every timed-out request (lost, late or failed) from what happened around it, and sums up.
+   * `until`: events after this time are ignored (the runner's own closing of hosts).
+   */
+  settle(until = this.clock.now()): LedgerSummary {
+    const faults = this.clock.faultTimes();
+    for (const rec of this.records) {
+      if (!rec.timedOut || rec.endedAt === undefined) continue;
+      const events = (this.events.get(rec.hostPid) ?? []).filter((e) => e.t <= until);
+      const from = rec.sentAt;
+      const to = Math.min(until, rec.endedAt + SETTLE_WINDOW_MS);
+      const exit = this.exits.get(rec.hostPid);
+      const disturbed = events.some((e) => DISTURBING.has(e.type) && e.t >= from - 1 && e.t <= to)
+        || faults.some((t) => t >= from - FAULT_SHADOW_MS && t <= to)
+        || (exit !== undefined && exit <= to);
+      if (disturbed) { rec.outcome = 'failed'; continue; }
+      const lateAnswer = rec.wireId !== undefined && events.some((e) => e.type === 'unmatched-response' && e.late === true && e.id === rec.wireId);
+      rec.outcome = lateAnswer ? 'late' : 'lost';
+    }
+    const count = (o: RequestOutcome) => this.records.filter((r) => r.outcome === o).length;
+    return {
+      sent: this.records.length,
+      answered: count('answered'),
+      failed: count('failed'),
+      lost: count('lost'),
+      late: count('late'),
+      wrongCount: count('wrong-count'),
+      pending: count('pending'),
+      problems: this.records.filter((r) => r.outcome === 'lost' || r.outcome === 'late' || r.outcome === 'wrong-count'),
+    };
+  }
+}
+
+/** One line for the report: which request, when, and what became of it. */
+export function describeProblem(scenario: string, r: RequestRecord): string {
+  const what = `${scenario}: ${r.op} request #${r.index}${r.op === 'embed-batch' ? ` (${r.texts} texts)` : ''} sent at ${(r.sentAt / 1000).toFixed(2)} s to host pid ${r.hostPid}`;
+  switch (r.outcome) {
+    case 'lost': return `${what} had no answer within its ${r.deadlineMs} ms deadline while the embedder was up (no crash, restart, hang or injected fault around it)${r.wireId !== undefined ? `; wire id ${r.wireId}` : ''}`;
+    case 'late': return `${what} was answered only after its ${r.deadlineMs} ms deadline${r.wireId !== undefined ? ` (wire id ${r.wireId})` : ''}`;
+    case 'wrong-count': return `${what} was answered with ${r.vectors} vector(s) for ${r.texts} texts`;
+    default: return `${what}: ${r.outcome}`;
+  }
+}
