@@ -7,6 +7,7 @@
 export { defineConfig } from './config/define-config.ts';
 export { defineScenario } from './runner/define-scenario.ts';
 export { defaultAdapters, referenceCommand, DEFAULTS, DEFAULT_MODEL, DEFAULT_LIMITS_CONFIG, defaultCacheDir } from './config/defaults.ts';
+export { findEngine, locateEngine } from './engines/locate.ts';
 
 export type {
   GauntletConfig, ResolvedConfig, ModelInput, ModelSource, LimitsConfig, ReporterEntry, ClaimOverride, BenchMode,
@@ -24,3 +25,4 @@ export type { Claim, TargetClaim, ThesisClaim, ClaimSource, MetricKind, Precondi
 export type { RunReport, VerdictRow, Verdict, Severity, ScenarioResult, LatencySummary, SamplePoint, TimelineEvent, EnvironmentInfo } from './report/schema.ts';
 export type { Reporter, ReporterSpec } from './report/reporter.ts';
 export type { FaultRecord } from './faults/index.ts';
+export type { EngineName, FoundEngine, EngineManifest } from './engines/locate.ts';

@@ -24,6 +24,7 @@ import type { LifecycleEmitter } from './emitter.ts';
 import { getOk } from './http-ready.ts';
 import { HttpServerProcess } from './http-server.ts';
 import { substituteArgs } from './substitute.ts';
+import { pickFreePort } from './free-port.ts';
 import type { HttpSupervisorTuning } from './types.ts';
 
 const POLL_MS = 50;
@@ -47,6 +48,8 @@ export interface HttpSupervisorOptions {
   port: string;
   /** Fixed address of the server (from the adapter's baseUrl); otherwise read from each spawn's ready line. */
   baseUrl?: string;
+  /** Pick a free loopback port before each spawn (for `{port}`); the server is then at http://127.0.0.1:PORT. */
+  freePort?: boolean;
   /** Custom readiness URL (GET, 2xx = ready); default `${baseUrl}/health`. */
   readyUrl?: string;
   env?: Record<string, string>;
@@ -297,7 +300,8 @@ export class HttpServerSupervisor {
     this.attempts++;
     this.killReason = undefined;
     this.baseUrl = undefined;
-    const argv = substituteArgs(o.command, { port: o.port });
+    const freePort = o.freePort ? await pickFreePort() : undefined;
+    const argv = substituteArgs(o.command, { port: freePort ?? o.port });
     const t0 = performance.now();
     const end = t0 + o.readyTimeoutMs;
     const left = () => Math.max(1, Math.round(end - performance.now()));
@@ -308,7 +312,7 @@ export class HttpServerSupervisor {
     const died = server.exitedAsError();
     died.catch(() => {});
     try {
-      let baseUrl = o.baseUrl;
+      let baseUrl = freePort === undefined ? o.baseUrl : `http://127.0.0.1:${freePort}`;
       if (!baseUrl) {
         const line = await withDeadline(Promise.race([server.readyLine, died]), left(), `the http server's {"ready":true,"port":N} line`, this.stopController.signal);
         if (line.port === undefined) {
@@ -339,7 +343,7 @@ export class HttpServerSupervisor {
   }
 
   private async pollReady(baseUrl: string, end: number, server: HttpServerProcess): Promise<void> {
-    const url = this.opts.readyUrl ?? new URL('/health', baseUrl).href;
+    const url = this.readyUrlFor(baseUrl) ?? new URL('/health', baseUrl).href;
     let last = '';
     for (;;) {
       if (this.stopping()) throw new GauntletError('GAUNTLET_CLOSED', `adapter ${this.opts.name} was closed while its http server started`);
@@ -360,9 +364,16 @@ export class HttpServerSupervisor {
     }
   }
 
+  /** The custom readiness URL, if any; with a free port, its path on this spawn's port. */
+  private readyUrlFor(baseUrl: string): string | undefined {
+    const r = this.opts.readyUrl;
+    return r && this.opts.freePort ? new URL(new URL(r).pathname, baseUrl).href : r;
+  }
+
   private async healthOnce(baseUrl: string, timeoutMs: number): Promise<'ok' | 'loading'> {
-    if (this.opts.readyUrl) {
-      await getOk(this.opts.readyUrl, { timeoutMs });
+    const ready = this.readyUrlFor(baseUrl);
+    if (ready) {
+      await getOk(ready, { timeoutMs });
       return 'ok';
     }
     return httpHealth(baseUrl, { timeoutMs });

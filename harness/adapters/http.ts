@@ -37,6 +37,7 @@ export class HttpClient implements EmbedderClient {
         command: substituteArgs(c.command, { model: r.model, lanes: r.lanes, threads: r.threads, maxBatch: r.maxBatch, maxFrameBytes: r.maxFrameBytes }),
         port: c.baseUrl ? new URL(c.baseUrl).port : '0',
         ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}),
+        ...(c.freePort ? { freePort: true } : {}),
         ...(c.readyUrl ? { readyUrl: c.readyUrl } : {}),
         ...(c.env ? { env: c.env } : {}),
         ...(c.cwd ? { cwd: c.cwd } : {}),

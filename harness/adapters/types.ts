@@ -125,8 +125,17 @@ export interface InProcessAdapterConfig extends AdapterCommon {
 /** An OpenAI-compatible `/v1/embeddings` server: external (baseUrl) or started by the harness (command). */
 export interface HttpAdapterConfig extends AdapterCommon {
   kind: 'http';
-  /** e.g. http://127.0.0.1:8080. Omit when `command` prints its port in a `{"ready":true,"port":N}` stdout line. */
+  /**
+   * e.g. http://127.0.0.1:8080. Omit when `command` prints its port in a `{"ready":true,"port":N}` stdout line, or
+   * with `freePort`.
+   */
   baseUrl?: string;
+  /**
+   * The harness picks a free loopback port before every start of `command` and substitutes it for `{port}`; the
+   * server is then at http://127.0.0.1:PORT (and `readyUrl`'s path is polled there). For servers that take a port
+   * but print no ready line (llama-server): hosts of parallel runs never collide on a fixed port.
+   */
+  freePort?: boolean;
   /** argv of a server to start; `{model}`, `{port}`, `{lanes}`, `{threads}`, `{maxBatch}`, `{maxFrameBytes}` are substituted. */
   command?: string[];
   /** Polled (GET, 2xx = ready) until `readyTimeoutMs`. Default `${baseUrl}/health`. */

@@ -43,6 +43,7 @@ const httpAdapter = z
     baseUrl: url.optional(),
     command: argv.optional(),
     readyUrl: url.optional(),
+    freePort: z.boolean({ error: 'expected true or false' }).optional(),
     readyTimeoutMs: posMs.optional(),
     modelName: z.string({ error: 'expected a string' }).optional(),
     env: env.optional(),
@@ -50,7 +51,11 @@ const httpAdapter = z
     supervisor: z.record(z.string(), z.unknown(), { error: 'expected an object of supervisor options' }).optional(),
     ...common,
   })
-  .refine((a) => a.baseUrl !== undefined || a.command !== undefined, { error: 'expected baseUrl or command (or both)' });
+  .refine((a) => a.baseUrl !== undefined || a.command !== undefined, { error: 'expected baseUrl or command (or both)' })
+  .refine((a) => !a.freePort || (a.command !== undefined && a.baseUrl === undefined), {
+    error: 'freePort needs a command with {port} and no baseUrl (the server is at http://127.0.0.1:<the port picked>)',
+    path: ['freePort'],
+  });
 
 export const adapterSchema = z.discriminatedUnion('kind', [processAdapter, inProcessAdapter, httpAdapter], {
   error: `expected an object with kind "process", "in-process" or "http"`,
