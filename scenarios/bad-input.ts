@@ -9,7 +9,7 @@ import { defineScenario } from '../harness/runner/define-scenario.ts';
 import type { LifecycleEvent } from '../harness/adapters/types.ts';
 import { pidAlive } from '../harness/faults/proc.ts';
 import { GauntletError, toError } from '../harness/util/errors.ts';
-import { identical, recordMax } from './support/measure.ts';
+import { embedRequired, identical, recordMax } from './support/measure.ts';
 import { sendInvalidUtf8 } from './support/bad-input-raw.ts';
 import { recordSentFrameBytes, requestFrameBytes } from './support/throughput-frames.ts';
 
@@ -36,7 +36,7 @@ export default defineScenario({
     const info = await host.start({ signal: ctx.signal });
     const baseUrl = events.map((e) => e.baseUrl).find((u): u is string => typeof u === 'string');
     const control = 'bad input control text';
-    const good = await host.embed(control, { signal: ctx.signal });
+    const good = await embedRequired(host, control, { signal: ctx.signal });
     const ten = Array.from({ length: ctx.adapter.maxBatch }, (_, i) => `${control} ${i}`);
     const tenVectors = await host.embedBatch(ten, { signal: ctx.signal });
     const contextTokens = info.contextSize ?? 512;

@@ -10,7 +10,7 @@ import { defineScenario } from '../harness/runner/define-scenario.ts';
 import type { LifecycleEvent } from '../harness/adapters/types.ts';
 import { GauntletError } from '../harness/util/errors.ts';
 import { distinctTexts, identicalPairs } from './support/concurrent-embeds-texts.ts';
-import { allFinite, cosine, identical, oracleVectors, outcome, recordLatency } from './support/measure.ts';
+import { allFinite, cosine, embedRequired, identical, oracleVectors, outcome, recordLatency } from './support/measure.ts';
 
 /** An answer that says the model is not (or no longer) loaded. */
 function isNotReady(e: unknown): boolean {
@@ -35,7 +35,7 @@ export default defineScenario({
 
     const texts = distinctTexts(ctx.rng, Math.max(...levels) + 8);
     const serial: Float32Array[] = [];
-    for (const t of texts) serial.push(await host.embed(t, { signal: ctx.signal }));
+    for (const t of texts) serial.push(await embedRequired(host, t, { signal: ctx.signal }));
     const dup = identicalPairs(serial);
     if (dup.length) ctx.note(`${dup.length} pair(s) of distinct texts gave identical vectors (e.g. #${dup[0]![0]} and #${dup[0]![1]}): a swap between them would go unseen`);
     const reference = await oracleVectors(ctx, texts);

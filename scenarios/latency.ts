@@ -1,6 +1,6 @@
 /** latency: single-text and 10-text batch round trips, checked against the reference forward pass. */
 import { defineScenario } from '../harness/runner/define-scenario.ts';
-import { allFinite, cosine, oracleVectors, recordLatency, recordMax, sampleTexts } from './support/measure.ts';
+import { allFinite, cosine, embedRequired, oracleVectors, recordLatency, recordMax, sampleTexts } from './support/measure.ts';
 import { recordFrameBytesPerDim, recordIpcBuffers } from './support/ipc-stats.ts';
 import { recordSentFrameBytes } from './support/throughput-frames.ts';
 
@@ -20,7 +20,7 @@ export default defineScenario({
     const host = await ctx.startHost();
     const texts = sampleTexts(ctx, 32);
     const reference = await oracleVectors(ctx, texts);
-    for (let i = 0; i < ctx.sizes.warmup; i++) await host.embed(texts[i % texts.length]!, { signal: ctx.signal });
+    for (let i = 0; i < ctx.sizes.warmup; i++) await embedRequired(host, texts[i % texts.length]!, { signal: ctx.signal });
 
     let minCos = 1;
     let bad = 0;

@@ -5,7 +5,7 @@
  */
 import { leakSlope } from '../harness/metrics/index.ts';
 import { defineScenario } from '../harness/runner/define-scenario.ts';
-import { allFinite, recordMax, sampleTexts } from './support/measure.ts';
+import { allFinite, embedRequired, recordMax, sampleTexts } from './support/measure.ts';
 
 export default defineScenario({
   id: 'soak',
@@ -19,7 +19,7 @@ export default defineScenario({
     const host = await ctx.startHost();
     const texts = sampleTexts(ctx, 97);
     const pid = await host.embedderPid({ signal: ctx.signal });
-    for (let i = 0; i < warmup; i++) await host.embed(texts[i % texts.length]!, { signal: ctx.signal });
+    for (let i = 0; i < warmup; i++) await embedRequired(host, texts[i % texts.length]!, { signal: ctx.signal });
 
     const heap: Array<{ x: number; y: number }> = [];
     const anon: Array<{ x: number; y: number }> = [];
