@@ -28,6 +28,7 @@ export const MIN_DEADLINE_MS = 2_000;
 export const SETTLE_WINDOW_MS = 3_000;
 /** A fault injected this long before a request was sent still excuses its timeout (a toxic stays on the link). */
 const FAULT_SHADOW_MS = 10_000;
+const CLOCK_SLACK_MS = 5;
 /** Lifecycle events that mean the embedder was not simply up and serving. */
 const DISTURBING = new Set(['crash', 'exit', 'hang-detected', 'restart', 'spawn', 'give-up', 'start-failed', 'shutdown', 'protocol-fault', 'embedder-after-host-exit']);
 
@@ -87,8 +88,9 @@ export class RequestLedger {
 
   constructor(private readonly clock: LedgerClock & { fromEpoch(ms: number): number }) {}
 
-  /** Starts watching a host's lifecycle (crashes, hangs, late answers). Call once per host, before any request. */
+  /** Starts watching a host's lifecycle (crashes, hangs, late answers); done on its first request if not before. */
   watch(host: HostHandle): void {
+    if (this.events.has(host.pid)) return;
     const list: Seen[] = [];
     this.events.set(host.pid, list);
     host.on('lifecycle', (e: LifecycleEvent) => {
@@ -122,6 +124,7 @@ export class RequestLedger {
   }
 
   private open(host: HostHandle, op: RequestRecord['op'], texts: number, deadlineMs: number): RequestRecord {
+    if (!this.events.has(host.pid)) this.watch(host);
     const rec: RequestRecord = { index: this.records.length + 1, op, texts, hostPid: host.pid, sentAt: this.clock.now(), deadlineMs, outcome: 'pending' };
     this.records.push(rec);
     return rec;
@@ -159,19 +162,20 @@ export class RequestLedger {
   }
 
   /**
-   * Decides every timed-out request (lost, late or failed) from what happened around it, and sums up.
-   * `until`: events after this time are ignored (the runner's own closing of hosts).
+   * Decides every timed-out request (lost, late or failed) from what happened around it, and sums up. Call it
+   * before the runner closes the hosts: their shutdown must not excuse a request that was lost before it.
    */
-  settle(until = this.clock.now()): LedgerSummary {
+  settle(): LedgerSummary {
     const faults = this.clock.faultTimes();
     for (const rec of this.records) {
       if (!rec.timedOut || rec.endedAt === undefined) continue;
-      const events = (this.events.get(rec.hostPid) ?? []).filter((e) => e.t <= until);
-      const from = rec.sentAt;
-      const to = Math.min(until, rec.endedAt + SETTLE_WINDOW_MS);
+      const events = this.events.get(rec.hostPid) ?? [];
+      // Lifecycle stamps are epoch ms, the ledger's clock is performance.now(): a few ms of slack either side.
+      const from = rec.sentAt - CLOCK_SLACK_MS;
+      const to = rec.endedAt + SETTLE_WINDOW_MS;
       const exit = this.exits.get(rec.hostPid);
-      const disturbed = events.some((e) => DISTURBING.has(e.type) && e.t >= from - 1 && e.t <= to)
-        || faults.some((t) => t >= from - FAULT_SHADOW_MS && t <= to)
+      const disturbed = events.some((e) => DISTURBING.has(e.type) && e.t >= from && e.t <= to)
+        || faults.some((t) => t >= rec.sentAt - FAULT_SHADOW_MS && t <= to)
         || (exit !== undefined && exit <= to);
       if (disturbed) { rec.outcome = 'failed'; continue; }
       const lateAnswer = rec.wireId !== undefined && events.some((e) => e.type === 'unmatched-response' && e.late === true && e.id === rec.wireId);

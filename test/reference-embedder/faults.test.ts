@@ -39,7 +39,8 @@ describe('fault parsing', () => {
     expect(() => parseFaults(['swap-ids=1'], undefined)).toThrow(/takes no value/);
   });
   it('exports a table with a description for every switch', () => {
-    expect(FAULTS.map((f) => f.name)).toHaveLength(9);
+    expect(new Set(FAULTS.map((f) => f.name)).size).toBe(FAULTS.length);
+    expect(FAULTS.map((f) => f.name)).toContain('drop-every');
     for (const f of FAULTS) expect(f.description.length).toBeGreaterThan(10);
   }, TEST_MS);
 });
@@ -78,6 +79,28 @@ describe('planted faults are observable', () => {
     expect(e.stderr()).toContain('ignoring SIGTERM');
     e.kill();
     expect((await e.exited).signal).toBe('SIGKILL');
+  }, TEST_MS);
+
+  it('drop-every=3 never answers every 3rd embed or embed-batch request, and answers pings and the rest', async () => {
+    const e = start(['--fault', 'drop-every=3']);
+    await e.request({ type: 'initialize', modelPath: model }, STARTUP_MS);
+    vec(await e.request({ type: 'embed', text: 'one' }));
+    expect(await e.request({ type: 'embed-batch', texts: ['two a', 'two b'] })).toMatchObject({ type: 'embeddings' });
+    await expect(e.request({ type: 'embed', text: 'three' }, 1500)).rejects.toThrow(/no answer to embed/);
+    expect(await e.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
+    vec(await e.request({ type: 'embed', text: 'four' }));
+    vec(await e.request({ type: 'embed', text: 'five' }));
+    await expect(e.request({ type: 'embed-batch', texts: ['six'] }, 1500)).rejects.toThrow(/no answer to embed-batch/);
+    vec(await e.request({ type: 'embed', text: 'seven' }));
+    expect(isAlive(e.child.pid!)).toBe(true);
+    expect(e.stderr()).toMatch(/fault drop-every: dropping embed id \d+ \(embed request 3 of this connection\)/);
+  }, TEST_MS);
+
+  it('without drop-every every embed request is answered', async () => {
+    const e = start([]);
+    await e.request({ type: 'initialize', modelPath: model }, STARTUP_MS);
+    for (let i = 0; i < 7; i++) vec(await e.request({ type: 'embed', text: `text ${i}` }, 5000));
+    expect(e.stderr()).not.toContain('drop-every');
   }, TEST_MS);
 
   it('crash-on-concurrent dies by SIGSEGV when two requests overlap, not before', async () => {
