@@ -29,7 +29,7 @@ export function formatDuration(ms: number): string {
 export function renderTextMatrix(report: Pick<RunReport, 'adapters' | 'verdicts'>): string {
   const m = buildMatrix(report);
   const head = ['claim', 'sev', ...m.adapters];
-  const body = m.rows.map((r) => [r.claim, r.severity === 'required' ? 'req' : 'adv', ...r.cells.map(cellMark)]);
+  const body = m.rows.map((r) => [r.origin === 'config' ? `${r.claim} (config)` : r.claim, r.severity === 'required' ? 'req' : 'adv', ...r.cells.map(cellMark)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');

@@ -100,6 +100,7 @@ describe('a config scenario and claim in a real run', () => {
     expect(r.report.verdicts.find((v) => v.claim === 'cold-start-under-5s' && v.adapter === 'reference')!.verdict).toBe('inconclusive');
 
     expect(r.junit).toMatch(/<testcase classname="reference" name="search-p50"[^>]*>\s*<properties>[\s\S]*?<property name="source" value="docs\/slo\.md §search"\/>\s*<property name="origin" value="config"\/>[\s\S]*?<failure message="search-p50 on reference: measured [^"]*threshold p50&lt;0\.001ms/);
+    expect(r.stdout).toMatch(/^search-p50 \(config\)\s+req\s+FAIL\b/m);
     expect(r.summary).toMatch(/^# gauntlet: FAIL \(exit 1\)/);
     expect(r.summary).toMatch(/## Required claim failures\n\n- \*\*search-p50\*\* on `reference`: .*_\(docs\/slo\.md §search\)_/);
     expect(r.summary).toMatch(/^\| search-p50 \| required \| `p50<0\.001ms` \| FAIL /m);
