@@ -204,13 +204,16 @@ export const RESILIENCE_CLAIMS: Claim[] = [
   {
     id: 'corrupt-gguf-clear-error',
     kind: 'target',
-    title: 'Every corrupt model file is refused with an error that names the problem',
+    title: 'Every corrupt model file every loader must refuse is refused with an error that names the problem; one only a named engine is harmed by is refused clearly or embedded correctly',
     source: src('001', 'FAILURE MODES & MITIGATION > Model File Issues'),
     metric: 'corruptGguf.unclearErrors',
     threshold: 'count==0',
     stated: 'file integrity check on startup',
     severity: 'required',
-    rationale: `A file that loads silently or fails with a bare message cannot be fixed by the user. Required: ${CORRECT}.`,
+    rationale: 'A file that loads silently or fails with a bare message cannot be fixed by the user. The catalogue classes each variant ' +
+      '(docs/gguf-corruptions.md): a must-refuse file (structure, bounds, required keys) counts unless refused clearly; an engine-specific ' +
+      'one (llama.cpp aborts on it, the format allows it) also passes when it loads and its vector matches the oracle\'s (cosine >= 0.9999), ' +
+      `so an embedder on another engine is not failed for loading it correctly. The 0 threshold is gauntlet's; seed 001 states only "file integrity check on startup". Required: ${CORRECT}.`,
   },
   {
     id: 'model-file-changed-no-silent-bad-vectors',

@@ -1,11 +1,16 @@
 import { GauntletError } from '../util/errors.ts';
 import { CONTENT_CORRUPTIONS } from './corruptions-content.ts';
 import { FORMAT_CORRUPTIONS } from './corruptions-format.ts';
-import type { CorruptionVariant } from './corruption-types.ts';
+import type { CorruptionClass, CorruptionVariant } from './corruption-types.ts';
 import { deriveSeed, Rng } from './prng.ts';
 import { readGguf } from './reader.ts';
 
-export type { CorruptionPart, CorruptionVariant } from './corruption-types.ts';
+export type { CorruptionClass, CorruptionPart, CorruptionVariant, EngineHarm } from './corruption-types.ts';
+
+/** The variant's class (see CorruptionClass): its own, else 'must-refuse' for an expected rejection, 'valid' otherwise. */
+export function corruptionClass(v: Pick<CorruptionVariant, 'class' | 'expect'>): CorruptionClass {
+  return v.class ?? (v.expect === 'rejected' ? 'must-refuse' : 'valid');
+}
 
 /** Every named corruption, in catalogue order (header, metadata, tensor-info, tensor-data, semantics). */
 export const CORRUPTIONS: CorruptionVariant[] = [...FORMAT_CORRUPTIONS, ...CONTENT_CORRUPTIONS];

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { checkGguf, type CheckResult } from './check.ts';
-import { applyCorruption, CORRUPTIONS, type CorruptionVariant } from './corrupt.ts';
+import { applyCorruption, corruptionClass, CORRUPTIONS, type CorruptionVariant } from './corrupt.ts';
 import { generateModel } from './generator.ts';
 import { probeWithLlama, type LlamaProbeResult } from './llama-probe.ts';
 import type { Dtype } from './model-spec.ts';
@@ -11,7 +11,7 @@ import { dependencyManifest } from '../util/ts-runner.ts';
 export const PROBE_TEXTS = ['hello world', 'The quick brown fox jumps over the lazy dog.'];
 
 export interface CorruptionRow {
-  variant: Pick<CorruptionVariant, 'id' | 'part' | 'description' | 'expect' | 'llamaRisk'>;
+  variant: Pick<CorruptionVariant, 'id' | 'part' | 'description' | 'expect' | 'llamaRisk' | 'class' | 'harm'>;
   check: CheckResult;
   /** Undefined when the probe was skipped. */
   llama?: LlamaProbeResult;
@@ -58,7 +58,7 @@ export async function recordCorruptionBehaviour(opts: ReportOptions = {}): Promi
       const check = checked.ok ? checked : { ...checked, message: checked.message.split(file).join(`${v.id}.gguf`) };
       const llama = opts.skipLlama ? undefined : await probeWithLlama(file, PROBE_TEXTS, { timeoutMs: opts.probeTimeoutMs ?? 30_000 });
       const row: CorruptionRow = {
-        variant: { id: v.id, part: v.part, description: v.description, expect: v.expect, llamaRisk: v.llamaRisk },
+        variant: { id: v.id, part: v.part, description: v.description, expect: v.expect, llamaRisk: v.llamaRisk, class: v.class, harm: v.harm },
         check,
         llama: llama && { ...llama, vectors: undefined, stderrTail: undefined },
       };
@@ -93,6 +93,11 @@ export function renderCorruptionReport(rows: CorruptionRow[], opts: ReportOption
     `node-llama-cpp ${llamaVersion()} did when the file was loaded in a child process and asked to embed ${PROBE_TEXTS.length} short texts`,
     '(harness/gguf/llama-probe.ts). A row\'s "expected" column is the catalogue\'s own expectation for check.',
     '',
+    'The "class" column says what any correct loader, on any engine, may do with the file (corrupt-gguf-clear-error judges by it):',
+    '- **must-refuse**: the file breaks the format\'s structure, a bound or a required key; every correct loader refuses it, with an error that names the problem.',
+    '- **engine-specific**: the format allows it, but a named engine is harmed by it (llama.cpp aborts) or only gauntlet\'s checker refuses it; a clear refusal is right, and so is loading it and embedding correctly (the vector matches the oracle\'s, cosine >= 0.9999).',
+    '- **valid**: nothing a loader can see is wrong; loading it is right.',
+    '',
     '## Summary',
     '',
     `- check rejects ${count((r) => !r.check.ok)}, accepts ${count((r) => r.check.ok)}; verdict as expected for ${count((r) => (r.check.ok ? 'accepted' : 'rejected') === r.variant.expect)} of ${rows.length}.`,
@@ -100,15 +105,18 @@ export function renderCorruptionReport(rows: CorruptionRow[], opts: ReportOption
       `${count((r) => r.llama?.outcome === 'embedded' && !!r.llama.hasNaN)} loaded and gave NaN/Inf vectors, ${count((r) => r.llama?.outcome === 'embedded' && !r.llama.hasNaN)} loaded fine, ` +
       `${count((r) => r.llama?.outcome === 'timeout')} timed out, ${count((r) => !r.llama)} not probed.`,
     `- Variants check accepts that still kill or hang the process: ${killedAccepted.length === 0 ? 'none (check is a sufficient guard)' : killedAccepted.map((r) => r.variant.id).join(', ')}.`,
+    `- Classes: ${count((r) => corruptionClass(r.variant) === 'must-refuse')} must-refuse, ${count((r) => corruptionClass(r.variant) === 'engine-specific')} engine-specific (${rows.filter((r) => corruptionClass(r.variant) === 'engine-specific').map((r) => `\`${r.variant.id}\``).join(', ')}), ${count((r) => corruptionClass(r.variant) === 'valid')} valid.`,
     '',
     '## Variants',
     '',
-    '| id | part | description | expected | check says | node-llama-cpp does |',
-    '|---|---|---|---|---|---|',
+    '| id | part | class | description | expected | check says | node-llama-cpp does |',
+    '|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const c = r.check.ok ? 'accepted' : `rejected: \`${r.check.code}\` at byte ${r.check.offset}, field \`${r.check.field}\``;
-    lines.push(`| \`${r.variant.id}\` | ${r.variant.part} | ${cell(r.variant.description)} | ${r.variant.expect} | ${cell(c)} | ${cell(describeLlama(r.llama))} |`);
+    const cls = corruptionClass(r.variant);
+    const klass = cls === 'engine-specific' && r.variant.harm ? `engine-specific: ${r.variant.harm.engine} ${r.variant.harm.effect}` : cls;
+    lines.push(`| \`${r.variant.id}\` | ${r.variant.part} | ${cell(klass)} | ${cell(r.variant.description)} | ${r.variant.expect} | ${cell(c)} | ${cell(describeLlama(r.llama))} |`);
   }
   lines.push('', '## check messages', '');
   for (const r of rows) if (!r.check.ok) lines.push(`- \`${r.variant.id}\`: ${cell(r.check.message)}`);

@@ -70,6 +70,7 @@ export const CONTENT_CORRUPTIONS: CorruptionVariant[] = [
     apply: (c) => appendBytes(c, randomBytesFromRng(c.rng, 4096)) },
   // ---- semantics (llama.cpp aborts on these: FACTS.md)
   { id: 'duplicate-token', part: 'semantics', description: 'a seeded vocabulary string replaced by a copy of another', ...ABORTS, code: 'GGUF_DUPLICATE_TOKEN',
+    class: 'engine-specific', harm: { engine: 'llama.cpp', effect: 'aborts: its vocabulary loader asserts that every token string is unique', correctFrom: 'file' },
     apply: (c) => rebuild(c, { kvs: (k) => k.map((x) => {
       if (x.key !== 'tokenizer.ggml.tokens') return x;
       const tokens = [...(x.value as string[])];
@@ -89,6 +90,7 @@ export const CONTENT_CORRUPTIONS: CorruptionVariant[] = [
   { id: 'block-count-1000', part: 'semantics', description: 'block_count = 1000 (above LLAMA_MAX_LAYERS 512)', ...ABORTS, code: 'GGUF_BAD_HPARAM', apply: hp('block_count', 1000) },
   { id: 'pooling-type-99', part: 'semantics', description: 'pooling_type = 99 (aborts at context creation)', ...ABORTS, code: 'GGUF_BAD_HPARAM', apply: hp('pooling_type', 99) },
   { id: 'token-types-f16', part: 'semantics', description: 'token_types.weight stored as F16 (aborts at the first embedding)', ...ABORTS, code: 'GGUF_WRONG_TENSOR_TYPE',
+    class: 'engine-specific', harm: { engine: 'llama.cpp', effect: 'aborts at the first embedding: its BERT graph adds token_types as F32', correctFrom: 'file' },
     apply: (c) => rebuild(c, { tensors: (t) => t.map((x) => (x.name === 'token_types.weight' ? retyped(c.file, x.name, GgmlType.F16) : x)) }) },
   // ---- semantics llama.cpp refuses with a JS error, or that give wrong / odd results
   { id: 'architecture-unknown', part: 'semantics', description: 'general.architecture = "gauntlet-unknown"', expect: 'rejected', code: 'GGUF_BAD_ARCHITECTURE', llamaRisk: 'js-error',

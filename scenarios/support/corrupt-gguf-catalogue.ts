@@ -1,7 +1,8 @@
 /** Which corruption variants a run tries, their files, and how an outcome is judged. */
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { applyCorruption, CORRUPTIONS, type CorruptionVariant } from '../../harness/gguf/corrupt.ts';
+import { applyCorruption, corruptionClass, CORRUPTIONS, type CorruptionVariant } from '../../harness/gguf/corrupt.ts';
+import { cosine } from '../../harness/gguf/oracle-math.ts';
 import type { ResolvedAdapter } from '../../harness/adapters/types.ts';
 import type { FileOutcome } from './corrupt-gguf-probers.ts';
 
@@ -72,17 +73,34 @@ export function namesProblem(message: string, file: string): boolean {
   return (rest.match(/[a-z]{3,}/gi) ?? []).length >= 3;
 }
 
-export type Verdict = 'clear-error' | 'unclear-error' | 'died' | 'hang' | 'loaded' | 'loaded-silently' | 'nan';
+/**
+ * 'loaded': a valid variant loaded; 'loaded-correct': an engine-specific one loaded and its vector matches the
+ * oracle's (cosine >= 0.9999); 'loaded-silently': a must-refuse one loaded, or an engine-specific one whose vector
+ * does not match (or could not be checked).
+ */
+export type Verdict = 'clear-error' | 'unclear-error' | 'died' | 'hang' | 'loaded' | 'loaded-correct' | 'loaded-silently' | 'nan';
 
-/** How one outcome counts, given what the catalogue says the file is. */
-export function judge(v: CorruptionVariant, o: FileOutcome, file: string): Verdict {
+/** Cosine an engine-specific file's vector must reach against the oracle's (DESIGN.md "Correctness", F32). */
+export const CORRECT_COSINE = 0.9999;
+
+/**
+ * How one outcome counts, given the variant's class (harness/gguf/corruption-types.ts): a must-refuse file that
+ * loads counts against the adapter; an engine-specific one may load if its vector matches `expected` (the oracle's
+ * vector for the probe text; null or absent when the oracle could not compute one); a valid one should load.
+ */
+export function judge(v: CorruptionVariant, o: FileOutcome, file: string, expected?: ArrayLike<number> | null): Verdict {
   switch (o.kind) {
     case 'refused': return namesProblem(o.message, file) ? 'clear-error' : 'unclear-error';
     case 'died': return 'died';
     case 'hang': return 'hang';
     case 'loaded':
       if (!o.finite) return 'nan';
-      return v.expect === 'accepted' ? 'loaded' : 'loaded-silently';
+      switch (corruptionClass(v)) {
+        case 'valid': return 'loaded';
+        case 'must-refuse': return 'loaded-silently';
+        case 'engine-specific':
+          return expected && o.vector && o.vector.length === expected.length && cosine(o.vector, expected) >= CORRECT_COSINE ? 'loaded-correct' : 'loaded-silently';
+      }
   }
 }
 

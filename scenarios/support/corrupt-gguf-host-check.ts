@@ -24,7 +24,7 @@ export async function throughHost(ctx: ScenarioContext, variant: string, file: s
     await host.start({ signal: ctx.signal, timeoutMs: startTimeoutMs });
     try {
       const v = await host.embed('corrupt model probe', { signal: ctx.signal, timeoutMs: startTimeoutMs });
-      outcome = { kind: 'loaded', finite: Array.from(v).every(Number.isFinite), dims: v.length };
+      outcome = { kind: 'loaded', finite: Array.from(v).every(Number.isFinite), dims: v.length, vector: Array.from(v) };
     } catch (e) {
       const err = toError(e);
       code = err instanceof GauntletError ? err.code : 'UNTYPED';

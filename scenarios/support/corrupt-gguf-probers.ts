@@ -16,7 +16,8 @@ import type { InProcessProbeReply, InProcessProbeRequest } from './corrupt-gguf-
 export type FileOutcome =
   /** `message` is what the caller would see; `logs` what the runtime printed beside it (not part of the error). */
   | { kind: 'refused'; code: string; message: string; logs?: string }
-  | { kind: 'loaded'; finite: boolean; dims: number }
+  /** `vector`: the probe text's embedding, when the prober sees it (judged against the oracle for engine-specific files). */
+  | { kind: 'loaded'; finite: boolean; dims: number; vector?: number[] }
   | { kind: 'died'; signal: string | null; exitCode: number | null; stage: 'load' | 'embed'; stderrTail: string }
   | { kind: 'hang'; waitedMs: number };
 
@@ -29,7 +30,9 @@ export interface FileProber {
   close(): Promise<void>;
 }
 
-const TEXT = 'corrupt model probe';
+/** The text every prober embeds once a file loaded. */
+export const PROBE_TEXT = 'corrupt model probe';
+const TEXT = PROBE_TEXT;
 
 // ---------------------------------------------------------------- process adapters
 
@@ -72,7 +75,7 @@ export function processProber(adapter: ResolvedAdapter, dir: string, signal: Abo
         if (r.type !== 'initialized') return { kind: 'refused', code: 'unexpected-answer', message: `initialize answered ${r.type}` };
         try {
           const v = await e.request({ type: 'embed', text: TEXT }, timeoutMs);
-          if (v.type === 'embedding') return { kind: 'loaded', finite: Array.from(v.vector).every(Number.isFinite), dims: v.vector.length };
+          if (v.type === 'embedding') return { kind: 'loaded', finite: Array.from(v.vector).every(Number.isFinite), dims: v.vector.length, vector: Array.from(v.vector) };
           return { kind: 'refused', code: v.type === 'error' ? v.code : 'unexpected-answer', message: v.type === 'error' ? `loaded, then embed failed: ${v.message}` : v.type };
         } catch {
           if (!e.alive) {
