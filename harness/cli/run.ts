@@ -196,7 +196,12 @@ export async function run(argv: string[]): Promise<number> {
     const from = !config.configFile ? 'the config' : rel && !rel.startsWith('..') ? rel : config.configFile;
     const own = config.scenarios.length ? `config scenarios (${from}): ${config.scenarios.map((s) => s.id).join(', ')}\n` : '';
     const ownClaims = config.userClaims.length ? `config claims (${from}): ${config.userClaims.map((c) => c.id).join(', ')}\n` : '';
-    process.stdout.write(`scenarios: ${SCENARIO_IDS.join(', ')}\n${own}${ownClaims}adapters: ${Object.keys(config.adapters).join(', ')}\n`);
+    // Then one adapter a line: its kind, whether a bare `gauntlet run` uses it, and its description.
+    const adapterLines = Object.entries(config.adapters).map(([name, a]) => {
+      const tags = [a.kind, ...(config.defaultAdapters.includes(name) ? ['default'] : []), ...(a.comparison ? ['comparison'] : [])];
+      return `  ${name} (${tags.join(', ')})${a.description ? `: ${a.description}` : ''}\n`;
+    }).join('');
+    process.stdout.write(`scenarios: ${SCENARIO_IDS.join(', ')}\n${own}${ownClaims}adapters: ${Object.keys(config.adapters).join(', ')}\n${adapterLines}`);
     return 0;
   }
   const outDir = path.resolve(values.out ?? config.outDir);

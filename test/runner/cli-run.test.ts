@@ -31,6 +31,9 @@ describe('gauntlet run flags', () => {
     expect(await main(['run', '--list'])).toBe(0);
     expect(stdout).toMatch(/scenarios: cold-start, latency, forced-kill/);
     expect(stdout).toMatch(/adapters: reference, reference-uds/);
+    // Then each adapter on its own line with its kind, default / comparison, and description.
+    expect(stdout).toMatch(/^ {2}reference \(process, default\): reference embedder, stdio \+ MessagePack/m);
+    expect(stdout).toMatch(/^ {2}in-process \(in-process, default, comparison\): /m);
     expect(await main(['run', '--help'])).toBe(0);
     expect(stdout).toMatch(/--shard i\/n/);
   });
