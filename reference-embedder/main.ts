@@ -62,6 +62,8 @@ if (ignoreEverything !== undefined) {
   }
 }
 
+/** Longest drain after SIGTERM / SIGINT (docs/protocol.md section 6: exit within 5 s of SIGTERM). */
+const SIGTERM_DRAIN_MS = 4000;
 let drainOnce: Promise<{ graceful: boolean }> | undefined;
 const drain = (): Promise<{ graceful: boolean }> => {
   drainOnce ??= service.drain(args.drainTimeoutMs).then((graceful) => ({ graceful }));
@@ -85,7 +87,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (ignoreShutdown) { log(`fault ignore-shutdown: ignoring ${signal}`); return; }
     log(`${signal}: draining ${service.inFlight} in-flight request(s)`);
-    void drain().then(({ graceful }) => life.exit(0, `${signal}${graceful ? '' : ' (drain timed out)'}`));
+    // Within embedder-exits-on-sigterm's 5 s (docs/protocol.md section 6), whatever --drain-timeout-ms says.
+    void service.drain(Math.min(args.drainTimeoutMs, SIGTERM_DRAIN_MS)).then((graceful) => life.exit(0, `${signal}${graceful ? '' : ' (drain timed out)'}`));
   });
 }
 
