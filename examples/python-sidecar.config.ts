@@ -6,17 +6,15 @@
  *   npx gauntlet embed --config examples/python-sidecar.config.ts --adapter python-sidecar "hello world"
  *   npx gauntlet run --config examples/python-sidecar.config.ts --quick
  */
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'gauntlet';
-
-const embedder = fileURLToPath(new URL('./python-sidecar/embedder.py', import.meta.url));
 
 export default defineConfig({
   adapters: {
     'python-sidecar': {
       kind: 'process',
       // {maxBatch} and {maxFrameBytes} come from `limits`; the model path arrives in the initialize message.
-      command: ['python3', embedder, '--max-batch', '{maxBatch}', '--max-frame-bytes', '{maxFrameBytes}'],
+      // Run from this file's folder (a config's adapters are), so the script's path is relative to it.
+      command: ['python3', 'python-sidecar/embedder.py', '--max-batch', '{maxBatch}', '--max-frame-bytes', '{maxFrameBytes}'],
       transport: 'stdio',
       codec: 'ndjson',
       description: 'Python protocol skeleton (hash vectors), stdio + NDJSON',

@@ -10,7 +10,7 @@ export { defaultAdapters, referenceCommand, DEFAULTS, DEFAULT_MODEL, DEFAULT_LIM
 export { findEngine, locateEngine } from './engines/locate.ts';
 
 export type {
-  GauntletConfig, ResolvedConfig, ModelInput, ModelSource, LimitsConfig, ReporterEntry, ClaimOverride, BenchMode,
+  GauntletConfig, ResolvedConfig, ModelInput, ModelSource, LimitsConfig, ReporterEntry, ClaimOverride, ClaimDefinition, BenchMode,
 } from './config/types.ts';
 export type {
   AdapterKind, AdapterConfig, ProcessAdapterConfig, InProcessAdapterConfig, HttpAdapterConfig, ResolvedAdapter,
@@ -21,7 +21,7 @@ export type {
   RunEvent, RunEventType, RunEventOf, AdapterOverride, ScenarioStartHostOptions,
 } from './runner/types.ts';
 export type { HostHandle, HostMemory, HostExit, HostCloseResult, HostCloseHow, StartHostOptions, HostCallOptions } from './host/types.ts';
-export type { Claim, TargetClaim, ThesisClaim, ClaimSource, MetricKind, Precondition, RealRisk } from './claims/types.ts';
+export type { Claim, TargetClaim, ThesisClaim, ClaimSource, DocumentSource, UserClaim, AnyClaim, MetricKind, Precondition, RealRisk } from './claims/types.ts';
 export type { RunReport, VerdictRow, Verdict, Severity, ScenarioResult, LatencySummary, SamplePoint, TimelineEvent, EnvironmentInfo } from './report/schema.ts';
 export type { Reporter, ReporterSpec } from './report/reporter.ts';
 export type { FaultRecord } from './faults/index.ts';

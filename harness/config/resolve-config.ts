@@ -11,7 +11,7 @@ import { REPORTER_NAMES } from '../report/reporters.ts';
 import type { GauntletConfig, ModelSource, ResolvedConfig } from './types.ts';
 
 export interface ResolveOptions {
-  /** Relative paths (model, cacheDir, outDir) are resolved from here. Default: the config file's folder, else cwd. */
+  /** Relative paths (model, cacheDir, outDir, adapters' cwd) are resolved from here. Default: the config file's folder, else cwd. */
   root?: string;
   configFile?: string;
 }
@@ -39,6 +39,24 @@ export function modelFileName(m: { preset: string; seed: number; dtype: string }
   return `${m.preset}-seed${m.seed}-${m.dtype}.gguf`;
 }
 
+/**
+ * A config's adapters run from the config file's folder: a relative `cwd` is resolved against it, and a command
+ * without `cwd` gets that folder, so `command: ['python3', 'embedder.py']` or `['./target/release/embedder']` work
+ * from wherever gauntlet is started (as `model`, `outDir` and `cacheDir` do). Without a file, cwd stays inherited.
+ */
+function anchorAdapters(own: Record<string, AdapterConfig>, root: string, fromFile: boolean): Record<string, AdapterConfig> {
+  const out: Record<string, AdapterConfig> = {};
+  for (const [name, a] of Object.entries(own)) {
+    if (a.kind === 'in-process' || !a.command) {
+      out[name] = a;
+      continue;
+    }
+    const cwd = a.cwd !== undefined ? path.resolve(root, a.cwd) : fromFile ? root : undefined;
+    out[name] = cwd === undefined ? a : { ...a, cwd };
+  }
+  return out;
+}
+
 export function resolveConfig(input: GauntletConfig = {}, opts: ResolveOptions = {}): ResolvedConfig {
   const kindLines = checkKinds(input);
   if (kindLines.length > 0) throw invalid(kindLines, opts.configFile);
@@ -58,7 +76,8 @@ export function resolveConfig(input: GauntletConfig = {}, opts: ResolveOptions =
     model = { kind: 'generated', preset: m.preset, seed: m.seed, dtype: m.dtype, path: path.join(cacheDir, 'models', modelFileName(m)) };
   }
 
-  const adapters: Record<string, AdapterConfig> = { ...defaultAdapters(), ...((c.adapters ?? {}) as Record<string, AdapterConfig>) };
+  const own = anchorAdapters((c.adapters ?? {}) as Record<string, AdapterConfig>, root, opts.configFile !== undefined);
+  const adapters: Record<string, AdapterConfig> = { ...defaultAdapters(), ...own };
   const defaultNames = c.defaultAdapters ?? Object.keys(adapters);
   const unknown = defaultNames.filter((n) => !(n in adapters));
   if (unknown.length > 0) {

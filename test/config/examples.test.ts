@@ -61,7 +61,8 @@ describe('examples/*.config.ts', () => {
     const proc = async (f: string) => Object.values((await importConfig(path.join(EXAMPLES, f))).adapters ?? {})[0] as ProcessAdapterConfig;
     const py = await proc('python-sidecar.config.ts');
     expect([py.transport, py.codec]).toEqual(['stdio', 'ndjson']);
-    expect(path.isAbsolute(py.command[1]!)).toBe(true);
+    expect(py.command[1]).toBe('python-sidecar/embedder.py');
+    expect((await loadConfig(path.join(EXAMPLES, 'python-sidecar.config.ts'))).adapters['python-sidecar']).toMatchObject({ cwd: EXAMPLES });
     const rust = await proc('rust-sidecar.config.ts');
     expect([rust.transport, rust.codec]).toEqual(['uds', 'msgpack']);
     expect(rust.command).toContain('{socket}');

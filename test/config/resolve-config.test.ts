@@ -46,6 +46,16 @@ describe('resolveConfig', () => {
     expect(a).toMatchObject({ name: 'mine', model: '/models/y.gguf', lanes: 2, threads: 1, maxBatch: 10 });
   });
 
+  it('runs a config file\'s adapters from its folder: relative cwd resolved there, no cwd = the folder; none without a file', () => {
+    const file = path.join(tmp, 'sub', 'gauntlet.config.ts');
+    const proc = { kind: 'process', command: ['python3', 'embedder.py'], transport: 'stdio', codec: 'ndjson' } as const;
+    const c = resolveConfig({ adapters: { a: proc, b: { ...proc, cwd: '../tools' }, c: { ...proc, cwd: '/opt/x' }, h: { kind: 'http', command: ['srv', '{port}'], freePort: true } } }, { configFile: file });
+    const cwd = (n: string) => (c.adapters[n] as { cwd?: string }).cwd;
+    expect([cwd('a'), cwd('b'), cwd('c'), cwd('h')]).toEqual([path.join(tmp, 'sub'), path.join(tmp, 'tools'), '/opt/x', path.join(tmp, 'sub')]);
+    expect((c.adapters.reference as { cwd?: string }).cwd).toBeUndefined();
+    expect((resolveConfig({ adapters: { a: proc } }, { root: tmp }).adapters.a as { cwd?: string }).cwd).toBeUndefined();
+  });
+
   it.each([
     [{ adapters: { rust: { kind: 'process', command: 'embed', transport: 'stdio', codec: 'msgpack' } } },
       'adapters.rust.command: expected a non-empty array, got "embed" (string)'],
