@@ -173,11 +173,10 @@ export class ProcessTracker {
 
   /** Adds every live descendant of the owner's tracked pids (/proc ppid links), and the owner's tagged processes. */
   trackDescendants(owner: string): number[] {
-    const found = this.trackTagged(owner);
+    const found: number[] = [];
     const roots = new Set(this.pids(owner).filter((p) => this.isAlive(p)));
-    if (roots.size === 0) return found;
     const parent = new Map<number, number>();
-    for (const pid of procPids()) {
+    for (const pid of roots.size > 0 ? procPids() : []) {
       const pp = procParent(pid);
       if (pp !== null) parent.set(pid, pp);
     }
@@ -191,7 +190,8 @@ export class ProcessTracker {
         p = parent.get(p);
       }
     }
-    return found;
+    // Last, the ones no live parent link leads to (orphans, setsid'd helpers): found by the run tag.
+    return [...found, ...this.trackTagged(owner)];
   }
 
   /**
