@@ -217,6 +217,27 @@ export async function run(argv: string[]): Promise<number> {
     .filter((a, i, all) => !(a === '--quick' && all.indexOf(a) !== i));
   const command = ['npx gauntlet run', ...[...kept, '--seed', String(seed)].map((a) => (/^[\w./:=,-]+$/.test(a) ? a : JSON.stringify(a)))].join(' ');
 
+  // Ctrl-C / SIGTERM: stop the scenario under way, write the reports of the runs that completed, exit 130 / 143.
+  // A second signal quits at once (the process-exit hook still ends every process the run started).
+  const interrupt = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) {
+      process.stderr.write(`\ngauntlet run: ${sig} again: quitting without reports\n`);
+      process.exit(sig === 'SIGTERM' ? 143 : 130);
+    }
+    process.stderr.write(`\ngauntlet run: ${sig} received: stopping the scenario under way and writing the reports of the runs that completed (${sig === 'SIGINT' ? 'Ctrl-C' : sig} again quits at once)\n`);
+    interrupt.abort(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await runAndReport();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  async function runAndReport(): Promise<number> {
   const { report, problems } = await runGauntlet({
     scenarios, adapters, seed, quick: values.quick, command, shard,
     model: await modelInfo(config, modelPath),
@@ -224,9 +245,12 @@ export async function run(argv: string[]): Promise<number> {
     reporters,
     memoryLimitMechanism: pickMechanism(),
     afterScenarios: values.list ? undefined : benchStep(benchMode, values.quick, benchLoaded, shard),
+    interrupt: interrupt.signal,
   });
   const files = await writeReports(report, outDir, reporters);
   for (const p of problems) process.stderr.write(`gauntlet run: ${p.message} [${p.code}]\n`);
   if (files.length) process.stderr.write(`reports: ${files.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);
+  if (report.partial) process.stderr.write(`gauntlet run: partial run (${report.partial.signal}): ${report.scenarios.length} run(s) reported, ${report.partial.notRun.length + (report.partial.interrupted ? 1 : 0)} not run\n`);
   return report.summary.exitCode;
+  }
 }

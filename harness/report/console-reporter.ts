@@ -5,7 +5,7 @@
 import type { Reporter, RunStartInfo, ScenarioStartInfo } from './reporter.ts';
 import type { RunReport, ScenarioResult } from './schema.ts';
 import { EXIT_CODE_MEANING } from './summary.ts';
-import { MARK_LEGEND, buildMatrix, cellMark, formatValue, headline, requiredFailures } from './matrix.ts';
+import { MARK_LEGEND, buildMatrix, cellMark, formatValue, headline, partialNote, requiredFailures } from './matrix.ts';
 
 export interface ConsoleReporterOptions {
   /** Where progress lines go (default process.stderr). */
@@ -89,7 +89,8 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): Reporter 
           lines.push(`  ${s.scenario} on ${s.adapter}: ${s.status}${e?.signal ? ` by ${e.signal}` : ''}${e ? `: ${e.message}` : ''}`);
         }
       }
-      lines.push('', headline(report), `exit ${report.summary.exitCode}: ${EXIT_CODE_MEANING[report.summary.exitCode]}`, `reproduce: ${report.command}`, '');
+      const partial = partialNote(report);
+      lines.push('', headline(report), ...(partial ? [`PARTIAL: ${partial}`] : []), `exit ${report.summary.exitCode}: ${EXIT_CODE_MEANING[report.summary.exitCode]}`, `reproduce: ${report.command}`, '');
       out.write(lines.join('\n'));
       return [];
     },

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Reporter } from './reporter.ts';
 import type { RunReport, VerdictRow } from './schema.ts';
 import { EXIT_CODE_MEANING } from './summary.ts';
-import { MARK_LEGEND, buildMatrix, cellMark, formatValue, headline, requiredFailures } from './matrix.ts';
+import { MARK_LEGEND, buildMatrix, cellMark, formatValue, headline, partialNote, requiredFailures, resultWord } from './matrix.ts';
 
 /** Text safe inside a Markdown table cell or list item. */
 export function mdCell(value: unknown): string {
@@ -23,8 +23,10 @@ function verdictLine(v: VerdictRow): string {
 export function renderMarkdown(report: RunReport): string {
   const s = report.summary;
   const out: string[] = [];
-  const title = s.exitCode === 0 ? 'PASS' : s.exitCode === 1 ? 'FAIL' : 'ERROR';
+  const title = resultWord(report);
   out.push(`# gauntlet: ${title} (exit ${s.exitCode})`, '', mdCell(headline(report)), '', `Exit ${s.exitCode}: ${EXIT_CODE_MEANING[s.exitCode] ?? 'unknown exit code'}.`, '');
+  const partial = partialNote(report);
+  if (partial) out.push(`> **Partial run**: ${mdCell(partial)}.`, '');
   out.push('| severity | pass | fail | inconclusive | not applicable |', '|---|---|---|---|---|');
   for (const k of ['required', 'advisory'] as const) out.push(`| ${k} | ${s[k].pass} | ${s[k].fail} | ${s[k].inconclusive} | ${s[k].notApplicable} |`);
   out.push('');

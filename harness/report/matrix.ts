@@ -82,9 +82,25 @@ export function requiredFailures(report: Pick<RunReport, 'verdicts'>): VerdictRo
 }
 
 /** One-line headline of a run. */
+/** The run's one-word result: PASS, FAIL, ERROR, or PARTIAL for an interrupted run. */
+export function resultWord(report: Pick<RunReport, 'summary' | 'partial'>): 'PASS' | 'FAIL' | 'ERROR' | 'PARTIAL' {
+  if (report.partial) return 'PARTIAL';
+  const c = report.summary?.exitCode;
+  return c === 0 ? 'PASS' : c === 1 ? 'FAIL' : 'ERROR';
+}
+
+/** For an interrupted run: which signal, which run it stopped, which never started (undefined otherwise). */
+export function partialNote(report: Pick<RunReport, 'partial'>): string | undefined {
+  const p = report.partial;
+  if (!p) return undefined;
+  const stopped = p.interrupted ? `; ${p.interrupted.scenario} on ${p.interrupted.adapter} was stopped and is not in the report` : '';
+  const left = p.notRun.length ? `; not run: ${p.notRun.map((r) => `${r.scenario}/${r.adapter}`).join(', ')}` : '';
+  return `interrupted by ${p.signal} after ${(p.atMs / 1000).toFixed(1)} s: this report covers only the runs that completed${stopped}${left}`;
+}
+
 export function headline(report: RunReport): string {
   const s = report.summary;
-  const result = s.exitCode === 0 ? 'PASS' : s.exitCode === 1 ? 'FAIL' : 'ERROR';
+  const result = resultWord(report);
   const died = (report.scenarios ?? []).filter((x) => x.status === 'host-died').length;
   const cmp = s.comparisonFailures ? ` (${s.comparisonFailures} of them on comparison adapter${(report.comparisonAdapters ?? []).length === 1 ? '' : 's'} ${(report.comparisonAdapters ?? []).join(', ')}, which do not fail the run)` : '';
   return `${result}: ${s.required.pass} required claims passed, ${s.required.fail} failed${cmp}, ${s.required.inconclusive} inconclusive; `

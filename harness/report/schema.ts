@@ -100,7 +100,18 @@ export interface RunReport {
   verdicts: VerdictRow[];
   /** Benchmarks section (issue 6), when `gauntlet bench` results are merged in. */
   bench?: { targets: Array<{ name: string; target: string; value: number | null; unit: string; pass: boolean }>; [k: string]: unknown };
+  /**
+   * Set when the run was interrupted (Ctrl-C, SIGTERM): the report holds the runs that completed; the one under way
+   * was stopped and dropped, the rest never started.
+   */
+  partial?: {
+    signal: 'SIGINT' | 'SIGTERM';
+    /** ms after the run's start. */
+    atMs: number;
+    interrupted?: { scenario: string; adapter: string };
+    notRun: Array<{ scenario: string; adapter: string }>;
+  };
   /** Run-level problems outside any scenario (claims evaluation, a reporter or listener that threw, leftover processes). */
   errors?: Array<{ code: string; message: string }>;
-  summary: { required: { pass: number; fail: number; inconclusive: number; notApplicable: number }; advisory: { pass: number; fail: number; inconclusive: number; notApplicable: number }; exitCode: 0 | 1 | 2; /** Required-claim failures of comparison adapters (not counted in the exit code). */ comparisonFailures?: number };
+  summary: { required: { pass: number; fail: number; inconclusive: number; notApplicable: number }; advisory: { pass: number; fail: number; inconclusive: number; notApplicable: number }; exitCode: 0 | 1 | 2 | 130 | 143; /** Required-claim failures of comparison adapters (not counted in the exit code). */ comparisonFailures?: number };
 }

@@ -3,11 +3,17 @@ import type { RunReport, ScenarioResult, Verdict, VerdictRow } from './schema.ts
 type Counts = RunReport['summary']['required'];
 
 /** What each exit code of a run means (printed in reports). */
-export const EXIT_CODE_MEANING: Record<0 | 1 | 2, string> = {
+export const EXIT_CODE_MEANING: Record<RunReport['summary']['exitCode'], string> = {
   0: 'every required claim passed (or was not applicable / inconclusive) on every adapter under test; comparison adapters are reported but never fail a run',
   1: 'at least one required claim failed (comparison adapters excluded)',
   2: 'the harness itself failed (a scenario ended in harness-error), so the claims could not be judged',
+  130: 'interrupted (SIGINT): the report covers the runs that completed; the others are listed as not run',
+  143: 'interrupted (SIGTERM): the report covers the runs that completed; the others are listed as not run',
 };
+
+/** The exit code of a run ended by a signal: 128 + its number, as shells report it. */
+export const INTERRUPT_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+export type InterruptSignal = keyof typeof INTERRUPT_EXIT_CODES;
 
 const KEY: Record<Verdict, keyof Counts> = { pass: 'pass', fail: 'fail', inconclusive: 'inconclusive', 'not-applicable': 'notApplicable' };
 

@@ -49,24 +49,34 @@ export async function runScenario(def: AnyScenario, adapter: ResolvedAdapter, en
   const started = performance.now();
   const { ctx, state } = createScenarioContext(def, adapter, env, timeoutMs);
 
-  let outcome: { kind: 'ok' } | { kind: 'threw'; error: Error } | { kind: 'timeout' };
+  let outcome: { kind: 'ok' } | { kind: 'threw'; error: Error } | { kind: 'timeout' } | { kind: 'interrupted' };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<{ kind: 'timeout' }>((resolve) => {
     timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
+  });
+  let onInterrupt: (() => void) | undefined;
+  const interrupted = new Promise<{ kind: 'interrupted' }>((resolve) => {
+    onInterrupt = () => resolve({ kind: 'interrupted' });
+    if (env.interrupt?.aborted) onInterrupt();
+    else env.interrupt?.addEventListener('abort', onInterrupt, { once: true });
   });
   const work = (async () => def.run(ctx))().then(
     () => ({ kind: 'ok' as const }),
     (e: unknown) => ({ kind: 'threw' as const, error: toError(e) }),
   );
-  outcome = await Promise.race([work, timeout]);
+  outcome = await Promise.race([work, timeout, interrupted]);
   clearTimeout(timer);
+  if (onInterrupt) env.interrupt?.removeEventListener('abort', onInterrupt);
   if (outcome.kind === 'timeout') {
     state.controller.abort(new GauntletError('GAUNTLET_TIMEOUT', `scenario ${def.id} passed its ${timeoutMs} ms limit`));
     state.timeline.add('error', `timed out after ${timeoutMs} ms`);
+  } else if (outcome.kind === 'interrupted') {
+    state.controller.abort(new GauntletError('GAUNTLET_INTERRUPTED', `the run was interrupted during scenario ${def.id}`));
+    state.timeline.add('error', 'interrupted');
   }
 
   // Requests that timed out a moment ago: give the supervisor's hang probe time to speak before judging them.
-  const settleMs = outcome.kind === 'timeout' ? 0 : state.ledger.settleDelayMs();
+  const settleMs = outcome.kind === 'timeout' || outcome.kind === 'interrupted' ? 0 : state.ledger.settleDelayMs();
   if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs));
   accountRequests(def.id, state);
 
@@ -84,7 +94,11 @@ export async function runScenario(def: AnyScenario, adapter: ResolvedAdapter, en
   if (!('host.crashes' in state.metrics)) state.metrics['host.crashes'] = died.length;
 
   let status: ScenarioResult['status'];
-  if (outcome.kind === 'timeout') {
+  if (outcome.kind === 'interrupted') {
+    // Not a finding: the runner drops this result and lists the run as stopped (report.partial).
+    status = 'harness-error';
+    state.errors.push({ code: 'GAUNTLET_INTERRUPTED', message: `interrupted after ${Math.round(performance.now() - started)} ms` });
+  } else if (outcome.kind === 'timeout') {
     status = 'timed-out';
     state.errors.push({ code: 'GAUNTLET_TIMEOUT', message: `scenario did not finish within ${timeoutMs} ms` });
   } else if (outcome.kind === 'threw' && lostRequestStop(outcome.error, state)) {

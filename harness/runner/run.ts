@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { ResolvedAdapter } from '../adapters/types.ts';
 import type { Reporter } from '../report/reporter.ts';
 import { REPORT_SCHEMA_VERSION, type RunReport, type ScenarioResult, type VerdictRow } from '../report/schema.ts';
-import { summarizeVerdicts } from '../report/summary.ts';
+import { INTERRUPT_EXIT_CODES, summarizeVerdicts } from '../report/summary.ts';
 import { toError } from '../util/errors.ts';
 import { environmentInfo } from './environment.ts';
 import { describeEnd, ProcessTracker, type Leftover } from './process-tracker.ts';
@@ -44,6 +44,11 @@ export interface RunOptions {
    * If it throws, the run reports a GAUNTLET_AFTER_SCENARIOS_ERROR problem (exit 2).
    */
   afterScenarios?: () => Promise<{ results: ScenarioResult[]; bench?: RunReport['bench'] } | undefined>;
+  /**
+   * Interrupts the run (its reason is the signal name, 'SIGINT' or 'SIGTERM'): the scenario under way is stopped and
+   * dropped, no other starts, the step after the scenarios is skipped; the report is marked partial.
+   */
+  interrupt?: AbortSignal;
 }
 
 /** The report plus what went wrong outside any scenario (claims evaluation, reporter hooks). */
@@ -106,6 +111,17 @@ export class GauntletRun {
       emit: (e) => this.emit(e, problems),
       deps: { ...(await defaultDeps()), ...o.deps },
       oracles: new Map(), models: new Map(), sweepGraceMs: o.sweepGraceMs,
+      ...(o.interrupt ? { interrupt: o.interrupt } : {}),
+    };
+    let partial: RunReport['partial'];
+    const markInterrupted = (stopped: PlannedRun | undefined, notRun: PlannedRun[]) => {
+      const reason = o.interrupt?.reason;
+      partial = {
+        signal: reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT',
+        atMs: Math.round(performance.now() - t0),
+        ...(stopped ? { interrupted: { scenario: stopped.scenario.id, adapter: stopped.adapter.name } } : {}),
+        notRun: notRun.map((p) => ({ scenario: p.scenario.id, adapter: p.adapter.name })),
+      };
     };
     const hook = (name: string, fn: () => void) => {
       try { fn(); } catch (e) { problems.push({ code: 'GAUNTLET_REPORTER_ERROR', message: `reporter ${name} threw: ${toError(e).message}` }); }
@@ -123,6 +139,10 @@ export class GauntletRun {
     const results: ScenarioResult[] = [];
     try {
       for (const [index, { scenario, adapter }] of plan.entries()) {
+        if (o.interrupt?.aborted) {
+          markInterrupted(undefined, plan.slice(index));
+          break;
+        }
         const info = { scenario: scenario.id, title: scenario.title, adapter: adapter.name, index, total: plan.length };
         this.emit({ type: 'scenario-start', info }, problems);
         for (const r of reporters) hook(r.name, () => r.onScenarioStart?.(info));
@@ -132,6 +152,12 @@ export class GauntletRun {
           result = await runScenario(scenario, adapter, env);
         } finally {
           tracker.setOwner(undefined);
+        }
+        // Interrupted while it ran (a Ctrl-C also reaches the hosts and embedders in the terminal's process group):
+        // whatever it measured is not a finding, so it is dropped and listed as stopped.
+        if (o.interrupt?.aborted) {
+          markInterrupted(plan[index], plan.slice(index + 1));
+          break;
         }
         results.push(result);
         this.emit({ type: 'scenario-end', result }, problems);
@@ -145,7 +171,8 @@ export class GauntletRun {
 
     let extra: Awaited<ReturnType<NonNullable<RunOptions['afterScenarios']>>>;
     try {
-      extra = await o.afterScenarios?.();
+      if (!partial && !o.interrupt?.aborted) extra = await interruptible(o.afterScenarios?.(), o.interrupt);
+      if (!partial && o.interrupt?.aborted) markInterrupted(undefined, []);
     } catch (e) {
       problems.push({ code: 'GAUNTLET_AFTER_SCENARIOS_ERROR', message: `the step after the scenarios failed: ${toError(e).message}` });
     } finally {
@@ -162,6 +189,7 @@ export class GauntletRun {
     const comparisonAdapters = o.adapters.filter((a) => a.config.comparison === true).map((a) => a.name);
     const summary = summarizeVerdicts(verdicts, results, comparisonAdapters);
     if (problems.length > 0 && summary.exitCode === 0) summary.exitCode = 2;
+    if (partial) summary.exitCode = INTERRUPT_EXIT_CODES[partial.signal];
     const report: RunReport = {
       schemaVersion: REPORT_SCHEMA_VERSION,
       seed: o.seed,
@@ -178,6 +206,7 @@ export class GauntletRun {
       verdicts,
       ...(extra?.bench ? { bench: extra.bench } : {}),
       summary,
+      ...(partial ? { partial } : {}),
       ...(problems.length > 0 ? { errors: [...problems] } : {}),
     };
     this.emit({ type: 'run-end', report }, problems);
@@ -199,6 +228,13 @@ function reportLeftovers(left: Leftover[], results: ScenarioResult[], problems: 
     if (owner) owner.errors.push(err);
     else problems.push(err);
   }
+}
+
+/** Resolves with the step's result, or with undefined as soon as the run is interrupted (its processes are swept). */
+function interruptible<T>(work: Promise<T> | undefined, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (!work || !signal) return Promise.resolve(work);
+  work.catch(() => undefined); // an interrupted step's late failure is not a problem of the run
+  return Promise.race([work, new Promise<undefined>((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true }))]);
 }
 
 export function createRun(opts: RunOptions): GauntletRun {

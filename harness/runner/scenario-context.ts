@@ -38,6 +38,8 @@ export interface RunEnv {
   models: Map<string, Promise<GenerateResult>>;
   /** How long a scenario's processes get to exit by themselves before the sweep kills them (default 2500 ms). */
   sweepGraceMs?: number;
+  /** Aborted when the run is interrupted (Ctrl-C, SIGTERM): the scenario under way is stopped at once. */
+  interrupt?: AbortSignal;
 }
 
 export interface ScenarioState {

@@ -11,7 +11,8 @@ export type GauntletErrorCode =
   | 'GAUNTLET_OVERLOADED'
   | 'GAUNTLET_CLOSED'
   | 'GAUNTLET_INTERNAL'
-  | 'GAUNTLET_HOST_DIED';
+  | 'GAUNTLET_HOST_DIED'
+  | 'GAUNTLET_INTERRUPTED';
 
 export class GauntletError extends Error {
   readonly code: GauntletErrorCode;

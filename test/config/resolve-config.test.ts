@@ -6,6 +6,7 @@ import { defineConfig } from '../../harness/config/define-config.ts';
 import { ensureModel } from '../../harness/config/ensure-model.ts';
 import { loadConfig } from '../../harness/config/load-config.ts';
 import { resolveAdapter, resolveConfig } from '../../harness/config/resolve-config.ts';
+import type { ProcessAdapterConfig } from '../../harness/adapters/types.ts';
 import { GauntletError } from '../../harness/util/errors.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-config-'));
@@ -48,7 +49,7 @@ describe('resolveConfig', () => {
 
   it('runs a config file\'s adapters from its folder: relative cwd resolved there, no cwd = the folder; none without a file', () => {
     const file = path.join(tmp, 'sub', 'gauntlet.config.ts');
-    const proc = { kind: 'process', command: ['python3', 'embedder.py'], transport: 'stdio', codec: 'ndjson' } as const;
+    const proc: ProcessAdapterConfig = { kind: 'process', command: ['python3', 'embedder.py'], transport: 'stdio', codec: 'ndjson' };
     const c = resolveConfig({ adapters: { a: proc, b: { ...proc, cwd: '../tools' }, c: { ...proc, cwd: '/opt/x' }, h: { kind: 'http', command: ['srv', '{port}'], freePort: true } } }, { configFile: file });
     const cwd = (n: string) => (c.adapters[n] as { cwd?: string }).cwd;
     expect([cwd('a'), cwd('b'), cwd('c'), cwd('h')]).toEqual([path.join(tmp, 'sub'), path.join(tmp, 'tools'), '/opt/x', path.join(tmp, 'sub')]);

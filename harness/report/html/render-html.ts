@@ -6,7 +6,7 @@ import { formatValue as benchValue } from '../../bench/format.ts';
 import type { RunReport } from '../schema.ts';
 import { xmlText as esc } from '../escape.ts';
 import { EXIT_CODE_MEANING } from '../summary.ts';
-import { formatValue, formatVerdictValue, headline, requiredFailures } from '../matrix.ts';
+import { formatValue, formatVerdictValue, headline, partialNote, requiredFailures, resultWord } from '../matrix.ts';
 import { renderFindings, renderMatrix } from './render-matrix.ts';
 import { renderScenarios } from './render-scenarios.ts';
 
@@ -24,11 +24,13 @@ function scriptSafe(code: string): string {
 
 function renderHeader(report: RunReport): string {
   const s = report.summary;
-  const result = s.exitCode === 0 ? 'PASS' : s.exitCode === 1 ? 'FAIL' : 'ERROR';
+  const result = resultWord(report);
+  const partial = partialNote(report);
   const fails = requiredFailures(report);
   return `<header class="result result-${result.toLowerCase()}"><h1>gauntlet report <span class="badge">${result}</span></h1>`
     + `<p class="headline">${esc(headline(report))}</p>`
     + `<p>Exit code <strong>${s.exitCode}</strong>: ${esc(EXIT_CODE_MEANING[s.exitCode] ?? 'unknown')}.</p>`
+    + (partial ? `<p class="partial"><strong>Partial run</strong>: ${esc(partial)}.</p>` : '')
     + (fails.length ? `<ul class="failures">${fails.map((v) => `<li><strong>${esc(v.claim)}</strong> on <code>${esc(v.adapter)}</code>: ${esc(formatVerdictValue(v))} vs <code>${esc(v.threshold)}</code>. ${esc(v.reason)}</li>`).join('')}</ul>` : '')
     + `<p class="meta">seed ${report.seed} &middot; started ${esc(report.startedAt)} &middot; took ${esc(formatValue((report.durationMs ?? 0) / 1000, 's'))}`
     + `${report.quick ? ' &middot; quick' : ''}${report.shard ? ` &middot; shard ${report.shard.index}/${report.shard.count}` : ''} &middot; adapters: ${(report.adapters ?? []).map((a) => `<code>${esc(a)}</code>`).join(' ')}</p></header>`;
@@ -62,7 +64,7 @@ function renderToc(report: RunReport): string {
 }
 
 export function renderHtml(report: RunReport, assets: HtmlAssets): string {
-  const title = `gauntlet ${report.summary?.exitCode === 0 ? 'PASS' : report.summary?.exitCode === 1 ? 'FAIL' : 'ERROR'} - seed ${report.seed}`;
+  const title = `gauntlet ${resultWord(report)} - seed ${report.seed}`;
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
