@@ -17,6 +17,7 @@ const USAGE = `usage: gauntlet gguf <subcommand> [options]
   corrupt --list [--json]
   corrupt --variant ID --from FILE --out FILE [--seed N]
   corrupt --report FILE [--seed N] [--dtype f32|f16|q8_0] [--only ID,ID] [--skip-llama]
+  export-onnx FILE OUTDIR [--json]                       Hugging Face-style ONNX folder of a BERT GGUF
   oracle ... / verify ...                                (see gguf-oracle.ts)`;
 
 type Values = Record<string, string | boolean | undefined>;
@@ -135,6 +136,21 @@ async function corrupt(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function exportOnnxCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { json: { type: 'boolean' } });
+  const file = need(positionals[0], 'FILE');
+  const outDir = need(positionals[1], 'OUTDIR');
+  // Loaded only for this verb (it pulls in the ONNX schema).
+  const { exportOnnx } = await import('../gguf/export-onnx.ts');
+  const r = await exportOnnx(file, outDir);
+  if (values.json) process.stdout.write(JSON.stringify(r) + '\n');
+  else {
+    process.stdout.write(`${r.dir}: onnx/model.onnx ${r.bytes} bytes (opset ${r.opset}, ${r.nodes} nodes, ${r.initializers} initializers` +
+      `${r.hasTokenTypes ? ', token_type_ids' : ''}), tokenizer.json, tokenizer_config.json, config.json; ${r.durationMs} ms\n`);
+  }
+  return 0;
+}
+
 type OracleModule = { oracleCommand: (argv: string[]) => Promise<number>; verifyCommand: (argv: string[]) => Promise<number> };
 
 /** Loaded only for `oracle` / `verify` (it pulls in the forward pass and node-llama-cpp's probe). */
@@ -150,6 +166,7 @@ export async function run(argv: string[]): Promise<number> {
       case 'inspect': return await inspect(rest);
       case 'check': return await check(rest);
       case 'corrupt': return await corrupt(rest);
+      case 'export-onnx': return await exportOnnxCommand(rest);
       case 'oracle': return await (await oracleModule()).oracleCommand(rest);
       case 'verify': return await (await oracleModule()).verifyCommand(rest);
       case undefined: case 'help': case '--help': case '-h':
