@@ -1,9 +1,11 @@
 /** Command-line flags of the reference embedder (node ...tsNodeArgs() reference-embedder/main.ts --help). */
 import { parseArgs } from 'node:util';
 import { DEFAULT_LIMITS, type CodecName, type ProtocolLimits, type TransportName } from '../harness/protocol/messages.ts';
+import { ENGINE_KINDS, type EngineKind } from './engine-types.ts';
 import { parseFaults, type ActiveFaults } from './faults.ts';
 
 export interface EmbedderArgs {
+  engine: EngineKind;
   transport: TransportName;
   codec: CodecName;
   socket?: string;
@@ -21,6 +23,8 @@ export interface EmbedderArgs {
 }
 
 export const USAGE = `usage: node --import tsx reference-embedder/main.ts [options]
+  --engine llama|onnx          what computes the vectors (default llama: node-llama-cpp on the GGUF; onnx:
+                               transformers.js on ONNX Runtime over the GGUF's ONNX export, or an export folder)
   --transport stdio|uds|http   (default stdio)
   --codec msgpack|ndjson       (default msgpack; stdio and uds)
   --socket PATH                uds: socket path or \\\\.\\pipe\\name (required for uds)
@@ -52,7 +56,7 @@ export function parseEmbedderArgs(argv: string[], env: NodeJS.ProcessEnv): Embed
     args: argv,
     strict: true,
     options: {
-      transport: { type: 'string' }, codec: { type: 'string' }, socket: { type: 'string' },
+      engine: { type: 'string' }, transport: { type: 'string' }, codec: { type: 'string' }, socket: { type: 'string' },
       port: { type: 'string' }, host: { type: 'string' }, model: { type: 'string' },
       lanes: { type: 'string' }, threads: { type: 'string' }, 'context-size': { type: 'string' },
       normalize: { type: 'boolean' }, 'max-queue': { type: 'string' },
@@ -65,6 +69,7 @@ export function parseEmbedderArgs(argv: string[], env: NodeJS.ProcessEnv): Embed
   if (transport === 'uds' && !values.socket) throw new Error('--transport uds needs --socket PATH');
   if (transport === 'http' && !values.model) throw new Error('--transport http needs --model PATH (HTTP has no initialize request)');
   return {
+    engine: oneOf('engine', values.engine, ENGINE_KINDS, 'llama'),
     transport,
     codec: oneOf('codec', values.codec, ['msgpack', 'ndjson'] as const, 'msgpack'),
     socket: values.socket,

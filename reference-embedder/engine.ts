@@ -1,27 +1,14 @@
 /**
- * The model side of the reference embedder: GGUF check, native load, one embedding context per lane
- * (threads set explicitly), and a FIFO of work waiting for a free lane.
+ * The llama engine of the reference embedder (engine-types.ts): GGUF check, node-llama-cpp load, one embedding
+ * context per lane (threads set explicitly), and a FIFO of work waiting for a free lane.
  */
 import { statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { getLlama, type Llama, type LlamaEmbeddingContext, type LlamaModel } from 'node-llama-cpp';
 import { checkGguf } from '../harness/gguf/check.ts';
-import type { ErrorCode } from '../harness/protocol/messages.ts';
+import { EngineError, type Engine, type EngineOptions } from './engine-types.ts';
 
-export class EngineError extends Error {
-  constructor(readonly code: ErrorCode, message: string, readonly retryable = false) {
-    super(message);
-  }
-}
-
-export interface EngineOptions {
-  modelPath: string;
-  lanes: number;
-  threads: number;
-  /** Requested context size; capped at the model's training context length. */
-  contextSize?: number;
-  log: (line: string) => void;
-}
+export { EngineError };
 
 const recentNativeErrors: string[] = [];
 let llamaPromise: Promise<Llama> | undefined;
@@ -47,7 +34,8 @@ function llama(log: (line: string) => void): Promise<Llama> {
 interface FileIdentity { ino: number; size: number; mtimeMs: number }
 const identityOf = (s: Stats): FileIdentity => ({ ino: s.ino, size: s.size, mtimeMs: s.mtimeMs });
 
-export class Engine {
+export class LlamaEngine implements Engine {
+  readonly kind = 'llama' as const;
   private readonly free: LlamaEmbeddingContext[];
   /** The model file as it was when mapped; see assertModelUnchanged(). */
   private identity: FileIdentity | undefined;
@@ -95,7 +83,7 @@ export class Engine {
     }
   }
 
-  static async load(opts: EngineOptions): Promise<Engine> {
+  static async load(opts: EngineOptions): Promise<LlamaEngine> {
     // The integrity check always runs before native code sees the file (a static import: it is bundled with us).
     {
       const res = await checkGguf(opts.modelPath);
@@ -126,7 +114,7 @@ export class Engine {
       await model.dispose();
       throw new EngineError('model-load-failed', `creating ${opts.lanes} embedding context(s) of ${contextSize} tokens failed: ${(error as Error).message}`);
     }
-    return new Engine(model, contexts, opts.modelPath, contextSize);
+    return new LlamaEngine(model, contexts, opts.modelPath, contextSize);
   }
 
   get dims(): number { return this.model.embeddingVectorSize; }

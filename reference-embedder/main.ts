@@ -35,10 +35,10 @@ try {
   process.stderr.write(`${(error as Error).message}\n`);
   process.exit(2);
 }
-log(`transport ${args.transport}, codec ${args.codec}, lanes ${args.lanes}, threads ${args.threads}; ${describeFaults(args.faults)}`);
+log(`engine ${args.engine}, transport ${args.transport}, codec ${args.codec}, lanes ${args.lanes}, threads ${args.threads}; ${describeFaults(args.faults)}`);
 
 const service = new Service({
-  lanes: args.lanes, threads: args.threads, normalize: args.normalize, contextSize: args.contextSize,
+  engine: args.engine, lanes: args.lanes, threads: args.threads, normalize: args.normalize, contextSize: args.contextSize,
   maxQueue: args.maxQueue, limits: args.limits, faults: args.faults, log,
   // The answer to the request that found the change goes out first; then a supervisor restarts us, and the fresh
   // embedder runs the GGUF check on whatever the file now holds.

@@ -4,13 +4,15 @@
  */
 import path from 'node:path';
 import type { ErrorCode, InitializeRequest, ProtocolLimits } from '../harness/protocol/messages.ts';
-import { Engine, EngineError } from './engine.ts';
+import { EngineError, loadEngine, type Engine, type EngineKind } from './engine-types.ts';
 import { mulberry32, type ActiveFaults } from './faults.ts';
 import { procMemory } from './proc-status.ts';
 
 export { EngineError };
 
 export interface ServiceOptions {
+  /** What computes the vectors (default llama: node-llama-cpp). */
+  engine?: EngineKind;
   lanes: number;
   threads: number;
   normalize: boolean;
@@ -86,7 +88,7 @@ export class Service {
       await sleep(slow);
     }
     const started = performance.now();
-    const engine = await Engine.load({
+    const engine = await loadEngine(this.opts.engine ?? 'llama', {
       modelPath,
       lanes: options.lanes ?? this.opts.lanes,
       threads: options.threads ?? this.opts.threads,
@@ -95,7 +97,7 @@ export class Service {
     });
     engine.onPoisoned = this.opts.onModelPoisoned;
     this.engine = engine;
-    this.opts.log(`loaded ${modelPath} in ${(performance.now() - started).toFixed(0)} ms: dims ${engine.dims}, context ${engine.contextSize}, lanes ${engine.lanes}`);
+    this.opts.log(`${engine.kind} engine loaded ${modelPath} in ${(performance.now() - started).toFixed(0)} ms: dims ${engine.dims}, context ${engine.contextSize}, lanes ${engine.lanes}`);
     return engine;
   }
 

@@ -10,6 +10,10 @@ export async function createClient(resolved: ResolvedAdapter): Promise<EmbedderC
       return new ProcessClient(resolved);
     }
     case 'in-process': {
+      if (resolved.config.engine === 'onnx') {
+        const { InProcessOnnxClient } = await import('./in-process-onnx.ts');
+        return new InProcessOnnxClient(resolved);
+      }
       const { InProcessClient } = await import('./in-process.ts');
       return new InProcessClient(resolved);
     }

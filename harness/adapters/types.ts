@@ -120,6 +120,12 @@ export interface InProcessAdapterConfig extends AdapterCommon {
    * would; memory-pressure uses it to test the thesis that a 100 MB+ allocation in the Node process crashes V8.
    */
   useMmap?: boolean;
+  /**
+   * What computes the vectors inside the host: 'llama' (default, node-llama-cpp on the GGUF) or 'onnx'
+   * (transformers.js on ONNX Runtime over the GGUF's ONNX export, made on first use; transformers.js installed
+   * under <cache>/engines/transformers-js). The reference embedder takes the same engines (`--engine`).
+   */
+  engine?: 'llama' | 'onnx';
 }
 
 /** An OpenAI-compatible `/v1/embeddings` server: external (baseUrl) or started by the harness (command). */

@@ -34,6 +34,7 @@ const processAdapter = z.strictObject({
 const inProcessAdapter = z.strictObject({
   kind: z.literal('in-process'),
   useMmap: z.boolean({ error: 'expected true or false' }).optional(),
+  engine: z.enum(['llama', 'onnx'], { error: 'expected "llama" (node-llama-cpp) or "onnx" (transformers.js on ONNX Runtime)' }).optional(),
   ...common,
 });
 

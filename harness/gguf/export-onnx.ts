@@ -166,12 +166,20 @@ export async function exportOnnx(ggufPath: string, outDir: string): Promise<Expo
 export async function ensureOnnxExport(ggufPath: string, cacheDir: string): Promise<string> {
   const sha = await sha256File(ggufPath);
   const dir = path.join(cacheDir, 'onnx', sha.slice(0, 16));
+  const valid = async (): Promise<boolean> => {
+    try {
+      const cfg = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { gauntlet?: { sourceSha256?: string } };
+      return cfg.gauntlet?.sourceSha256 === sha && (await stat(path.join(dir, 'onnx', 'model.onnx'))).size > 0;
+    } catch {
+      return false;
+    }
+  };
+  if (await valid()) return dir;
   try {
-    const cfg = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { gauntlet?: { sourceSha256?: string } };
-    if (cfg.gauntlet?.sourceSha256 === sha && (await stat(path.join(dir, 'onnx', 'model.onnx'))).size > 0) return dir;
-  } catch {
-    // not there yet
+    await exportOnnx(ggufPath, dir);
+  } catch (e) {
+    // another process exporting the same file at the same time may have renamed its folder into place first
+    if (!(await valid())) throw e;
   }
-  await exportOnnx(ggufPath, dir);
   return dir;
 }
