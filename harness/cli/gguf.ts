@@ -146,7 +146,7 @@ async function exportOnnxCommand(argv: string[]): Promise<number> {
   if (values.json) process.stdout.write(JSON.stringify(r) + '\n');
   else {
     process.stdout.write(`${r.dir}: onnx/model.onnx ${r.bytes} bytes (opset ${r.opset}, ${r.nodes} nodes, ${r.initializers} initializers` +
-      `${r.hasTokenTypes ? ', token_type_ids' : ''}), tokenizer.json, tokenizer_config.json, config.json; ${r.durationMs} ms\n`);
+      `${r.hasTokenTypes ? ', token_type_ids' : ''}), tokenizer.json, tokenizer_config.json, special_tokens_map.json, config.json; ${r.durationMs} ms\n`);
   }
   return 0;
 }

@@ -38,6 +38,8 @@ export function hfVocab(tokens: string[], tokenTypes?: number[]): HfVocab {
 export interface TokenizerFiles {
   tokenizerJson: Record<string, unknown>;
   tokenizerConfig: Record<string, unknown>;
+  /** special_tokens_map.json (fastembed requires it; its tokens are added as special there). */
+  specialTokensMap: Record<string, string>;
   collisions: number;
 }
 
@@ -89,5 +91,7 @@ export function tokenizerFiles(v: WpmVocab, tokenTypes: number[] | undefined, co
     ...(v.tokens.includes('[MASK]') ? { mask_token: '[MASK]' } : {}),
     clean_up_tokenization_spaces: true,
   };
-  return { tokenizerJson, tokenizerConfig, collisions };
+  const specialTokensMap: Record<string, string> = { cls_token: cls, sep_token: sep, unk_token: unk, pad_token: pad };
+  if (v.tokens.includes('[MASK]')) specialTokensMap.mask_token = '[MASK]';
+  return { tokenizerJson, tokenizerConfig, specialTokensMap, collisions };
 }

@@ -1,6 +1,7 @@
 /**
  * `gauntlet gguf export-onnx FILE OUTDIR`: a generated (BERT) GGUF as a Hugging Face-style folder that ONNX
- * Runtime engines load from disk: onnx/model.onnx, tokenizer.json, tokenizer_config.json, config.json. Weights are
+ * Runtime engines load from disk: onnx/model.onnx, tokenizer.json, tokenizer_config.json, special_tokens_map.json,
+ * config.json. Weights are
  * read back as the oracle reads them (dequantised to F32), so an F16 or Q8_0 GGUF exports the oracle's weights.
  * The folder is written under a temporary name beside OUTDIR and renamed into place, so a reader never sees half
  * of it; `ensureOnnxExport` caches one export per GGUF content hash.
@@ -138,6 +139,7 @@ export async function exportOnnx(ggufPath: string, outDir: string): Promise<Expo
     await writeFile(path.join(tmp, 'onnx', 'model.onnx'), bytes);
     await writeFile(path.join(tmp, 'tokenizer.json'), JSON.stringify(tok.tokenizerJson, null, 2) + '\n');
     await writeFile(path.join(tmp, 'tokenizer_config.json'), JSON.stringify(tok.tokenizerConfig, null, 2) + '\n');
+    await writeFile(path.join(tmp, 'special_tokens_map.json'), JSON.stringify(tok.specialTokensMap, null, 2) + '\n');
     await writeFile(path.join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
     await rm(target, { recursive: true, force: true });
     await rename(tmp, target);

@@ -124,7 +124,7 @@ describe('gguf export-onnx: the folder read back (onnx-proto)', () => {
     expect(m.graph!.node!.length).toBe(11 - 2 + 38);
   });
 
-  it('tokenizer.json, tokenizer_config.json and config.json carry the GGUF vocabulary and shape', async () => {
+  it('tokenizer.json, tokenizer_config.json, special_tokens_map.json and config.json carry the GGUF vocabulary and shape', async () => {
     const tok = JSON.parse(await readFile(path.join(outDir, 'tokenizer.json'), 'utf8'));
     const vocab = buildVocab(200);
     const v = tok.model.vocab as Record<string, number>;
@@ -142,6 +142,8 @@ describe('gguf export-onnx: the folder read back (onnx-proto)', () => {
     expect(tok.post_processor.special_tokens['[SEP]'].ids).toEqual([3]);
     const tc = JSON.parse(await readFile(path.join(outDir, 'tokenizer_config.json'), 'utf8'));
     expect(tc).toMatchObject({ tokenizer_class: 'BertTokenizer', model_max_length: 128, cls_token: '[CLS]', unk_token: '[UNK]' });
+    const stm = JSON.parse(await readFile(path.join(outDir, 'special_tokens_map.json'), 'utf8'));
+    expect(stm).toEqual({ cls_token: '[CLS]', sep_token: '[SEP]', unk_token: '[UNK]', pad_token: '[PAD]', mask_token: '[MASK]' });
     const cfg = JSON.parse(await readFile(path.join(outDir, 'config.json'), 'utf8'));
     expect(cfg).toMatchObject({ model_type: 'bert', hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 128, vocab_size: 200, type_vocab_size: 2 });
     expect(cfg.gauntlet.sourceSha256).toBe(await sha256File(gguf));
