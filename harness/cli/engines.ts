@@ -5,7 +5,11 @@
  */
 import { parseArgs } from 'node:util';
 import { buildLlamaServer, type BuildEvent } from '../engines/build-llama-server.ts';
+import { installTransformersJs, locateTransformersJs, TRANSFORMERS_JS_SPECS } from '../engines/install-transformers.ts';
 import { builtEngines, ENGINE_NAMES, enginesDir, locateEngine, onPath, type EngineName } from '../engines/locate.ts';
+
+/** What `engines build` knows: executables it compiles, and transformers.js, which it installs with npm. */
+const BUILDABLE = [...ENGINE_NAMES, 'transformers-js'] as const;
 import { usageError } from '../util/errors.ts';
 
 export const HELP = `usage: gauntlet engines build NAME [--force] [--jobs N]
@@ -14,7 +18,9 @@ export const HELP = `usage: gauntlet engines build NAME [--force] [--jobs N]
 Third-party engines, built from source gauntlet already has and cached outside your project.
 
   build llama-server   llama.cpp's own HTTP server, from the llama.cpp source node-llama-cpp ships, CPU only,
-                       with cmake and the system C++ compiler (about 5-15 min on 2 cores; reused after)
+                       with cmake and the system C++ compiler (about 10-20 min on 2 cores; reused after)
+  build transformers-js  transformers.js + onnxruntime-node (CPU) from npm, outside your node_modules
+                       (~475 MB; onnxruntime's download step is skipped), for the ONNX engines
   list                 what is built (and where), and what is on PATH
 
 options:
@@ -43,8 +49,8 @@ function progressPrinter(): (e: BuildEvent) => void {
 }
 
 async function build(name: string | undefined, values: { force?: boolean; jobs?: string }): Promise<number> {
-  if (!name) throw usageError(`engines build: name an engine (${ENGINE_NAMES.join(', ')})\n\n${HELP}`);
-  if (!(ENGINE_NAMES as readonly string[]).includes(name)) throw usageError(`engines build: unknown engine ${JSON.stringify(name)}; known: ${ENGINE_NAMES.join(', ')}`);
+  if (!name) throw usageError(`engines build: name an engine (${BUILDABLE.join(', ')})\n\n${HELP}`);
+  if (!(BUILDABLE as readonly string[]).includes(name)) throw usageError(`engines build: unknown engine ${JSON.stringify(name)}; known: ${BUILDABLE.join(', ')}`);
   let jobs: number | undefined;
   if (values.jobs !== undefined) {
     jobs = Number(values.jobs);
@@ -55,6 +61,15 @@ async function build(name: string | undefined, values: { force?: boolean; jobs?:
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
+    if (name === 'transformers-js') {
+      process.stderr.write(`engines: installing ${TRANSFORMERS_JS_SPECS.join(' ')} into ${enginesDir()} (npm)\n`);
+      const t = await installTransformersJs({ force: values.force, onLine: (l) => process.stderr.write(`engines:   ${l}\n`), signal: controller.signal });
+      process.stderr.write(t.reused
+        ? `engines: transformers.js ${t.transformersVersion} / onnxruntime-node ${t.onnxruntimeVersion} is already installed; --force installs it again\n`
+        : `engines: installed transformers.js ${t.transformersVersion} / onnxruntime-node ${t.onnxruntimeVersion} in ${t.seconds.toFixed(1)} s\n`);
+      process.stdout.write(`${t.dir}\n`);
+      return 0;
+    }
     const r = await buildLlamaServer({ force: values.force, jobs, onEvent: progressPrinter(), signal: controller.signal });
     process.stderr.write(r.reused
       ? `engines: llama-server ${r.manifest.tag} (${r.manifest.commit}) is already built (${r.manifest.buildSeconds} s on ${r.manifest.builtAt}); --force builds it again\n`
@@ -70,8 +85,9 @@ async function build(name: string | undefined, values: { force?: boolean; jobs?:
 function list(json: boolean): number {
   const built = builtEngines();
   const rows = ENGINE_NAMES.map((name: EngineName) => ({ name, used: locateEngine(name) ?? null, onPath: onPath(name) ?? null, built: built.filter((m) => m.engine === name) }));
+  const tj = locateTransformersJs() ?? null;
   if (json) {
-    process.stdout.write(`${JSON.stringify({ cache: enginesDir(), engines: rows }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ cache: enginesDir(), engines: rows, transformersJs: tj }, null, 2)}\n`);
     return 0;
   }
   process.stdout.write(`cache: ${enginesDir()}\n`);
@@ -80,6 +96,9 @@ function list(json: boolean): number {
     for (const m of r.built) process.stdout.write(`  built: ${m.tag} (${m.commit}) ${m.builtAt}, ${m.buildSeconds} s, ${m.binary}\n`);
     if (r.onPath) process.stdout.write(`  on PATH: ${r.onPath}\n`);
   }
+  process.stdout.write(tj
+    ? `transformers-js: ${tj.dir} (transformers.js ${tj.transformersVersion}, onnxruntime-node ${tj.onnxruntimeVersion})\n`
+    : 'transformers-js: not installed: run `npx gauntlet engines build transformers-js`\n');
   return 0;
 }
 
