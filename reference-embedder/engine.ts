@@ -13,6 +13,14 @@ export { EngineError };
 const recentNativeErrors: string[] = [];
 let llamaPromise: Promise<Llama> | undefined;
 
+/** performance.now() when getLlama resolved in this process (the "runtime ready" start-up milestone). */
+let runtimeReadyAt: number | undefined;
+
+/** Starts getLlama at once (main.ts calls it at start-up, so the runtime loads while `initialize` is on its way). */
+export function warmRuntime(log: (line: string) => void): void {
+  llama(log).catch(() => {}); // a failure is reported by the load that needs it
+}
+
 function llama(log: (line: string) => void): Promise<Llama> {
   llamaPromise ??= getLlama({
     gpu: false,
@@ -25,6 +33,9 @@ function llama(log: (line: string) => void): Promise<Llama> {
       }
       log(`llama.cpp ${level}: ${line}`);
     },
+  }).then((l) => {
+    runtimeReadyAt = performance.now();
+    return l;
   });
   return llamaPromise;
 }
@@ -36,6 +47,8 @@ const identityOf = (s: Stats): FileIdentity => ({ ino: s.ino, size: s.size, mtim
 
 export class LlamaEngine implements Engine {
   readonly kind = 'llama' as const;
+  /** When the runtime (getLlama) was ready, performance.now() of this process; reported in `initialized.timing`. */
+  readonly runtimeReadyAt = runtimeReadyAt;
   private readonly free: LlamaEmbeddingContext[];
   /** The model file as it was when mapped; see assertModelUnchanged(). */
   private identity: FileIdentity | undefined;

@@ -16,6 +16,9 @@ import { createLifecycle, stdinIsPipe, watchParent } from './lifecycle.ts';
 import { serveConnection, type StreamServerHooks } from './serve-stream.ts';
 import { errorFields, Service } from './service.ts';
 
+/** Start-up milestone: node booted and every module (node-llama-cpp included) evaluated. */
+const mainMs = performance.now();
+
 // stdout is the protocol channel: nothing else may print there.
 const toStderr = (...a: unknown[]) => { process.stderr.write(`${format(...a)}\n`); };
 console.log = toStderr;
@@ -38,7 +41,7 @@ try {
 log(`engine ${args.engine}, transport ${args.transport}, codec ${args.codec}, lanes ${args.lanes}, threads ${args.threads}; ${describeFaults(args.faults)}`);
 
 const service = new Service({
-  engine: args.engine, lanes: args.lanes, threads: args.threads, normalize: args.normalize, contextSize: args.contextSize,
+  engine: args.engine, mainMs, lanes: args.lanes, threads: args.threads, normalize: args.normalize, contextSize: args.contextSize,
   maxQueue: args.maxQueue, limits: args.limits, faults: args.faults, log,
   // The answer to the request that found the change goes out first; then a supervisor restarts us, and the fresh
   // embedder runs the GGUF check on whatever the file now holds.
@@ -107,6 +110,9 @@ const loadModelArg = (): void => {
     if (args.transport === 'http') life.exit(4, 'the model could not be loaded');
   });
 };
+// stdio / uds: getLlama (~0.4 s, most of it node-llama-cpp's binary test in a child process) starts now, while the
+// host's `initialize` is on its way. Not for http: its memory at the ready line must be the memory before loading.
+if (args.engine === 'llama' && args.transport !== 'http') void import('./engine.ts').then((m) => m.warmRuntime(log), () => {});
 // http: the load starts once the server listens and has printed its ready line (/health answers 503 "loading"
 // until it is done), so the process's memory at the ready line is its memory before the model load
 // (scenarios/memory-pressure.ts measures the load that way).

@@ -22,11 +22,16 @@ export interface ServiceOptions {
   limits: ProtocolLimits;
   faults: ActiveFaults;
   log: (line: string) => void;
+  /** performance.now() when main.ts began to run (the start-up milestone after node boot and module load). */
+  mainMs?: number;
   /** Called when the loaded model can no longer be trusted (its file was modified in place): the process exits. */
   onModelPoisoned?: (reason: string) => void;
 }
 
-export interface ModelInfo { dims: number; vocabSize: number; model: string; contextSize: number; lanes: number }
+export interface ModelInfo {
+  dims: number; vocabSize: number; model: string; contextSize: number; lanes: number;
+  timing?: { startedAt: number; mainMs?: number; runtimeMs?: number; loadedMs?: number };
+}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -51,6 +56,8 @@ export class Service {
   /** Every request being handled, initialize included (what a drain waits for). */
   private pending = 0;
   draining = false;
+  /** performance.now() when the model was loaded. */
+  private loadedAt: number | undefined;
 
   constructor(private readonly opts: ServiceOptions) {
     this.normalize = opts.normalize;
@@ -78,7 +85,15 @@ export class Service {
       promise.catch(() => { if (this.loading?.promise === promise) this.loading = undefined; });
     }
     const engine = await this.loading.promise;
-    return { dims: engine.dims, vocabSize: engine.vocabSize, model: engine.name, contextSize: engine.contextSize, lanes: engine.lanes };
+    // Start-up milestones (docs/protocol.md `initialized.timing`): ms since this process started.
+    const runtimeMs = (engine as { runtimeReadyAt?: number }).runtimeReadyAt;
+    const timing = {
+      startedAt: performance.timeOrigin,
+      ...(this.opts.mainMs !== undefined ? { mainMs: this.opts.mainMs } : {}),
+      ...(runtimeMs !== undefined ? { runtimeMs } : {}),
+      ...(this.loadedAt !== undefined ? { loadedMs: this.loadedAt } : {}),
+    };
+    return { dims: engine.dims, vocabSize: engine.vocabSize, model: engine.name, contextSize: engine.contextSize, lanes: engine.lanes, timing };
   }
 
   private async load(modelPath: string, options: NonNullable<InitializeRequest['options']>): Promise<Engine> {
@@ -97,6 +112,7 @@ export class Service {
     });
     engine.onPoisoned = this.opts.onModelPoisoned;
     this.engine = engine;
+    this.loadedAt = performance.now();
     this.opts.log(`${engine.kind} engine loaded ${modelPath} in ${(performance.now() - started).toFixed(0)} ms: dims ${engine.dims}, context ${engine.contextSize}, lanes ${engine.lanes}`);
     return engine;
   }

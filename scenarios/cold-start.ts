@@ -4,6 +4,7 @@
  */
 import { defineScenario } from '../harness/runner/define-scenario.ts';
 import { cosine, identical, nextGoodEmbedding, oracleVectors, recordLatency, recordMax } from './support/measure.ts';
+import { epochNow, recordPhases, recordSpareMemory, RestartWatch, type RestartPhaseRecord } from './support/restart-phases.ts';
 
 export default defineScenario({
   id: 'cold-start',
@@ -22,10 +23,12 @@ export default defineScenario({
     const embedderAnon: number[] = [];
     const heapDelta: number[] = [];
     const externalDelta: number[] = [];
+    const phases: RestartPhaseRecord[] = [];
     let mismatches = 0;
     let startFailures = 0;
     for (let trial = 0; trial < ctx.sizes.trials; trial++) {
       const host = await ctx.startHost({ deferStart: true });
+      const watch = new RestartWatch(ctx, host);
       const before = await ctx.sampleHost(host, { gc: true });
       const t0 = performance.now();
       try {
@@ -57,12 +60,18 @@ export default defineScenario({
         const m = ctx.sampleEmbedder(pid);
         if (m) embedderAnon.push(m.rssAnon);
         if (ctx.adapter.config.kind === 'process') {
+          // With standby, the kill waits for warm spares (what a standby promises).
+          if (!(await watch.standbyWarm())) ctx.note(`trial ${trial + 1}: the standby spare(s) were not warm within 20 s`);
+          if (trial === 0) recordSpareMemory(ctx, watch.spares);
+          const killedEpoch = epochNow();
           const kill = await ctx.faults.kill(pid, 'SIGKILL');
           if (kill.tookEffect) {
             const t1 = performance.now();
             const next = await nextGoodEmbedding(host, text, 15_000, ctx.signal);
             if (next) {
               restart.push(performance.now() - t1);
+              const rec = watch.record(killedEpoch, epochNow());
+              if (rec) phases.push(rec);
               if (!identical(next.vector, first)) {
                 mismatches++;
                 ctx.error('VECTOR_MISMATCH', 'embedding after restart differs from the one before the kill');
@@ -78,7 +87,10 @@ export default defineScenario({
     recordLatency(ctx, 'coldStart.readyMs', 'coldStart', ready);
     recordMax(ctx, 'coldStart.loadMs', load);
     ctx.metric('coldStart.loadMs.p50', load.length ? load.slice().sort((a, b) => a - b)[Math.floor(load.length / 2)]! : null);
-    if (ctx.adapter.config.kind === 'process') recordLatency(ctx, 'restart.recoveryMs', 'restart', restart, ctx.sizes.trials - restart.length);
+    if (ctx.adapter.config.kind === 'process') {
+      recordLatency(ctx, 'restart.recoveryMs', 'restart', restart, ctx.sizes.trials - restart.length);
+      recordPhases(ctx, phases);
+    }
     recordMax(ctx, 'host.rss', hostRss);
     recordMax(ctx, 'host.heapUsed.loadDelta', heapDelta);
     recordMax(ctx, 'host.external.loadDelta', externalDelta);

@@ -10,6 +10,7 @@ import { defineScenario } from '../harness/runner/define-scenario.ts';
 import { supervised } from './support/supervised.ts';
 import { sleep } from '../harness/util/deadline.ts';
 import { cosine, identical, nextGoodEmbedding, oracleVectors, outcome, recordLatency, type CallOutcome } from './support/measure.ts';
+import { epochNow, recordPhases, recordSpareMemory, RestartWatch, type RestartPhaseRecord } from './support/restart-phases.ts';
 
 type Mode = 'idle' | 'mid-request';
 
@@ -31,12 +32,15 @@ export default defineScenario({
     let minCos = 1;
 
     const recovery: number[] = [];
+    const phases: RestartPhaseRecord[] = [];
+    let spareSampled = false;
     let kills = 0, recovered = 0, mismatches = 0, untyped = 0, inflightFailed = 0, inflightAnswered = 0, noEffect = 0, sigtermIgnored = 0;
     // One host per signal and trial: a few kills each, so that the supervisor's restart limit (meant for
     // restart storms) is not what this scenario measures.
     for (let trial = 0; trial < ctx.sizes.trials; trial++) {
       for (const signal of ctx.sizes.signals as NodeJS.Signals[]) {
         const host = await ctx.startHost();
+        const watch = new RestartWatch(ctx, host);
         const gaveUp = new AbortController();
         host.on('lifecycle', (e) => { if (e.type === 'give-up') gaveUp.abort(new Error(`supervisor gave up: ${String(e.message ?? '')}`)); });
         const waitSignal = AbortSignal.any([ctx.signal, gaveUp.signal]);
@@ -49,6 +53,12 @@ export default defineScenario({
         if (reference) minCos = Math.min(minCos, cosine(first, reference));
         for (const mode of ctx.sizes.modes as Mode[]) {
           const label = `${signal} ${mode} #${trial + 1}`;
+          // With standby, a kill is made once the spares are warm (a kill before that is a double fault).
+          if (!(await watch.standbyWarm())) ctx.note(`${label}: the standby spare(s) were not warm within 20 s of the previous restart`);
+          if (!spareSampled && watch.spares.length > 0) {
+            spareSampled = true;
+            recordSpareMemory(ctx, watch.spares);
+          }
           const pid = await host.embedderPid({ signal: ctx.signal });
           if (pid === undefined) {
             ctx.error('NO_EMBEDDER', `${label}: the host reports no embedder pid`);
@@ -56,15 +66,18 @@ export default defineScenario({
           }
           let inflight: Promise<CallOutcome> | undefined;
           let killedAt: number;
+          let killedEpoch: number;
           let tookEffect: boolean;
           if (mode === 'idle') {
             killedAt = performance.now();
+            killedEpoch = epochNow();
             tookEffect = (await ctx.faults.kill(pid, signal, { waitMs: 5000 })).tookEffect;
           } else {
             await ctx.faults.pause(pid);
             inflight = outcome(host.embed(inflightText, { timeoutMs: 10_000, signal: ctx.signal }));
             await sleep(30, ctx.signal); // the request reaches the (stopped) embedder's socket / pipe
             killedAt = performance.now();
+            killedEpoch = epochNow();
             const killing = ctx.faults.kill(pid, signal, { waitMs: 5000 }); // the signal is sent synchronously
             await ctx.faults.resume(pid); // a stopped process acts on SIGTERM/SIGSEGV only once continued
             tookEffect = (await killing).tookEffect;
@@ -94,6 +107,8 @@ export default defineScenario({
           }
           recovered++;
           recovery.push(performance.now() - killedAt);
+          const rec = watch.record(killedEpoch, epochNow());
+          if (rec) phases.push(rec);
           if (!identical(next.vector, before)) {
             mismatches++;
             ctx.error('VECTOR_MISMATCH', `${label}: the embedding after the restart differs from the one before the kill`);
@@ -106,6 +121,7 @@ export default defineScenario({
       }
     }
     recordLatency(ctx, 'restart.recoveryMs', 'recovery', recovery, kills - recovered);
+    recordPhases(ctx, phases);
     ctx.metric('forcedKill.kills', kills);
     ctx.metric('forcedKill.recoveredRatio', kills ? recovered / kills : null);
     ctx.metric('forcedKill.vectorMismatches', mismatches);

@@ -21,6 +21,10 @@ import { sleep } from '../harness/util/deadline.ts';
 import { identical, outcome, recordLatency } from './support/measure.ts';
 import { brokenEmbedder } from './support/restart-storm-broken.ts';
 import { supervised } from './support/supervised.ts';
+import { recordPhases, recordSpareMemory, RestartWatch, standbyOf, type RestartPhaseRecord } from './support/restart-phases.ts';
+
+const standbyNote = (ctx: Parameters<typeof standbyOf>[0]): string =>
+  (standbyOf(ctx) > 0 ? ` (and once the ${standbyOf(ctx)} standby spare(s) were warm)` : '');
 
 export default defineScenario({
   id: 'restart-storm',
@@ -41,12 +45,15 @@ export default defineScenario({
     let before: Float32Array | undefined;
     let total = 0, good = 0, mismatches = 0, kills = 0, recovered = 0, downMs = 0, stormMs = 0;
     const recovery: number[] = [];
+    const phases: RestartPhaseRecord[] = [];
+    let spareSampled = false;
     const failures = new Map<string, number>();
 
     for (let left = ctx.sizes.kills; left > 0; left -= killsPerHost) {
       const host = await ctx.startHost();
       const events: LifecycleEvent[] = [];
       host.on('lifecycle', (e) => events.push(e));
+      const watch = new RestartWatch(ctx, host);
       const first = await host.embed(text, { signal: ctx.signal });
       before ??= first;
       if (!identical(first, before)) { mismatches++; ctx.error('VECTOR_MISMATCH', 'a fresh embedder gave a different vector than the first one'); }
@@ -68,6 +75,12 @@ export default defineScenario({
       })();
       for (let k = 0; k < Math.min(killsPerHost, left); k++) {
         await sleep(ctx.sizes.intervalMs, ctx.signal);
+        // With standby, each kill waits for warm spares (a kill before that is a double fault, not the storm's case).
+        if (!(await watch.standbyWarm())) ctx.note('the standby spare(s) were not warm within 20 s of the previous restart');
+        if (!spareSampled && watch.spares.length > 0) {
+          spareSampled = true;
+          recordSpareMemory(ctx, watch.spares);
+        }
         const pid = await host.embedderPid({ signal: ctx.signal });
         if (pid === undefined) { ctx.error('NO_EMBEDDER', 'the host reports no embedder pid'); break; }
         const killedAt = performance.now();
@@ -76,7 +89,12 @@ export default defineScenario({
         kills++;
         const end = killedAt + ctx.sizes.recoverWithinMs;
         while (lastGoodSentAt < killedAt && performance.now() < end && !ctx.signal.aborted) await sleep(5);
-        if (lastGoodSentAt >= killedAt) { recovered++; recovery.push(lastGoodAt - killedAt); }
+        if (lastGoodSentAt >= killedAt) {
+          recovered++;
+          recovery.push(lastGoodAt - killedAt);
+          const rec = watch.record(performance.timeOrigin + killedAt, performance.timeOrigin + lastGoodAt);
+          if (rec) phases.push(rec);
+        }
         else ctx.error('NO_RECOVERY', `no good answer within ${ctx.sizes.recoverWithinMs} ms of killing pid ${pid}`);
       }
       if (left <= killsPerHost) {
@@ -106,6 +124,7 @@ export default defineScenario({
     ctx.metric('restartStorm.readyTimeRatio', stormMs > 0 ? Math.max(0, 1 - downMs / stormMs) : null);
     ctx.metric('forcedKill.vectorMismatches', mismatches);
     recordLatency(ctx, 'restart.recoveryMs', 'recovery', recovery, kills - recovered);
+    recordPhases(ctx, phases);
 
     const broken = await brokenEmbedder(ctx, policy, ctx.sizes.watchMs, ctx.sizes.brokenPatienceMs);
     ctx.metric('restartStorm.endedWithClearError', broken.endedWithClearError);
@@ -113,6 +132,6 @@ export default defineScenario({
     ctx.metric('restartStorm.brokenSpawns', broken.spawns);
     ctx.metric('restartStorm.spawnsAfterGiveUp', broken.spawnsAfterGiveUp);
     ctx.metric('restartStorm.giveUpMs', broken.giveUpMs);
-    ctx.note(`storm: ${kills} SIGKILLs, one every ${ctx.sizes.intervalMs} ms after recovery, at most ${killsPerHost} per host (restart limit ${policy.maxRestarts} in ${policy.windowMs} ms); availability counts requests answered with the right vector, over ${total} requests (the client goes on after the last kill until ${ctx.sizes.minRequests}).`);
+    ctx.note(`storm: ${kills} SIGKILLs, one every ${ctx.sizes.intervalMs} ms after recovery${standbyNote(ctx)}, at most ${killsPerHost} per host (restart limit ${policy.maxRestarts} in ${policy.windowMs} ms); availability counts requests answered with the right vector, over ${total} requests (the client goes on after the last kill until ${ctx.sizes.minRequests}).`);
   },
 });

@@ -135,7 +135,7 @@ export class HttpServerSupervisor {
   private inFlight = 0;
   private changed = deferred<void>();
   private readonly counters: SupervisorCounters = {
-    spawns: 0, restarts: 0, crashes: 0, hangs: 0, requests: 0, succeeded: 0, failed: 0, timedOut: 0, retried: 0, inFlight: 0,
+    spawns: 0, restarts: 0, crashes: 0, hangs: 0, requests: 0, succeeded: 0, failed: 0, timedOut: 0, retried: 0, inFlight: 0, takeovers: 0,
   };
 
   constructor(private readonly opts: HttpSupervisorOptions) {

@@ -108,7 +108,7 @@ export interface ProcessAdapterConfig extends AdapterCommon {
 
 export type SupervisorTuning = Pick<
   SupervisorOptions,
-  'restart' | 'healthIntervalMs' | 'healthTimeoutMs' | 'retryOnceAfterRestart' | 'shutdownGraceMs' | 'maxPending' | 'readyTimeoutMs'
+  'restart' | 'healthIntervalMs' | 'healthTimeoutMs' | 'retryOnceAfterRestart' | 'shutdownGraceMs' | 'maxPending' | 'readyTimeoutMs' | 'standby'
 >;
 
 /** node-llama-cpp loaded inside the host itself (the architecture the seeds reject; kept as the comparison). */

@@ -13,7 +13,7 @@ export function referenceCommand(...args: string[]): string[] {
   return [process.execPath, ...nodeEntryArgs('reference-embedder/main.ts'), ...args, ...limits];
 }
 
-/** The five adapters every run knows: the reference embedder over each transport/codec, and in-process. */
+/** The adapters every run knows: the reference embedder over each transport/codec, in-process, and with a warm standby. */
 export function defaultAdapters(): Record<string, AdapterConfig> {
   return {
     reference: {
@@ -51,6 +51,16 @@ export function defaultAdapters(): Record<string, AdapterConfig> {
       description: 'node-llama-cpp inside the host (the architecture the seeds reject; no gguf check on purpose)',
       // Kept to show what isolation buys: its failures are findings about that design, not a failed run.
       comparison: true,
+    },
+    'reference-standby': {
+      kind: 'process',
+      transport: 'stdio',
+      codec: 'msgpack',
+      command: referenceCommand('--transport', 'stdio', '--codec', 'msgpack'),
+      // One warm spare: a crash is followed by a takeover, not a spawn, and the request the dead embedder had in
+      // flight goes once more to the spare. The price is the spare's memory (the report shows its RSS).
+      supervisor: { standby: 1, retryOnceAfterRestart: true },
+      description: 'reference embedder, stdio + MessagePack, with one warm standby spare (supervisor standby: 1)',
     },
   };
 }

@@ -69,7 +69,15 @@ export interface InitializedResponse extends Base {
   /** Context length in tokens the embedder will accept. */
   contextSize?: number;
   lanes?: number;
+  /** Optional start-up milestones of the embedder process (docs/protocol.md): where its start went. */
+  timing?: StartTiming;
 }
+/**
+ * `startedAt`: epoch ms when the process started (performance.timeOrigin); the others: ms since then when its code
+ * began to run (`mainMs`), its runtime was ready (`runtimeMs`, e.g. getLlama resolved) and the model was loaded
+ * (`loadedMs`). Any may be missing.
+ */
+export interface StartTiming { startedAt?: number; mainMs?: number; runtimeMs?: number; loadedMs?: number }
 export interface EmbeddingResponse extends Base { type: 'embedding'; vector: Float32Array }
 export interface EmbeddingsResponse extends Base { type: 'embeddings'; vectors: Float32Array[] }
 export interface PongResponse extends Base { type: 'pong' }

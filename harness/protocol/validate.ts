@@ -116,6 +116,15 @@ function body(type: string, o: Record<string, unknown>, read: VectorReader): Rec
       const lanes = int(o, 'lanes', { optional: true });
       if (contextSize !== undefined) out.contextSize = contextSize;
       if (lanes !== undefined) out.lanes = lanes;
+      // Optional start-up milestones: numbers only, anything else is dropped (never a reason to refuse the answer).
+      if (o.timing !== null && typeof o.timing === 'object' && !Array.isArray(o.timing)) {
+        const timing: Record<string, number> = {};
+        for (const k of ['startedAt', 'mainMs', 'runtimeMs', 'loadedMs']) {
+          const v = (o.timing as Record<string, unknown>)[k];
+          if (typeof v === 'number' && Number.isFinite(v)) timing[k] = v;
+        }
+        if (Object.keys(timing).length > 0) out.timing = timing;
+      }
       return out;
     }
     case 'embedding':

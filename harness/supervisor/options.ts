@@ -19,6 +19,7 @@ export const SUPERVISOR_DEFAULTS = {
   retryOnceAfterRestart: false,
   shutdownGraceMs: 2_000,
   maxPending: 1_000,
+  standby: 0,
 } as const;
 
 const ms = z.number().finite().nonnegative();
@@ -64,6 +65,7 @@ const schema = z.object({
   shutdownGraceMs: ms.optional(),
   maxPending: z.number().int().positive().optional(),
   random: z.custom<() => number>((v) => typeof v === 'function', 'expected a function').optional(),
+  standby: z.number().int().min(0).max(8).optional(),
 });
 
 function describe(value: unknown): string {
@@ -124,6 +126,7 @@ export function resolveSupervisorOptions(input: SupervisorOptions): ResolvedSupe
     shutdownGraceMs: o.shutdownGraceMs ?? SUPERVISOR_DEFAULTS.shutdownGraceMs,
     maxPending: o.maxPending ?? SUPERVISOR_DEFAULTS.maxPending,
     random: input.random ?? Math.random,
+    standby: o.standby ?? SUPERVISOR_DEFAULTS.standby,
   };
 }
 

@@ -82,6 +82,17 @@ export class RequestTable {
     return all;
   }
 
+  /** Removes and returns the in-flight requests `keep` does not claim, in send order. */
+  drainInflightExcept(keep: (p: Pending) => boolean): Pending[] {
+    const out: Pending[] = [];
+    for (const [id, p] of this.inflight) {
+      if (keep(p)) continue;
+      this.inflight.delete(id);
+      out.push(p);
+    }
+    return out;
+  }
+
   /** Empties the queue, in arrival order. */
   drainWaiting(): Pending[] {
     const all = this.waiting;

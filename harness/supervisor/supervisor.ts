@@ -3,7 +3,11 @@
  *
  * Lifecycle (one loop, one process at a time): spawn -> connect -> `initialize` (deadline readyTimeoutMs) ->
  * ready -> ... -> the process goes away -> crash event, in-flight requests failed (or queued once for retry) ->
- * breaker check -> backoff -> spawn again. Terminal states:
+ * breaker check -> backoff -> spawn again. The first restart after a healthy period (the embedder had answered
+ * `initialize`) waits no backoff; consecutive failed starts after it wait base, 2 x base, ... as before.
+ * With `standby: N`, N warm spares are started once the live embedder is ready; on a crash a ready spare takes over
+ * at once (a spare still starting is adopted instead of a fresh spawn) and a replacement starts in the background;
+ * a spare that dies or fails to start is replaced (each replacement counts toward the breaker). Terminal states:
  * - the breaker trips (more than restart.maxRestarts restarts inside restart.windowMs): GAUNTLET_EMBEDDER_GAVE_UP;
  * - `initialize` answered with a non-retryable error (e.g. model-invalid): terminal at once, no restart, since
  *   the same file gives the same answer (GAUNTLET_MODEL_INVALID). A crash or a deadline during initialize (e.g.
@@ -29,17 +33,37 @@ import { LifecycleEmitter } from './lifecycle-emitter.ts';
 import { crashedError, gaveUpError } from './supervisor-errors.ts';
 import { sleep } from '../util/deadline.ts';
 import type {
-  CrashReason, InitInfo, LifecycleListener, RequestOptions, ResolvedSupervisorOptions, ResponseFor, StopResult,
+  CrashReason, InitInfo, LifecycleListener, RequestOptions, ResolvedSupervisorOptions, ResponseFor, StartPhases, StopResult,
   SupervisorCounters, SupervisorOptions, SupervisorState,
 } from './types.ts';
-import type { InitializedResponse, ShutdownAckResponse, StatsResponse } from '../protocol/messages.ts';
+import type { InitializedResponse, ShutdownAckResponse, StartTiming, StatsResponse } from '../protocol/messages.ts';
 
 export interface SupervisorDeps {
   /** Builds the MessageConnection over the byte streams (default: harness/transport's connectStreams). */
   connector?: StreamConnector;
 }
 
-type AttemptResult = { ok: true; info: InitInfo } | { ok: false; error: GauntletError; terminal: boolean; exit?: EmbedderExit };
+type AttemptResult = { ok: true; info: InitInfo; phases: StartPhases } | { ok: false; error: GauntletError; terminal: boolean; exit?: EmbedderExit };
+
+/** One spawned embedder: the live one or a spare. */
+interface Slot {
+  gen: number;
+  proc: EmbedderProcess;
+  argv: string[];
+  link: EmbedderLink | undefined;
+  socketPath: string | undefined;
+  spawnHr: number;
+  /** Crash/failure noticed -> this spawn (the backoff phase), ms. */
+  backoffMs: number;
+}
+
+interface Spare extends Slot {
+  slot: number;
+  state: 'starting' | 'ready';
+  info?: InitInfo;
+  result?: Promise<AttemptResult>;
+  killReason?: CrashReason;
+}
 
 export class Supervisor {
   readonly options: ResolvedSupervisorOptions;
@@ -49,6 +73,13 @@ export class Supervisor {
   private proc: EmbedderProcess | undefined;
   private link: EmbedderLink | undefined;
   private generation = 0;
+  private lastGen = 0;
+  /** When the live embedder's crash (or a failed start) was noticed: the start of the next spawn's backoff phase. */
+  private restartFrom: number | undefined;
+  private readonly spares: Spare[] = [];
+  private spareSlots = 0;
+  private spareFailures = 0;
+  private spareTimer: Promise<void> | undefined;
   private attempts = 0;
   private failures = 0;
   private readonly table = new RequestTable();
@@ -66,11 +97,14 @@ export class Supervisor {
   /** Byte counters of the connections to embedders that are gone (folded in when their link is cleaned up). */
   private pastIpc: ConnectionStats | undefined;
   private readonly counters: SupervisorCounters = {
-    spawns: 0, restarts: 0, crashes: 0, hangs: 0, requests: 0, succeeded: 0, failed: 0, timedOut: 0, retried: 0, inFlight: 0,
+    spawns: 0, restarts: 0, crashes: 0, hangs: 0, requests: 0, succeeded: 0, failed: 0, timedOut: 0, retried: 0, inFlight: 0, takeovers: 0,
   };
 
   constructor(options: SupervisorOptions, deps: SupervisorDeps = {}) {
     this.options = resolveSupervisorOptions(options);
+    if (this.options.standby > 0 && this.options.socketPath) {
+      throw new GauntletError('GAUNTLET_CONFIG_INVALID', `supervisor.standby: ${this.options.standby} spares cannot share the fixed socketPath ${JSON.stringify(this.options.socketPath)}; leave socketPath unset (a fresh path per process)`);
+    }
     this.connector = deps.connector ?? defaultConnector;
     this.breaker = new RestartBreaker(this.options.restart);
     this.health = new HealthMonitor({
@@ -97,6 +131,14 @@ export class Supervisor {
   /** The live embedder's pid (undefined between processes). */
   get pid(): number | undefined {
     return this.proc?.alive ? this.proc.pid : undefined;
+  }
+  /** Pids of the spares (started or starting), in slot order. */
+  get sparePids(): number[] {
+    return this.spares.filter((s) => s.proc.alive && s.proc.pid !== undefined).map((s) => s.proc.pid!);
+  }
+  /** Spares that answered `initialize` and wait to take over. */
+  get readySpares(): number {
+    return this.spares.filter((s) => s.state === 'ready' && s.proc.alive).length;
   }
   /** The last `initialized` answer. */
   get info(): InitInfo | undefined {
@@ -209,11 +251,14 @@ export class Supervisor {
 
   private async loop(resolveStart: (info: InitInfo) => void, rejectStart: (e: Error) => void): Promise<void> {
     let started = false;
+    let next: AttemptResult | undefined;
     while (!this.stopping()) {
-      const result = await this.attempt();
+      const result = next ?? (await this.attempt());
+      next = undefined;
       if (this.stopping()) break;
       if (result.ok) {
         this.failures = 0;
+        this.restartFrom = undefined;
         this._info = result.info;
         this._state = 'ready';
         if (!started) {
@@ -222,11 +267,14 @@ export class Supervisor {
         }
         this.flushWaiting();
         this.health.start();
+        this.keepSpares();
         const exit = await this.proc!.exited;
         this.health.stop();
         if (this.stopping()) break;
+        this.restartFrom = exit.hr;
         this.onCrash(exit);
       } else {
+        this.restartFrom = performance.now();
         const exit = result.exit;
         this.emit('start-failed', {
           attempt: this.attempts, code: result.error.code, message: result.error.message,
@@ -249,29 +297,60 @@ export class Supervisor {
       this.breaker.record(now);
       this.failures++;
       this.counters.restarts++;
-      const delayMs = backoffDelay(this.options.restart, this.failures, this.options.random);
       this._state = 'restarting';
-      this.emit('restart', { attempt: this.attempts + 1, delayMs, restartsInWindow: inWindow + 1 });
-      await sleep(delayMs, this.stopController.signal);
+      if (this.spares.some((sp) => sp.proc.alive)) {
+        this.emit('restart', { attempt: this.attempts + 1, delayMs: 0, restartsInWindow: inWindow + 1, via: 'standby' });
+        next = await this.takeOver();
+        if (next || this.stopping()) continue;
+        // No spare made it: spawn as without standby, at once (the spare's failure went through the breaker).
+        continue;
+      }
+      // The first restart after a healthy period (it had answered `initialize`) waits nothing; later ones grow.
+      const healthy = started ? 1 : 0;
+      const delayMs = this.failures - healthy <= 0 ? 0 : backoffDelay(this.options.restart, this.failures - healthy, this.options.random);
+      this.emit('restart', { attempt: this.attempts + 1, delayMs, restartsInWindow: inWindow + 1, via: 'spawn' });
+      if (delayMs > 0) await sleep(delayMs, this.stopController.signal);
     }
     rejectStart(new GauntletError('GAUNTLET_CLOSED', 'stop() was called before the embedder became ready'));
   }
 
-  /** One spawn + handshake, bounded by readyTimeoutMs. */
-  private async attempt(): Promise<AttemptResult> {
+  /** Spawns one embedder process (the live one or a spare); `{socket}` gets a fresh path per process. */
+  private spawnSlot(): Slot {
     const o = this.options;
-    const gen = ++this.generation;
+    const gen = ++this.lastGen;
+    const socketPath = o.transport === 'uds' ? (o.socketPath ?? path.join(os.tmpdir(), `gauntlet-sup-${process.pid}-${gen}-${Math.random().toString(36).slice(2, 8)}.sock`)) : undefined;
+    const argv = o.command.map((a) => a.replaceAll('{socket}', socketPath ?? '').replaceAll('{model}', o.modelPath));
+    const spawnHr = performance.now();
+    const backoffMs = this.restartFrom !== undefined ? Math.max(0, spawnHr - this.restartFrom) : 0;
+    const proc = new EmbedderProcess({ argv, env: o.env, cwd: o.cwd });
+    this.counters.spawns++;
+    return { gen, proc, argv, link: undefined, socketPath, spawnHr, backoffMs };
+  }
+
+  /** One spawn + handshake of the live embedder, bounded by readyTimeoutMs. */
+  private async attempt(): Promise<AttemptResult> {
     this.attempts++;
     this.killReason = undefined;
     this.link = undefined;
     this.table.newGeneration();
-    this.socketPath = o.transport === 'uds' ? (o.socketPath ?? path.join(os.tmpdir(), `gauntlet-sup-${process.pid}-${gen}-${Math.random().toString(36).slice(2, 8)}.sock`)) : undefined;
-    const argv = o.command.map((a) => a.replaceAll('{socket}', this.socketPath ?? '').replaceAll('{model}', o.modelPath));
-    const t0 = performance.now();
-    const proc = new EmbedderProcess({ argv, env: o.env, cwd: o.cwd });
-    this.proc = proc;
-    this.counters.spawns++;
-    this.emit('spawn', { attempt: this.attempts, command: argv });
+    const slot = this.spawnSlot();
+    this.generation = slot.gen;
+    this.socketPath = slot.socketPath;
+    this.proc = slot.proc;
+    this.emit('spawn', { attempt: this.attempts, command: slot.argv });
+    const result = await this.handshake(slot);
+    if (result.ok) {
+      this.readyHr = performance.now();
+      this.emit('ready', { attempt: this.attempts, startMs: this.readyHr - slot.spawnHr, dims: result.info.dims, model: result.info.model, via: 'spawn', phases: result.phases });
+    }
+    return result;
+  }
+
+  /** Connect + `initialize` of one spawned process (live or spare), bounded by readyTimeoutMs. */
+  private async handshake(slot: Slot): Promise<AttemptResult> {
+    const o = this.options;
+    const { proc, argv, gen } = slot;
+    const t0 = slot.spawnHr;
     const left = () => Math.max(1, o.readyTimeoutMs - (performance.now() - t0));
     // Every step of the start races the process's exit.
     const died = proc.exited.then((exit): never => {
@@ -292,19 +371,19 @@ export class Supervisor {
       } else {
         const ready = await Promise.race([proc.readyLine(left(), this.stopController.signal), died]);
         link = await Promise.race([
-          linkUds(ready.socket ?? this.socketPath!, this.connector, o.codec, o.limits, left(), this.stopController.signal),
+          linkUds(ready.socket ?? slot.socketPath!, this.connector, o.codec, o.limits, left(), this.stopController.signal),
           died,
         ]);
       }
-      this.link = link;
+      slot.link = link;
+      if (gen === this.generation) this.link = link;
       this.wire(link.connection, gen);
       const init = this.makePending({ type: 'initialize', modelPath: o.modelPath, options: o.initOptions }, left(), true);
-      this.send(init.pending);
+      if (!this.table.send(init.pending, gen, link.connection)) proc.kill('SIGKILL');
       const response = (await Promise.race([init.promise, died])) as InitializedResponse;
       const { dims, vocabSize, model, contextSize, lanes } = response;
-      this.readyHr = performance.now();
-      this.emit('ready', { attempt: this.attempts, startMs: this.readyHr - t0, dims, model });
-      return { ok: true, info: { dims, vocabSize, model, ...(contextSize !== undefined ? { contextSize } : {}), ...(lanes !== undefined ? { lanes } : {}) } };
+      const phases = startPhases(slot, performance.now(), response.timing);
+      return { ok: true, phases, info: { dims, vocabSize, model, ...(contextSize !== undefined ? { contextSize } : {}), ...(lanes !== undefined ? { lanes } : {}) } };
     } catch (e) {
       const error = e instanceof GauntletError ? e : new GauntletError('GAUNTLET_EMBEDDER_CRASHED', toError(e).message, { cause: e });
       // Terminal at once: a refusal the embedder says is not retryable (e.g. model-invalid), or no process at all.
@@ -313,16 +392,121 @@ export class Supervisor {
       if (!this.stopping()) proc.kill('SIGKILL');
       const exit = this.stopping() ? proc.exit : await proc.waitExit(5_000);
       this.failInflight(gen, () => error);
-      this.cleanupLink();
+      if (gen === this.generation) this.cleanupLink();
+      else this.cleanupSlot(slot);
       return { ok: false, error, terminal, exit };
     }
   }
 
+  // ------------------------------------------------------------------ standby
+
+  /** Starts spares until `standby` of them run (started once the live embedder is ready, never while failed). */
+  private keepSpares(): void {
+    if (this.spareTimer) return;
+    while (!this.stopping() && this._state !== 'failed' && this.spares.length < this.options.standby) {
+      void this.runSpare().catch((e) => {
+        this.emit('protocol-fault', { code: 'GAUNTLET_INTERNAL', message: `standby: ${toError(e).message}`, fatal: false });
+      });
+    }
+  }
+
+  /** Replaces a spare that went away: through the breaker, with backoff after consecutive failed starts. */
+  private replaceSpare(failedStart: boolean): string {
+    if (this.stopping() || this._state === 'failed') return 'not replaced (stopping)';
+    const now = performance.now();
+    if (this.breaker.tripped(now)) {
+      return `not replaced: the restart breaker is at ${this.breaker.inWindow(now)} restarts in ${this.options.restart.windowMs} ms`;
+    }
+    this.breaker.record(now);
+    this.counters.restarts++;
+    this.spareFailures = failedStart ? this.spareFailures + 1 : 0;
+    const delayMs = this.spareFailures === 0 ? 0 : backoffDelay(this.options.restart, this.spareFailures, this.options.random);
+    if (delayMs === 0) {
+      this.keepSpares();
+    } else {
+      this.spareTimer = sleep(delayMs, this.stopController.signal).catch(() => {}).then(() => {
+        this.spareTimer = undefined;
+        if (this._state === 'ready' || this._state === 'restarting') this.keepSpares();
+      });
+    }
+    return `replaced${delayMs ? ` after ${delayMs} ms` : ''}`;
+  }
+
+  private async runSpare(): Promise<void> {
+    const slotNo = ++this.spareSlots;
+    const base = this.spawnSlot();
+    const spare: Spare = { ...base, backoffMs: 0, slot: slotNo, state: 'starting' };
+    this.spares.push(spare);
+    this.events.emit('standby-spawn', { slot: slotNo, command: spare.argv }, spare.proc.pid);
+    spare.result = this.handshake(spare);
+    const r = await spare.result;
+    const gone = (reason: string, exit: EmbedderExit | undefined, failedStart: boolean) => {
+      const i = this.spares.indexOf(spare);
+      if (i < 0) return; // it took over
+      this.spares.splice(i, 1);
+      this.cleanupSlot(spare);
+      const what = this.stopping() ? 'stopped' : this.replaceSpare(failedStart);
+      this.events.emit('standby-exit', {
+        slot: slotNo, reason: `${reason}; ${what}`, exitCode: exit?.exitCode ?? null, signal: exit?.signal ?? null, stderrTail: spare.proc.stderrTail(),
+      }, spare.proc.pid);
+    };
+    if (!r.ok) {
+      gone(`failed to start: ${r.error.message}`, r.exit, true);
+      return;
+    }
+    if (!this.spares.includes(spare)) return;
+    spare.state = 'ready';
+    spare.info = r.info;
+    this.spareFailures = 0;
+    this.events.emit('standby-ready', { slot: slotNo, startMs: performance.now() - spare.spawnHr, phases: r.phases }, spare.proc.pid);
+    const exit = await spare.proc.exited;
+    gone(spare.killReason ? `killed by the supervisor (${spare.killReason})` : `exited (${describeExit(exit)})`, exit, false);
+  }
+
+  /** The live embedder is gone: a ready spare (else one still starting) becomes the live one. */
+  private async takeOver(): Promise<AttemptResult | undefined> {
+    let spare = this.spares.find((sp) => sp.state === 'ready' && sp.proc.alive);
+    if (!spare) {
+      const starting = this.spares.find((sp) => sp.state === 'starting' && sp.proc.alive);
+      if (!starting?.result) return undefined;
+      const r = await starting.result;
+      if (this.stopping() || !r.ok || !starting.proc.alive || !this.spares.includes(starting)) return undefined;
+      spare = starting;
+    }
+    this.spares.splice(this.spares.indexOf(spare), 1);
+    this.attempts++;
+    this.killReason = undefined;
+    this.table.newGeneration();
+    this.generation = spare.gen;
+    this.proc = spare.proc;
+    this.link = spare.link;
+    this.socketPath = spare.socketPath;
+    this.counters.takeovers++;
+    const waitedMs = this.restartFrom !== undefined ? performance.now() - this.restartFrom : 0;
+    const phases: StartPhases = { backoffMs: waitedMs, spawnMs: 0, runtimeMs: 0, loadMs: 0 };
+    this.readyHr = performance.now();
+    this.emit('ready', { attempt: this.attempts, startMs: 0, dims: spare.info!.dims, model: spare.info!.model, via: 'standby', phases, slot: spare.slot });
+    return { ok: true, info: spare.info!, phases };
+  }
+
+  private spareOf(gen: number): Spare | undefined {
+    return this.spares.find((sp) => sp.gen === gen);
+  }
+
   private wire(connection: MessageConnection, gen: number): void {
     connection.onMessage((message) => {
-      if (gen === this.generation) this.onMessage(message as Response);
+      // Ids are never reused: a spare's answers can only settle its own requests (its handshake).
+      if (gen === this.generation || this.spareOf(gen)) this.onMessage(message as Response);
     });
     connection.onFault((fault) => {
+      const spare = this.spareOf(gen);
+      if (spare && gen !== this.generation) {
+        if (fault.fatal && spare.proc.alive) {
+          spare.killReason ??= 'protocol';
+          spare.proc.kill('SIGKILL');
+        }
+        return;
+      }
       if (gen !== this.generation) return;
       this.emit('protocol-fault', { code: fault.code, message: fault.message, fatal: fault.fatal });
       if (fault.fatal) this.killCurrent('protocol');
@@ -330,6 +514,16 @@ export class Supervisor {
     connection.onClose(() => {
       // The pipe usually closes a moment before the exit is reported: give the process shutdownGraceMs to go
       // on its own; one still alive without a stream is killed.
+      const spare = this.spareOf(gen);
+      if (spare && gen !== this.generation && !this.stopping()) {
+        void spare.proc.waitExit(Math.max(100, this.options.shutdownGraceMs)).then((exit) => {
+          if (!exit && this.spares.includes(spare)) {
+            spare.killReason ??= 'connection-closed';
+            spare.proc.kill('SIGKILL');
+          }
+        });
+        return;
+      }
       const proc = this.proc;
       if (gen !== this.generation || this.stopping() || !proc) return;
       void proc.waitExit(Math.max(100, this.options.shutdownGraceMs)).then((exit) => {
@@ -359,7 +553,8 @@ export class Supervisor {
     const stderrTail = this.proc?.stderrTail() ?? '';
     this.counters.crashes++;
     this._state = 'restarting';
-    const dropped = this.table.drainInflight();
+    // A spare's handshake is not the dead embedder's business.
+    const dropped = this.table.drainInflightExcept((p) => p.generation !== undefined && p.generation !== this.generation && this.spareOf(p.generation) !== undefined);
     const inFlight = dropped.filter((p) => !p.internal);
     this.emit('crash', {
       reason, exitCode: exit.exitCode, signal: exit.signal, stderrTail, inFlight: inFlight.length, uptimeMs: exit.hr - this.readyHr,
@@ -451,7 +646,9 @@ export class Supervisor {
             return ((await promise) as ShutdownAckResponse).graceful;
           }
         : undefined;
-      outcome = await stopEmbedder(proc, this.options.shutdownGraceMs, ask);
+      outcome = await Promise.all([stopEmbedder(proc, this.options.shutdownGraceMs, ask), this.stopSpares()]).then(([o]) => o);
+    } else {
+      await this.stopSpares();
     }
     for (const p of this.table.drainInflight()) p.reject(closed());
     this.cleanupLink();
@@ -471,15 +668,43 @@ export class Supervisor {
     return result;
   }
 
+  /** SIGTERM, then SIGKILL, for every spare (they have no requests of their own to drain). */
+  private async stopSpares(): Promise<void> {
+    const spares = this.spares.splice(0);
+    await Promise.all(spares.map(async (sp) => {
+      if (sp.proc.alive) await stopEmbedder(sp.proc, this.options.shutdownGraceMs, undefined);
+      this.cleanupSlot(sp);
+    }));
+  }
+
   private fail(error: GauntletError): void {
     this.terminalError = error;
     this._state = 'failed';
     this.health.stop();
+    for (const sp of this.spares.splice(0)) {
+      sp.proc.kill('SIGKILL');
+      this.cleanupSlot(sp);
+    }
     for (const p of this.table.drainWaiting()) p.reject(error);
     for (const p of this.table.drainInflight()) p.reject(error);
     this.emit('give-up', {
       restartsInWindow: this.breaker.inWindow(performance.now()), windowMs: this.options.restart.windowMs, code: error.code, message: error.message,
     });
+  }
+
+  /** Folds a spare's byte counters in, and drops its stream and socket file. */
+  private cleanupSlot(slot: Slot): void {
+    const last = slot.link?.connection.stats?.();
+    if (last) this.pastIpc = this.pastIpc ? mergeConnectionStats(this.pastIpc, last) : last;
+    slot.link?.destroy();
+    slot.link = undefined;
+    if (slot.socketPath && !this.options.socketPath) {
+      try {
+        rmSync(slot.socketPath, { force: true });
+      } catch {
+        // not ours to worry about
+      }
+    }
   }
 
   private cleanupLink(): void {
@@ -499,4 +724,20 @@ export class Supervisor {
   private emit(type: Parameters<LifecycleEmitter['emit']>[0], details: Record<string, unknown>, pid = this.proc?.pid): void {
     this.events.emit(type, details, pid);
   }
+}
+
+/**
+ * The phases of one start from the supervisor's stamps and the embedder's own `timing` (epoch-based, so it maps onto
+ * this process's clock through performance.timeOrigin). Milestones are kept in order: main <= runtime <= answer.
+ */
+export function startPhases(slot: Pick<Slot, 'spawnHr' | 'backoffMs'>, answeredHr: number, timing: StartTiming | undefined): StartPhases {
+  const total = Math.max(0, answeredHr - slot.spawnHr);
+  if (!timing || timing.startedAt === undefined || timing.mainMs === undefined) {
+    return { backoffMs: slot.backoffMs, spawnMs: total, runtimeMs: null, loadMs: null };
+  }
+  const toHr = (ms: number) => timing.startedAt! + ms - performance.timeOrigin;
+  const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+  const main = clamp(toHr(timing.mainMs), slot.spawnHr, answeredHr);
+  const runtime = timing.runtimeMs !== undefined ? clamp(toHr(timing.runtimeMs), main, answeredHr) : main;
+  return { backoffMs: slot.backoffMs, spawnMs: main - slot.spawnHr, runtimeMs: runtime - main, loadMs: answeredHr - runtime };
 }

@@ -61,6 +61,13 @@ export interface SupervisorOptions {
   maxPending?: number;
   /** Random source for the jitter (seed it for reproducible runs). Default Math.random. */
   random?: () => number;
+  /**
+   * Warm spare embedders kept started and initialized beside the live one (default 0). When the live embedder
+   * goes away, a ready spare takes over at once (no spawn, no backoff) and a replacement spare starts in the
+   * background; a spare that dies is replaced. Every replacement spawn counts toward the restart breaker. The
+   * price is the spares' memory (each is a whole embedder process with the model loaded).
+   */
+  standby?: number;
 }
 
 export interface ResolvedSupervisorOptions
@@ -122,10 +129,32 @@ export interface StopResult {
   stderrTail: string;
 }
 
+/**
+ * Where one (re)start of an embedder spent its time, ms, on the supervisor's clock: `backoffMs` from the crash
+ * being noticed to the spawn (0 on the first start and on the first restart after a healthy period), `spawnMs`
+ * from the spawn to the embedder's code running, `runtimeMs` until its runtime was ready (node-llama-cpp's
+ * getLlama), `loadMs` until `initialized` arrived (model load, contexts, the answer's trip). An embedder that
+ * reports no `timing` in its `initialized` answer has everything in `spawnMs` and null for the other two.
+ * A takeover by a warm spare has every phase 0 (`via: 'standby'`).
+ */
+export interface StartPhases {
+  backoffMs: number;
+  spawnMs: number;
+  runtimeMs: number | null;
+  loadMs: number | null;
+}
+
 /** Lifecycle event payloads (besides type, at, hr, pid). */
 export interface LifecycleDetails {
   spawn: { attempt: number; command: string[] };
-  ready: { attempt: number; startMs: number; dims: number; model: string };
+  /** The live embedder can answer: a fresh process, or a warm spare that took over (`via: 'standby'`). */
+  ready: { attempt: number; startMs: number; dims: number; model: string; via: 'spawn' | 'standby'; phases: StartPhases };
+  /** A spare was spawned (`slot` numbers the spares). */
+  'standby-spawn': { slot: number; command: string[] };
+  /** A spare answered `initialize` and waits; `phases` as for `ready`. */
+  'standby-ready': { slot: number; startMs: number; phases: StartPhases };
+  /** A spare went away before it took over (it died, or failed to start). */
+  'standby-exit': { slot: number; reason: string; exitCode: number | null; signal: string | null; stderrTail: string };
   'start-failed': { attempt: number; code: string; message: string; exitCode: number | null; signal: string | null; stderrTail: string };
   crash: { reason: CrashReason; exitCode: number | null; signal: string | null; stderrTail: string; inFlight: number; uptimeMs: number };
   restart: { attempt: number; delayMs: number; restartsInWindow: number };
@@ -156,4 +185,6 @@ export interface SupervisorCounters {
   timedOut: number;
   retried: number;
   inFlight: number;
+  /** Restarts served by a warm spare (standby) instead of a spawn. */
+  takeovers: number;
 }

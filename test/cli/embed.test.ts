@@ -48,7 +48,7 @@ describe('gauntlet embed (orchestrator -> host -> adapter -> embedder)', () => {
       stderr: string;
     };
     expect(err.code).toBe(2);
-    expect(err.stderr).toContain('unknown adapter "rust"; known adapters: reference, reference-uds, reference-ndjson, reference-http, in-process');
+    expect(err.stderr).toContain('unknown adapter "rust"; known adapters: reference, reference-uds, reference-ndjson, reference-http, in-process, reference-standby');
   });
 
   it('a config error names the file and quotes the bad value', async () => {

@@ -73,19 +73,22 @@ describe('Supervisor stop', () => {
   });
 
   it('stop() during a restart backoff ends cleanly and fails the queued request with GAUNTLET_CLOSED', async () => {
-    const { sup } = recorded(fixtureOptions({ restart: { maxRestarts: 3, windowMs: 60_000, backoffBaseMs: 2_000, backoffMaxMs: 2_000, jitter: 0 } }));
+    const { sup, events } = recorded(fixtureOptions({ flags: ['--init-delay', '400'], restart: { maxRestarts: 3, windowMs: 60_000, backoffBaseMs: 2_000, backoffMaxMs: 2_000, jitter: 0 } }));
     live.push(sup);
     await sup.start();
+    // The first restart after a healthy period waits nothing; a start that fails after it waits the backoff.
     process.kill(sup.pid!, 'SIGKILL');
-    const deadline = performance.now() + 3_000;
-    while (sup.state !== 'restarting' && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const respawn = await nextEvent(events, 'spawn', 3_000, 2);
+    process.kill(respawn!.pid!, 'SIGKILL'); // before it answers initialize (--init-delay)
+    const backoff = await nextEvent(events, 'restart', 3_000, events.indexOf(respawn!) + 1);
+    expect(backoff).toMatchObject({ delayMs: 2_000 });
     expect(sup.state).toBe('restarting');
     const queued = sup.embed('queued');
     const result = await sup.stop();
     expect(result.how).toBe('already-exited');
     expect(result.durationMs).toBeLessThan(1_500);
     expect((await rejection(queued)).code).toBe('GAUNTLET_CLOSED');
-    expect(sup.counts().spawns).toBe(1);
+    expect(sup.counts().spawns).toBe(2);
   });
 
   it('closeInput(): the embedder exits on stdin EOF, and the supervisor brings a new one', async () => {
