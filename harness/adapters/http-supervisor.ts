@@ -27,7 +27,8 @@ import { substituteArgs } from './substitute.ts';
 import { pickFreePort } from './free-port.ts';
 import type { HttpSupervisorTuning } from './types.ts';
 
-const POLL_MS = 50;
+/** Readiness poll period while a server loads its model (a GET to a loopback server costs well under 1 ms). */
+const POLL_MS = 10;
 
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: Error) => void } {
   let resolve!: (v: T) => void;
@@ -125,6 +126,8 @@ export class HttpServerSupervisor {
   private attempts = 0;
   private failures = 0;
   private readyHr = 0;
+  /** When the live server's crash (or a failed start) was noticed: the start of the next spawn's backoff phase. */
+  private restartFrom: number | undefined;
   private killReason: CrashReason | undefined;
   private terminalError: GauntletError | undefined;
   private readonly breaker: RestartBreaker;
@@ -251,6 +254,7 @@ export class HttpServerSupervisor {
       let lastStartError: GauntletError | undefined;
       if (result.ok) {
         this.failures = 0;
+        this.restartFrom = undefined;
         this.setState('ready');
         if (!started) {
           started = true;
@@ -260,8 +264,10 @@ export class HttpServerSupervisor {
         const exit = await this.server!.proc.exited;
         this.health.stop();
         if (this.stopping()) break;
+        this.restartFrom = exit.hr;
         this.onCrash(exit);
       } else {
+        this.restartFrom = performance.now();
         lastStartError = result.error;
         const exit = result.exit;
         this.emit('start-failed', {
@@ -285,10 +291,12 @@ export class HttpServerSupervisor {
       this.breaker.record(now);
       this.failures++;
       this.counters.restarts++;
-      const delayMs = backoffDelay(this.o.restart, this.failures, this.o.random);
+      // As the process supervisor: the first restart after a healthy period waits nothing; later ones grow.
+      const healthy = started ? 1 : 0;
+      const delayMs = this.failures - healthy <= 0 ? 0 : backoffDelay(this.o.restart, this.failures - healthy, this.o.random);
       this.setState('restarting');
-      this.emit('restart', { attempt: this.attempts + 1, delayMs, restartsInWindow: inWindow + 1 });
-      await sleep(delayMs, this.stopController.signal);
+      this.emit('restart', { attempt: this.attempts + 1, delayMs, restartsInWindow: inWindow + 1, via: 'spawn' });
+      if (delayMs > 0) await sleep(delayMs, this.stopController.signal);
     }
     rejectStart(new GauntletError('GAUNTLET_CLOSED', `adapter ${this.opts.name} was closed before its http server became ready`));
   }
@@ -303,6 +311,7 @@ export class HttpServerSupervisor {
     const freePort = o.freePort ? await pickFreePort() : undefined;
     const argv = substituteArgs(o.command, { port: freePort ?? o.port });
     const t0 = performance.now();
+    const backoffMs = this.restartFrom !== undefined ? Math.max(0, t0 - this.restartFrom) : 0;
     const end = t0 + o.readyTimeoutMs;
     const left = () => Math.max(1, Math.round(end - performance.now()));
     const server = new HttpServerProcess({ argv, ...(o.env ? { env: o.env } : {}), ...(o.cwd ? { cwd: o.cwd } : {}) });
@@ -320,11 +329,15 @@ export class HttpServerSupervisor {
         }
         baseUrl = `http://127.0.0.1:${line.port}`;
       }
+      const listening = performance.now();
       await Promise.race([this.pollReady(baseUrl, end, server), died]);
       const dims = await Promise.race([o.probe(baseUrl, Math.max(1_000, left())), died]);
       this.baseUrl = baseUrl;
       this.readyHr = performance.now();
-      this.emit('ready', { attempt: this.attempts, startMs: this.readyHr - t0, dims, model: o.modelPath, baseUrl });
+      // Phases as the process supervisor reports them: spawn = up to the ready line (or the first poll with a
+      // fixed port), load = readiness poll + dims probe; an http server reports no runtime milestone.
+      const phases = { backoffMs, spawnMs: listening - t0, runtimeMs: null, loadMs: this.readyHr - listening };
+      this.emit('ready', { attempt: this.attempts, startMs: this.readyHr - t0, dims, model: o.modelPath, baseUrl, via: 'spawn', phases });
       return { ok: true, dims };
     } catch (e) {
       const error = e instanceof GauntletError ? e : new GauntletError('GAUNTLET_EMBEDDER_CRASHED', toError(e).message, { cause: e });
