@@ -91,6 +91,18 @@ export interface AdapterCommon {
    * required-claim failures do not fail the run (exit code). Reports label it as such.
    */
   comparison?: boolean;
+  /**
+   * Whether the embedder enforces gauntlet's frame and batch limits (`limits.maxFrameBytes`, `limits.maxBatch`, the
+   * seeds' 64 KiB and 10 texts). Default: true for process adapters (docs/protocol.md requires them), false for http
+   * adapters (an OpenAI-compatible server promises neither). When false, the claims about those limits are
+   * not-applicable, with this as the reason, instead of failing an engine for a feature it never offered.
+   */
+  enforcesLimits?: boolean;
+}
+
+/** Whether an adapter promises gauntlet's frame and batch limits (see AdapterCommon.enforcesLimits). */
+export function enforcesLimits(config: AdapterConfig): boolean {
+  return config.enforcesLimits ?? config.kind === 'process';
 }
 
 /** An embedder process speaking the gauntlet protocol, run under the supervisor. */

@@ -12,7 +12,12 @@ import { isResolved, resolveClaim, type ParsedCheck, type ResolvedClaim } from '
 import { formatSource } from './seeds.ts';
 import type { AdapterKind, AnyClaim } from './types.ts';
 
-export interface AdapterRef { name: string; kind?: AdapterKind }
+export interface AdapterRef {
+  name: string;
+  kind?: AdapterKind;
+  /** Whether the adapter promises gauntlet's frame and batch limits (claims with `requires: 'limits'`). */
+  enforcesLimits?: boolean;
+}
 
 /** Pseudo-adapter under which claims measured only by `gauntlet bench` are reported. */
 export const BENCH_ADAPTER = 'bench';
@@ -59,6 +64,13 @@ export function evaluateOne(claim: ResolvedClaim, results: readonly ScenarioResu
     return row(claim, adapter.name, {
       verdict: 'not-applicable', value: null,
       reason: `applies to ${claim.appliesTo.join(' / ')} adapters only; ${adapter.name} is ${adapter.kind}`,
+      evidence: { scenarios: [] },
+    });
+  }
+  if (claim.requires === 'limits' && adapter.enforcesLimits === false) {
+    return row(claim, adapter.name, {
+      verdict: 'not-applicable', value: null,
+      reason: `${adapter.name} does not promise gauntlet's frame and batch limits (an ${adapter.kind ?? 'http'} adapter promises none unless its config says enforcesLimits: true)`,
       evidence: { scenarios: [] },
     });
   }

@@ -66,6 +66,11 @@ interface ClaimBase {
   baseline?: string;
   /** Adapter kinds the claim is about; absent = every kind. */
   appliesTo?: AdapterKind[];
+  /**
+   * A feature of gauntlet's protocol the claim is about: 'limits' = the frame and batch limits. An adapter that does
+   * not promise it (adapters.NAME.enforcesLimits false, the default for http) gets not-applicable.
+   */
+  requires?: 'limits';
   preconditions?: Precondition[];
   /** 'config' for a claim a gauntlet config added (absent: built-in, from the catalogue). */
   origin?: 'config';

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ResolvedAdapter } from '../adapters/types.ts';
+import { enforcesLimits, type ResolvedAdapter } from '../adapters/types.ts';
 import { benchScenarioResult, benchSkippedResult, readBenchResults } from '../bench/claim-metrics.ts';
 import { formatTargets } from '../bench/format.ts';
 import { runBench } from '../bench/run-bench.ts';
@@ -241,7 +241,7 @@ export async function run(argv: string[]): Promise<number> {
   const { report, problems } = await runGauntlet({
     scenarios, adapters, seed, quick: values.quick, command, shard,
     model: await modelInfo(config, modelPath),
-    evaluate: (results, list) => evaluateClaims(claims, results, list.map((a) => ({ name: a.name, kind: a.config.kind }))),
+    evaluate: (results, list) => evaluateClaims(claims, results, list.map((a) => ({ name: a.name, kind: a.config.kind, enforcesLimits: enforcesLimits(a.config) }))),
     reporters,
     memoryLimitMechanism: pickMechanism(),
     afterScenarios: values.list ? undefined : benchStep(benchMode, values.quick, benchLoaded, shard),

@@ -44,6 +44,8 @@ export function defaultAdapters(): Record<string, AdapterConfig> {
       // could not be loaded) say a restart would give the same answer, as the stdio reference's non-retryable
       // `model-invalid` does, so they end the start at once instead of going through the restart breaker.
       supervisor: { terminalExitCodes: [2, 4] },
+      // gauntlet's own server enforces the protocol's frame and batch limits over HTTP too (other servers need not).
+      enforcesLimits: true,
       description: 'reference embedder as an OpenAI-compatible HTTP server',
     },
     'in-process': {

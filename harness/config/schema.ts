@@ -18,6 +18,7 @@ const common = {
   contextSize: posInt().optional(),
   description: z.string({ error: 'expected a string' }).optional(),
   comparison: z.boolean({ error: 'expected true or false' }).optional(),
+  enforcesLimits: z.boolean({ error: 'expected true or false' }).optional(),
 };
 
 const processAdapter = z.strictObject({

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ResolvedAdapter } from '../adapters/types.ts';
+import { enforcesLimits, type ResolvedAdapter } from '../adapters/types.ts';
 import type { Reporter } from '../report/reporter.ts';
 import { REPORT_SCHEMA_VERSION, type RunReport, type ScenarioResult, type VerdictRow } from '../report/schema.ts';
 import { INTERRUPT_EXIT_CODES, summarizeVerdicts } from '../report/summary.ts';
@@ -76,7 +76,7 @@ async function defaultDeps(): Promise<ScenarioDeps> {
 
 async function defaultEvaluate(results: ScenarioResult[], adapters: ResolvedAdapter[]): Promise<VerdictRow[]> {
   const { CLAIMS, evaluateClaims } = await import('../claims/index.ts');
-  return evaluateClaims(CLAIMS, results, adapters.map((a) => ({ name: a.name, kind: a.config.kind })));
+  return evaluateClaims(CLAIMS, results, adapters.map((a) => ({ name: a.name, kind: a.config.kind, enforcesLimits: enforcesLimits(a.config) })));
 }
 
 export class GauntletRun {

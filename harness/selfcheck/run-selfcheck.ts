@@ -3,7 +3,7 @@
  * time (the machine may have two cores), through the scenarios meant to catch it; then scores the matrix.
  * The engine never prints: progress goes to the `onProgress` listener.
  */
-import type { ResolvedAdapter } from '../adapters/types.ts';
+import { enforcesLimits, type ResolvedAdapter } from '../adapters/types.ts';
 import { evaluateClaims, type ResolvedClaim } from '../claims/index.ts';
 import type { ScenarioResult, VerdictRow } from '../report/schema.ts';
 import { runGauntlet, type RunOptions } from '../runner/run.ts';
@@ -68,7 +68,7 @@ export async function runSelfcheck(o: SelfcheckOptions): Promise<SelfcheckOutcom
   const problems: SelfcheckOutcome['problems'] = [];
   const stopAtCatch = o.stopAtCatch ?? o.quick;
   const evaluate = (results: ScenarioResult[], adapter: ResolvedAdapter): VerdictRow[] =>
-    evaluateClaims(o.claims, results, [{ name: adapter.name, kind: adapter.config.kind }]);
+    evaluateClaims(o.claims, results, [{ name: adapter.name, kind: adapter.config.kind, enforcesLimits: enforcesLimits(adapter.config) }]);
 
   /** One scenario against one adapter, as its own run (so that a fault's run can stop after any scenario). */
   const runOne = async (scenario: AnyScenario, adapter: ResolvedAdapter, label: string): Promise<ScenarioResult[]> => {

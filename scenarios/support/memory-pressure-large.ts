@@ -4,6 +4,7 @@
  * an embedder started under an address-space limit too small for the model.
  */
 import type { HttpAdapterConfig, ResolvedAdapter } from '../../harness/adapters/types.ts';
+import { pickFreePort } from '../../harness/adapters/free-port.ts';
 import { HttpServerProcess } from '../../harness/adapters/http-server.ts';
 import { substituteArgs } from '../../harness/adapters/substitute.ts';
 import { httpEmbed, httpHealth } from '../../harness/transport/http-client.ts';
@@ -176,6 +177,18 @@ process.stdout.write(JSON.stringify({ bytes: a.byteLength, externalDelta: m1.ext
   });
 }
 
+/** Polls GET /health until the server answers at all (refused connections while it starts are retried). */
+async function firstHealthAnswer(baseUrl: string, signal: AbortSignal): Promise<'ok' | 'loading'> {
+  for (;;) {
+    try {
+      return await httpHealth(baseUrl, { timeoutMs: 2_000, signal });
+    } catch (e) {
+      if (signal.aborted) throw e;
+      await sleep(5, signal);
+    }
+  }
+}
+
 export type HttpServerLoad = ({ measured: true } & LoadFigures) | { measured: false; reason: string };
 
 /**
@@ -190,7 +203,9 @@ export async function httpServerLoad(ctx: ScenarioContext, model: string, timeou
   if (c.kind !== 'http') throw new GauntletError('GAUNTLET_USAGE', `httpServerLoad: adapter ${a.name} is ${c.kind}, not http`);
   if (!c.command) return { measured: false, reason: 'an external server (baseUrl, no command) is not started by the adapter: no pid to read /proc of' };
   if (c.baseUrl || c.readyUrl) return { measured: false, reason: 'the server has a fixed baseUrl / custom readyUrl: without a ready line and /health "loading" answer there is no point known to be before the load' };
-  const argv = substituteArgs(c.command, { model, port: 0, lanes: a.lanes, threads: a.threads, maxBatch: a.maxBatch, maxFrameBytes: a.maxFrameBytes });
+  // A server without a ready line (freePort) is up and listening at its first /health answer instead.
+  const freePort = c.freePort ? await pickFreePort() : undefined;
+  const argv = substituteArgs(c.command, { model, port: freePort ?? 0, lanes: a.lanes, threads: a.threads, maxBatch: a.maxBatch, maxFrameBytes: a.maxFrameBytes });
   const server = new HttpServerProcess({ argv, ...(c.env ? { env: c.env } : {}), ...(c.cwd ? { cwd: c.cwd } : {}) });
   const pid = server.proc.pid;
   if (pid === undefined) {
@@ -202,12 +217,19 @@ export async function httpServerLoad(ctx: ScenarioContext, model: string, timeou
   const died = server.exitedAsError();
   died.catch(() => {});
   try {
-    const line = await withDeadline(Promise.race([server.readyLine, died]), timeoutMs, `the http server's ready line`, ctx.signal);
+    let baseUrl: string;
+    let first: 'ok' | 'loading' | undefined;
+    if (freePort !== undefined) {
+      baseUrl = `http://127.0.0.1:${freePort}`;
+      first = await withDeadline(Promise.race([firstHealthAnswer(baseUrl, ctx.signal), died]), timeoutMs, `the http server's first /health answer on port ${freePort}`, ctx.signal);
+    } else {
+      const line = await withDeadline(Promise.race([server.readyLine, died]), timeoutMs, `the http server's ready line`, ctx.signal);
+      if (line.port === undefined) return { measured: false, reason: 'the server\'s ready line names no port' };
+      baseUrl = `http://127.0.0.1:${line.port}`;
+    }
     const before = readProcStatusSync(pid);
     const t0 = performance.now();
-    if (line.port === undefined) return { measured: false, reason: 'the server\'s ready line names no port' };
-    const baseUrl = `http://127.0.0.1:${line.port}`;
-    const first = await Promise.race([httpHealth(baseUrl, { timeoutMs: 5_000, signal: ctx.signal }), died]);
+    first ??= await Promise.race([httpHealth(baseUrl, { timeoutMs: 5_000, signal: ctx.signal }), died]);
     if (first === 'ok') return { measured: false, reason: 'the server had already loaded the model when it answered its first /health after the ready line: no figure before the load' };
     const end = t0 + timeoutMs;
     for (;;) {

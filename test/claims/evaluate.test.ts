@@ -172,3 +172,26 @@ describe('evaluateClaims: theses', () => {
     expect(one('thesis-large-allocation-crashes-v8', noMmap(0, 30e6), inproc).verdict).toBe('inconclusive');
   });
 });
+
+describe('evaluateClaims: features an engine never promised', () => {
+  const over = [result('bad-input', { 'limits.frame.acceptedBytes.max': 69_700, 'limits.batch.acceptedTexts.max': 11 })];
+  it.each(['frame-limit-64kb', 'batch-limit-10'])('%s: not applicable to an http server that does not enforce gauntlet\'s limits, decided when it does', (id) => {
+    const rows = evaluateClaims([claim(id)], over, [
+      { name: 'ref', kind: 'http', enforcesLimits: false },
+    ]);
+    expect(rows[0]).toMatchObject({ verdict: 'not-applicable', value: null });
+    expect(rows[0]!.reason).toMatch(/does not promise gauntlet's frame and batch limits.*enforcesLimits: true/);
+    expect(evaluateClaims([claim(id)], over, [{ name: 'ref', kind: 'http', enforcesLimits: true }])[0]!.verdict).toBe('fail');
+    expect(evaluateClaims([claim(id)], over, [{ name: 'ref', kind: 'process', enforcesLimits: true }])[0]!.verdict).toBe('fail');
+  });
+
+  it('the default: process adapters promise the limits, http adapters do not, gauntlet\'s own http server does', async () => {
+    const { enforcesLimits } = await import('../../harness/adapters/types.ts');
+    const { defaultAdapters } = await import('../../harness/config/defaults.ts');
+    const d = defaultAdapters();
+    expect(enforcesLimits(d.reference!)).toBe(true);
+    expect(enforcesLimits(d['reference-http']!)).toBe(true);
+    expect(enforcesLimits({ kind: 'http', baseUrl: 'http://127.0.0.1:1' })).toBe(false);
+    expect(enforcesLimits({ kind: 'process', command: ['x'], transport: 'stdio', codec: 'ndjson', enforcesLimits: false })).toBe(false);
+  });
+});
