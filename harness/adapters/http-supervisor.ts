@@ -10,6 +10,11 @@
  * spawned at all, or the server exits before ready with one of `terminalExitCodes` (a server that says it cannot
  * load the model gives the same answer on every restart). Requests made while (re)starting wait for readiness
  * within their own deadline. An external server (baseUrl, no command) is not supervised.
+ *
+ * Standby (`standby: N`, as the process supervisor): N warm spare servers, each on a port of its own (a free port
+ * per spawn, or port 0 and the ready line; a fixed baseUrl port cannot be shared), started once the live server is
+ * ready; on a crash a ready spare takes over at once, a replacement starts in the background, a spare that dies is
+ * replaced through the breaker.
  */
 import { GauntletError, toError } from '../util/errors.ts';
 import { sleep, withDeadline } from '../util/deadline.ts';
@@ -74,6 +79,7 @@ interface Resolved {
   shutdownGraceMs: number;
   terminalExitCodes: number[];
   random: () => number;
+  standby: number;
 }
 
 /** Validates the tuning with the process supervisor's rules (same fields, same messages) plus terminalExitCodes. */
@@ -97,6 +103,7 @@ export function resolveHttpTuning(name: string, command: string[], modelPath: st
     shutdownGraceMs: o.shutdownGraceMs,
     terminalExitCodes: terminalExitCodes ?? [],
     random: o.random,
+    standby: o.standby,
   };
 }
 
@@ -108,7 +115,18 @@ function refused(e: unknown): boolean {
   return false;
 }
 
-type Attempt = { ok: true; dims: number } | { ok: false; error: GauntletError; terminal: boolean; exit?: EmbedderExit };
+interface Phases { backoffMs: number; spawnMs: number; runtimeMs: null; loadMs: number }
+type Attempt = { ok: true; dims: number; baseUrl: string; phases: Phases } | { ok: false; error: GauntletError; terminal: boolean; exit?: EmbedderExit };
+
+/** A warm spare server (standby). */
+interface HttpSpare {
+  slot: number;
+  server: HttpServerProcess | undefined;
+  state: 'starting' | 'ready';
+  baseUrl?: string;
+  dims?: number;
+  result?: Promise<Attempt>;
+}
 
 /** What a request runs against: the live server of one generation. */
 export interface Live {
@@ -137,6 +155,10 @@ export class HttpServerSupervisor {
   private readonly health: HealthMonitor;
   private inFlight = 0;
   private changed = deferred<void>();
+  private readonly spares: HttpSpare[] = [];
+  private spareSlots = 0;
+  private spareFailures = 0;
+  private spareTimer: Promise<void> | undefined;
   private readonly counters: SupervisorCounters = {
     spawns: 0, restarts: 0, crashes: 0, hangs: 0, requests: 0, succeeded: 0, failed: 0, timedOut: 0, retried: 0, inFlight: 0, takeovers: 0,
   };
@@ -144,6 +166,9 @@ export class HttpServerSupervisor {
   constructor(private readonly opts: HttpSupervisorOptions) {
     this.o = resolveHttpTuning(opts.name, opts.command, opts.modelPath, opts.tuning, opts.random);
     this.breaker = new RestartBreaker(this.o.restart);
+    if (this.o.standby > 0 && opts.baseUrl && !opts.freePort && opts.port !== '0') {
+      throw new GauntletError('GAUNTLET_CONFIG_INVALID', `adapters.${opts.name}.supervisor.standby: ${this.o.standby} spare server(s) cannot share the fixed port of baseUrl ${opts.baseUrl}; use freePort: true or let the server pick its port (no baseUrl)`);
+    }
     this.health = new HealthMonitor({
       intervalMs: this.o.healthIntervalMs,
       timeoutMs: this.o.healthTimeoutMs,
@@ -163,6 +188,10 @@ export class HttpServerSupervisor {
   }
   get pid(): number | undefined {
     return this.server?.pid;
+  }
+  /** Pids of the spare servers. */
+  get sparePids(): number[] {
+    return this.spares.map((sp) => sp.server?.pid).filter((p): p is number => p !== undefined);
   }
   get restartPolicy(): RestartPolicy {
     return this.o.restart;
@@ -236,8 +265,13 @@ export class HttpServerSupervisor {
     if (this._state !== 'failed') this.setState('stopped');
     this.notify();
     const server = this.server;
-    if (!server) return undefined;
-    const outcome = await server.stop(this.o.shutdownGraceMs);
+    const spares = this.spares.splice(0).map((sp) => sp.server).filter((sv): sv is HttpServerProcess => sv !== undefined);
+    const stoppingSpares = Promise.all(spares.map((sv) => sv.stop(this.o.shutdownGraceMs)));
+    if (!server) {
+      await stoppingSpares;
+      return undefined;
+    }
+    const [outcome] = await Promise.all([server.stop(this.o.shutdownGraceMs), stoppingSpares]);
     await Promise.race([this.loopDone, sleep(1_000)]);
     const result = { how: outcome.how, pid: server.proc.pid, exitCode: outcome.exit?.exitCode ?? null, signal: outcome.exit?.signal ?? null, durationMs: performance.now() - t0 };
     this.opts.events.emit('shutdown', { pid: server.proc.pid, how: result.how, exitCode: result.exitCode, signal: result.signal, durationMs: result.durationMs });
@@ -248,8 +282,10 @@ export class HttpServerSupervisor {
 
   private async loop(resolveStart: (dims: number) => void, rejectStart: (e: Error) => void): Promise<void> {
     let started = false;
+    let next: Attempt | undefined;
     while (!this.stopping()) {
-      const result = await this.attempt();
+      const result = next ?? (await this.attempt());
+      next = undefined;
       if (this.stopping()) break;
       let lastStartError: GauntletError | undefined;
       if (result.ok) {
@@ -261,6 +297,7 @@ export class HttpServerSupervisor {
           resolveStart(result.dims);
         }
         this.health.start();
+        this.keepSpares();
         const exit = await this.server!.proc.exited;
         this.health.stop();
         if (this.stopping()) break;
@@ -291,6 +328,12 @@ export class HttpServerSupervisor {
       this.breaker.record(now);
       this.failures++;
       this.counters.restarts++;
+      if (this.spares.some((sp) => sp.server?.proc.alive)) {
+        this.setState('restarting');
+        this.emit('restart', { attempt: this.attempts + 1, delayMs: 0, restartsInWindow: inWindow + 1, via: 'standby' });
+        next = await this.takeOver();
+        continue; // no spare made it: spawn at once (its failure went through the breaker)
+      }
       // As the process supervisor: the first restart after a healthy period waits nothing; later ones grow.
       const healthy = started ? 1 : 0;
       const delayMs = this.failures - healthy <= 0 ? 0 : backoffDelay(this.o.restart, this.failures - healthy, this.o.random);
@@ -312,12 +355,24 @@ export class HttpServerSupervisor {
     const argv = substituteArgs(o.command, { port: freePort ?? o.port });
     const t0 = performance.now();
     const backoffMs = this.restartFrom !== undefined ? Math.max(0, t0 - this.restartFrom) : 0;
-    const end = t0 + o.readyTimeoutMs;
-    const left = () => Math.max(1, Math.round(end - performance.now()));
     const server = new HttpServerProcess({ argv, ...(o.env ? { env: o.env } : {}), ...(o.cwd ? { cwd: o.cwd } : {}) });
     this.server = server;
     this.counters.spawns++;
     this.emit('spawn', { attempt: this.attempts, command: argv });
+    const result = await this.bringUp(server, argv, freePort, t0, backoffMs);
+    if (result.ok) {
+      this.baseUrl = result.baseUrl;
+      this.readyHr = performance.now();
+      this.emit('ready', { attempt: this.attempts, startMs: this.readyHr - t0, dims: result.dims, model: o.modelPath, baseUrl: result.baseUrl, via: 'spawn', phases: result.phases });
+    }
+    return result;
+  }
+
+  /** Ready line (when the port is not fixed), readiness poll and dims probe of one spawned server, bounded by readyTimeoutMs. */
+  private async bringUp(server: HttpServerProcess, argv: string[], freePort: number | undefined, t0: number, backoffMs: number): Promise<Attempt> {
+    const o = this.opts;
+    const end = t0 + o.readyTimeoutMs;
+    const left = () => Math.max(1, Math.round(end - performance.now()));
     const died = server.exitedAsError();
     died.catch(() => {});
     try {
@@ -332,13 +387,10 @@ export class HttpServerSupervisor {
       const listening = performance.now();
       await Promise.race([this.pollReady(baseUrl, end, server), died]);
       const dims = await Promise.race([o.probe(baseUrl, Math.max(1_000, left())), died]);
-      this.baseUrl = baseUrl;
-      this.readyHr = performance.now();
       // Phases as the process supervisor reports them: spawn = up to the ready line (or the first poll with a
       // fixed port), load = readiness poll + dims probe; an http server reports no runtime milestone.
-      const phases = { backoffMs, spawnMs: listening - t0, runtimeMs: null, loadMs: this.readyHr - listening };
-      this.emit('ready', { attempt: this.attempts, startMs: this.readyHr - t0, dims, model: o.modelPath, baseUrl, via: 'spawn', phases });
-      return { ok: true, dims };
+      const phases: Phases = { backoffMs, spawnMs: listening - t0, runtimeMs: null, loadMs: performance.now() - listening };
+      return { ok: true, dims, baseUrl, phases };
     } catch (e) {
       const error = e instanceof GauntletError ? e : new GauntletError('GAUNTLET_EMBEDDER_CRASHED', toError(e).message, { cause: e });
       if (!this.stopping()) server.proc.kill('SIGKILL');
@@ -353,6 +405,98 @@ export class HttpServerSupervisor {
       }
       return { ok: false, error: out, terminal: spawnFailed || refused || error.details.terminal === true, exit };
     }
+  }
+
+  // ------------------------------------------------------------------ standby
+
+  private keepSpares(): void {
+    if (this.spareTimer) return;
+    while (!this.stopping() && this._state !== 'failed' && this.spares.length < this.o.standby) {
+      void this.runSpare().catch((e) => this.emit('protocol-fault', { code: 'GAUNTLET_INTERNAL', message: `standby: ${toError(e).message}`, fatal: false }));
+    }
+  }
+
+  /** Replaces a spare that went away: through the breaker, with backoff after consecutive failed starts. */
+  private replaceSpare(failedStart: boolean): string {
+    if (this.stopping() || this._state === 'failed') return 'not replaced (stopping)';
+    const now = performance.now();
+    if (this.breaker.tripped(now)) return `not replaced: the restart breaker is at ${this.breaker.inWindow(now)} restarts in ${this.o.restart.windowMs} ms`;
+    this.breaker.record(now);
+    this.counters.restarts++;
+    this.spareFailures = failedStart ? this.spareFailures + 1 : 0;
+    const delayMs = this.spareFailures === 0 ? 0 : backoffDelay(this.o.restart, this.spareFailures, this.o.random);
+    if (delayMs === 0) this.keepSpares();
+    else {
+      this.spareTimer = sleep(delayMs, this.stopController.signal).catch(() => {}).then(() => {
+        this.spareTimer = undefined;
+        if (this._state === 'ready' || this._state === 'restarting') this.keepSpares();
+      });
+    }
+    return `replaced${delayMs ? ` after ${delayMs} ms` : ''}`;
+  }
+
+  private async runSpare(): Promise<void> {
+    const o = this.opts;
+    const spare: HttpSpare = { slot: ++this.spareSlots, server: undefined, state: 'starting' };
+    this.spares.push(spare);
+    const freePort = o.freePort ? await pickFreePort() : undefined;
+    if (!this.spares.includes(spare) || this.stopping()) return;
+    const argv = substituteArgs(o.command, { port: freePort ?? (o.baseUrl ? o.port : '0') });
+    const t0 = performance.now();
+    const server = new HttpServerProcess({ argv, ...(o.env ? { env: o.env } : {}), ...(o.cwd ? { cwd: o.cwd } : {}) });
+    spare.server = server;
+    this.counters.spawns++;
+    this.emit('standby-spawn', { slot: spare.slot, command: argv, pid: server.proc.pid });
+    spare.result = this.bringUp(server, argv, freePort, t0, 0);
+    const r = await spare.result;
+    const gone = (reason: string, exit: EmbedderExit | undefined, failedStart: boolean) => {
+      const i = this.spares.indexOf(spare);
+      if (i < 0) return; // it took over
+      this.spares.splice(i, 1);
+      const what = this.stopping() ? 'stopped' : this.replaceSpare(failedStart);
+      this.emit('standby-exit', {
+        slot: spare.slot, pid: server.proc.pid, reason: `${reason}; ${what}`, exitCode: exit?.exitCode ?? null, signal: exit?.signal ?? null, stderrTail: server.proc.stderrTail(),
+      });
+    };
+    if (!r.ok) {
+      gone(`failed to start: ${r.error.message}`, r.exit, true);
+      return;
+    }
+    if (!this.spares.includes(spare)) return;
+    spare.state = 'ready';
+    spare.baseUrl = r.baseUrl;
+    spare.dims = r.dims;
+    this.spareFailures = 0;
+    this.emit('standby-ready', { slot: spare.slot, pid: server.proc.pid, startMs: performance.now() - t0, phases: r.phases, baseUrl: r.baseUrl });
+    const exit = await server.proc.exited;
+    gone(`exited (${describeExit(exit)})`, exit, false);
+  }
+
+  /** The live server is gone: a ready spare (else one still starting) becomes the live one. */
+  private async takeOver(): Promise<Attempt | undefined> {
+    let spare = this.spares.find((sp) => sp.state === 'ready' && sp.server?.proc.alive);
+    if (!spare) {
+      const starting = this.spares.find((sp) => sp.state === 'starting');
+      if (!starting) return undefined;
+      // Its port and process may still be on their way.
+      while (!starting.result && this.spares.includes(starting) && !this.stopping()) await sleep(5);
+      const r = starting.result ? await starting.result : undefined;
+      if (this.stopping() || !r?.ok || !starting.server?.proc.alive || !this.spares.includes(starting)) return undefined;
+      starting.baseUrl = r.baseUrl;
+      starting.dims = r.dims;
+      spare = starting;
+    }
+    this.spares.splice(this.spares.indexOf(spare), 1);
+    this.generation++;
+    this.attempts++;
+    this.killReason = undefined;
+    this.server = spare.server!;
+    this.baseUrl = spare.baseUrl!;
+    this.counters.takeovers++;
+    this.readyHr = performance.now();
+    const phases: Phases = { backoffMs: this.restartFrom !== undefined ? this.readyHr - this.restartFrom : 0, spawnMs: 0, runtimeMs: null, loadMs: 0 };
+    this.emit('ready', { attempt: this.attempts, startMs: 0, dims: spare.dims!, model: this.opts.modelPath, baseUrl: spare.baseUrl, via: 'standby', phases, slot: spare.slot });
+    return { ok: true, dims: spare.dims!, baseUrl: spare.baseUrl!, phases };
   }
 
   private async pollReady(baseUrl: string, end: number, server: HttpServerProcess): Promise<void> {
@@ -406,6 +550,7 @@ export class HttpServerSupervisor {
     this.terminalError = error;
     this.setState('failed');
     this.health.stop();
+    for (const sp of this.spares.splice(0)) sp.server?.proc.kill('SIGKILL');
     this.emit('give-up', {
       restartsInWindow: this.breaker.inWindow(performance.now()), windowMs: this.o.restart.windowMs, code: error.code, message: error.message,
     });

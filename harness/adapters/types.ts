@@ -172,7 +172,7 @@ export interface HttpAdapterConfig extends AdapterCommon {
 
 export type HttpSupervisorTuning = Partial<Pick<
   SupervisorOptions,
-  'restart' | 'healthIntervalMs' | 'healthTimeoutMs' | 'retryOnceAfterRestart' | 'shutdownGraceMs'
+  'restart' | 'healthIntervalMs' | 'healthTimeoutMs' | 'retryOnceAfterRestart' | 'shutdownGraceMs' | 'standby'
 >> & {
   /** Exit codes (before ready) after which the server is not restarted: it said it cannot load the model. */
   terminalExitCodes?: number[];
