@@ -21,6 +21,8 @@ export interface StreamServerHooks {
 const REQUEST_TYPES = new Set(['initialize', 'embed', 'embed-batch', 'ping', 'stats', 'shutdown']);
 /** A held answer waits for the next concurrent one; this only bounds the wait if that one never comes. */
 const SWAP_HOLD_MS = 5_000;
+/** crash-on-rare-frame: the validator's words for an embed-batch text that arrived as MessagePack `bin`. */
+const RARE_FRAME = /^field "texts\[\d+\]": expected a string, got binary of/;
 
 export function serveConnection(conn: MessageConnection, hooks: StreamServerHooks): void {
   const { service, faults, log } = hooks;
@@ -125,6 +127,11 @@ export function serveConnection(conn: MessageConnection, hooks: StreamServerHook
 
   conn.onFault((fault: ProtocolFault) => {
     log(`protocol fault (${fault.code}${fault.fatal ? ', fatal' : ''}): ${fault.message}`);
+    if (faults['crash-on-rare-frame'] && RARE_FRAME.test(fault.message)) {
+      log('fault crash-on-rare-frame: an embed-batch text sent as binary; raising SIGSEGV');
+      process.kill(process.pid, 'SIGSEGV');
+      return;
+    }
     const retryable = false;
     write({ v: PROTOCOL_VERSION, id: fault.id ?? 0, type: 'error', code: fault.code, message: fault.message, retryable });
   });

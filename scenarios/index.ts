@@ -5,6 +5,7 @@ import coldStart from './cold-start.ts';
 import corruptGguf from './corrupt-gguf.ts';
 import concurrentEmbeds from './concurrent-embeds.ts';
 import forcedKill from './forced-kill.ts';
+import fuzz from './fuzz.ts';
 import hang from './hang.ts';
 import latency from './latency.ts';
 import memoryPressure from './memory-pressure.ts';
@@ -15,7 +16,7 @@ import restartStorm from './restart-storm.ts';
 import soak from './soak.ts';
 import throughput from './throughput.ts';
 
-export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, forcedKill, throughput, concurrentEmbeds, hang, restartStorm, parentExit, badInput, memoryPressure, pipeDisconnect, corruptGguf, modelFileChanged, soak];
+export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, forcedKill, throughput, concurrentEmbeds, hang, restartStorm, parentExit, badInput, memoryPressure, pipeDisconnect, corruptGguf, modelFileChanged, fuzz, soak];
 
 export const SCENARIO_IDS: readonly string[] = SCENARIOS.map((s) => s.id);
 

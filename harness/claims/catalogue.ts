@@ -1,5 +1,6 @@
 /** Every claim gauntlet checks, from the five seed documents. docs/claims.md is generated from this list. */
 import { CONCURRENCY_CLAIMS } from './claims-concurrency.ts';
+import { FUZZ_CLAIMS } from './claims-fuzz.ts';
 import { IPC_CLAIMS } from './claims-ipc.ts';
 import { LATENCY_CLAIMS } from './claims-latency.ts';
 import { MEMORY_CLAIMS } from './claims-memory.ts';
@@ -12,6 +13,7 @@ export const CLAIMS: readonly Claim[] = Object.freeze([
   ...MEMORY_CLAIMS,
   ...LATENCY_CLAIMS,
   ...RESILIENCE_CLAIMS,
+  ...FUZZ_CLAIMS,
   ...CONCURRENCY_CLAIMS,
   ...IPC_CLAIMS,
   ...THESIS_CLAIMS,

@@ -26,7 +26,7 @@ export interface MetricDef<S extends string = ScenarioId> {
 
 const FAULTS: ScenarioId[] = [
   'forced-kill', 'restart-storm', 'hang', 'concurrent-embeds', 'memory-pressure', 'pipe-disconnect', 'corrupt-gguf',
-  'model-file-changed', 'bad-input', 'soak',
+  'model-file-changed', 'bad-input', 'soak', 'fuzz',
 ];
 
 export const METRICS = {
@@ -88,6 +88,10 @@ export const METRICS = {
   'limits.frame.sentBytes': { unit: 'bytes', kind: 'bytes', scenarios: ['latency', 'throughput', 'bad-input'], description: 'Size of frames the embedder sent; report .max' },
   'limits.batch.acceptedTexts': { unit: 'count', kind: 'count', scenarios: ['bad-input'], description: 'Texts in the batches the embedder accepted without a limit error; report .max' },
   'limits.embedderCrashes': { unit: 'count', kind: 'count', scenarios: ['pipe-disconnect', 'bad-input'], description: 'Embedder deaths caused by garbage, oversized length prefixes, over-long batches or bad text' },
+  // ---- fuzz ----
+  'fuzz.crashes': { unit: 'count', kind: 'count', scenarios: ['fuzz'], description: 'Embedder deaths after seeded malformed frames or requests (a stream closed after a length prefix over the limit, as docs/protocol.md allows, is not one)' },
+  'fuzz.probes.incorrect': { unit: 'count', kind: 'count', scenarios: ['fuzz'], description: 'Valid probes sent between fuzz batches that got an error or a vector unlike the first answer (wrong dims, cosine < 0.9999), with no death to explain it' },
+  'fuzz.probes.unanswered': { unit: 'count', kind: 'count', scenarios: ['fuzz'], description: 'Valid probes between fuzz batches left unanswered at their deadline with no death to explain it (a hang)' },
   // ---- concurrency ----
   'concurrent.embedderCrashes': { unit: 'count', kind: 'count', scenarios: ['concurrent-embeds'], description: 'Embedder deaths while requests were in flight concurrently' },
   'concurrent.completedRatio': { unit: 'ratio', kind: 'ratio', scenarios: ['concurrent-embeds'], description: 'Fraction of concurrent requests that returned a vector' },

@@ -11,12 +11,12 @@ export type MetricKind = 'latency' | 'bytes' | 'count' | 'rate' | 'ratio' | 'boo
 export type ScenarioId =
   | 'cold-start' | 'latency' | 'throughput' | 'forced-kill' | 'restart-storm' | 'hang' | 'concurrent-embeds'
   | 'memory-pressure' | 'pipe-disconnect' | 'corrupt-gguf' | 'model-file-changed' | 'parent-exit' | 'bad-input'
-  | 'soak' | 'bench';
+  | 'soak' | 'fuzz' | 'bench';
 
 export const SCENARIO_IDS: readonly ScenarioId[] = [
   'cold-start', 'latency', 'throughput', 'forced-kill', 'restart-storm', 'hang', 'concurrent-embeds',
   'memory-pressure', 'pipe-disconnect', 'corrupt-gguf', 'model-file-changed', 'parent-exit', 'bad-input',
-  'soak', 'bench',
+  'soak', 'fuzz', 'bench',
 ];
 
 export type AdapterKind = 'process' | 'in-process' | 'http';

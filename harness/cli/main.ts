@@ -9,6 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (ar
   compare: { summary: 'compare two report.json files for regressions', load: () => import('./compare.ts') },
   merge: { summary: 'merge sharded report.json files', load: () => import('./merge.ts') },
   selfcheck: { summary: 'prove every planted fault is caught', load: () => import('./selfcheck.ts') },
+  fuzz: { summary: 'throw seeded malformed frames or requests at one adapter, with valid probes in between', load: () => import('./fuzz.ts') },
   bench: { summary: 'codec, transport and isolation benchmarks', load: () => import('./bench.ts') },
   engines: { summary: 'build and list third-party engines (llama.cpp llama-server)', load: () => import('./engines.ts') },
   docs: { summary: 'regenerate docs/claims.md and docs/gguf-corruptions.md', load: () => import('./docs.ts') },

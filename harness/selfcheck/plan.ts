@@ -83,6 +83,11 @@ const ENTRIES: Record<FaultName, PlanEntry> = {
     expect: ['restart-limit-ends-in-clear-error'],
     why: 'every start aborts (SIGABRT) while loading: the supervisor must give up with a clear error, and nothing is ever embedded',
   },
+  'crash-on-rare-frame': {
+    scenarios: ['fuzz'],
+    expect: ['embedder-survives-fuzz'],
+    why: 'SIGSEGV on one odd malformed shape (an embed-batch text sent as binary) that no hand-picked bad-input frame has: only seeded fuzzing reaches it, about once in 400 frames, so the quick 2,000 frames meet it',
+  },
   'drop-every': {
     value: 50,
     scenarios: ['latency'],
