@@ -7,12 +7,12 @@
  */
 import { getLlama, LlamaLogLevel, type Llama } from 'node-llama-cpp';
 
-export interface InProcessProbeRequest { id: number; modelPath: string; text: string; threads: number; contextSize?: number }
+export interface InProcessProbeRequest { id: number; modelPath: string; text: string; threads: number; contextSize?: number; engine?: 'llama' | 'onnx' }
 export type InProcessProbeReply =
   | { id: number; type: 'ready' }
   | { id: number; type: 'loading' }
   | { id: number; type: 'model-loaded' }
-  | { id: number; type: 'loaded'; dims: number; finite: boolean }
+  | { id: number; type: 'loaded'; dims: number; finite: boolean; vector?: number[] }
   | { id: number; type: 'load-error'; message: string; logs: string }
   | { id: number; type: 'embed-error'; message: string; logs: string };
 
@@ -38,7 +38,34 @@ async function settledLogs(): Promise<string> {
   return errors.splice(0).join(' | ');
 }
 
+/**
+ * The onnx engine, as harness/adapters/in-process-onnx.ts loads it (no GGUF check: the export reads the file as it is,
+ * then transformers.js loads the export); the vector goes back so that an engine-specific file that loaded can be
+ * judged against the oracle.
+ */
+async function handleOnnx(req: InProcessProbeRequest): Promise<void> {
+  const { OnnxEngine } = await import('../../reference-embedder/engine-onnx.ts');
+  await send({ id: req.id, type: 'loading' });
+  let engine;
+  try {
+    engine = await OnnxEngine.load({ modelPath: req.modelPath, lanes: 1, threads: req.threads, contextSize: req.contextSize, checkGguf: false, log: () => {} });
+  } catch (e) {
+    await send({ id: req.id, type: 'load-error', message: (e as Error).message, logs: '' });
+    return;
+  }
+  await send({ id: req.id, type: 'model-loaded' });
+  try {
+    const v = await engine.embed(req.text);
+    await send({ id: req.id, type: 'loaded', dims: v.length, finite: v.every((x) => Number.isFinite(x)), vector: Array.from(v) });
+  } catch (e) {
+    await send({ id: req.id, type: 'embed-error', message: (e as Error).message, logs: '' });
+  } finally {
+    await engine.dispose().catch(() => {});
+  }
+}
+
 async function handle(req: InProcessProbeRequest): Promise<void> {
+  if (req.engine === 'onnx') return handleOnnx(req);
   const l = await lib();
   errors.length = 0;
   await send({ id: req.id, type: 'loading' });
@@ -71,6 +98,7 @@ process.on('message', (req: InProcessProbeRequest) => {
   });
 });
 void (async () => {
-  try { await lib(); } catch { /* reported per request */ }
+  // Warm the engine this child will use: node-llama-cpp's native library, or nothing for onnx (loaded per file).
+  if (process.env.GAUNTLET_PROBE_ENGINE !== 'onnx') { try { await lib(); } catch { /* reported per request */ } }
   await send({ id: 0, type: 'ready' });
 })();

@@ -109,8 +109,10 @@ const CHILD = 'scenarios/support/corrupt-gguf-inprocess-child.ts';
 
 interface Child { proc: ChildProcess; ready: Promise<boolean>; exited: Promise<{ code: number | null; signal: string | null }>; tail: TailBuffer; onReply?: (m: InProcessProbeReply) => void }
 
-function startChild(signal: AbortSignal): Child {
-  const proc = spawn(process.execPath, scriptArgs(CHILD), { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+function startChild(signal: AbortSignal, engine: 'llama' | 'onnx'): Child {
+  const proc = spawn(process.execPath, scriptArgs(CHILD), {
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced', env: { ...process.env, GAUNTLET_PROBE_ENGINE: engine },
+  });
   const tail = new TailBuffer(4096);
   proc.stderr!.on('data', (d: Buffer) => tail.push(d));
   const kill = () => { try { proc.kill('SIGKILL'); } catch { /* gone */ } };
@@ -140,8 +142,10 @@ export function inProcessProber(adapter: ResolvedAdapter, signal: AbortSignal): 
   const SPARES = 1;
   const pids: number[] = [];
   let nextId = 1;
+  // The stand-in loads files with the adapter's own engine: node-llama-cpp, or transformers.js for engine 'onnx'.
+  const engine = (adapter.config as { engine?: 'llama' | 'onnx' }).engine ?? 'llama';
   const take = (): Child => {
-    const c = spares.shift() ?? startChild(signal);
+    const c = spares.shift() ?? startChild(signal, engine);
     if (c.proc.pid) pids.push(c.proc.pid);
     return c;
   };
@@ -156,9 +160,9 @@ export function inProcessProber(adapter: ResolvedAdapter, signal: AbortSignal): 
         current = undefined;
         throw new Error(`the in-process probe child exited before it was ready (${x.signal ?? `code ${x.code}`}): ${c.tail.toString().slice(-400)}`);
       }
-      while (spares.length < SPARES) spares.push(startChild(signal));
+      while (spares.length < SPARES) spares.push(startChild(signal, engine));
       const id = nextId++;
-      const req: InProcessProbeRequest = { id, modelPath, text: TEXT, threads: adapter.threads, ...(adapter.config.contextSize ? { contextSize: adapter.config.contextSize } : {}) };
+      const req: InProcessProbeRequest = { id, modelPath, text: TEXT, threads: adapter.threads, engine, ...(adapter.config.contextSize ? { contextSize: adapter.config.contextSize } : {}) };
       let stage: 'load' | 'embed' = 'load';
       const answer = new Promise<InProcessProbeReply>((resolve) => {
         c.onReply = (m) => {
@@ -182,7 +186,7 @@ export function inProcessProber(adapter: ResolvedAdapter, signal: AbortSignal): 
         return { kind: 'died', signal: r.died.signal, exitCode: r.died.code, stage, stderrTail: c.tail.toString().slice(-1500) };
       }
       switch (r.type) {
-        case 'loaded': return { kind: 'loaded', finite: r.finite, dims: r.dims };
+        case 'loaded': return { kind: 'loaded', finite: r.finite, dims: r.dims, ...(r.vector ? { vector: r.vector } : {}) };
         // The in-process adapter surfaces node-llama-cpp's rejection as it is; llama.cpp's reason only reaches stderr.
         case 'load-error': return { kind: 'refused', code: 'load-error', message: r.message, logs: r.logs };
         case 'embed-error': return { kind: 'refused', code: 'embed-error', message: r.message, logs: r.logs };
