@@ -34,19 +34,10 @@ export { createReporters, writeReports, REPORTER_NAMES } from './report/reporter
 export { GauntletError, toError } from './util/errors.ts';
 export { withDeadline } from './util/deadline.ts';
 
-export type {
-  GauntletConfig, ResolvedConfig, ModelInput, ModelSource, LimitsConfig, ReporterEntry, ClaimOverride,
-} from './config/types.ts';
-export type {
-  AdapterKind, AdapterConfig, ProcessAdapterConfig, InProcessAdapterConfig, HttpAdapterConfig, ResolvedAdapter,
-  EmbedderClient, EmbedCallOptions, StartInfo, EmbedderStats, LifecycleEvent, SupervisorTuning,
-} from './adapters/types.ts';
-export type {
-  HostHandle, HostMemory, HostExit, HostCloseResult, HostCloseHow, StartHostOptions, HostCallOptions, HostEventMap,
-} from './host/types.ts';
+// The config, adapter, scenario, claim and report types come with `export * from './index.ts'` above.
+export type { HostEventMap } from './host/types.ts';
 export type { SupervisorOptions, StopResult, RestartPolicy } from './supervisor/types.ts';
 export type { Message, Request, Response, CodecName, TransportName, ProtocolLimits } from './protocol/messages.ts';
 export type { GauntletErrorCode } from './util/errors.ts';
 export type { Oracle } from './gguf/oracle.ts';
 export type { Reporter, ReporterSpec } from './report/reporter.ts';
-export type { ScenarioDefinition, ScenarioContext } from './runner/index.ts';

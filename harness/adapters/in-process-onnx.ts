@@ -8,18 +8,15 @@ import { OnnxEngine } from '../../reference-embedder/engine-onnx.ts';
 import { EngineError } from '../../reference-embedder/engine-types.ts';
 import { withDeadline } from '../util/deadline.ts';
 import { GauntletError, toError } from '../util/errors.ts';
-import { LifecycleEmitter, normalizeInPlace } from './emitter.ts';
-import type { EmbedCallOptions, EmbedderClient, LifecycleListener, ResolvedAdapter, StartInfo } from './types.ts';
+import { normalizeInPlace } from './emitter.ts';
+import { InProcessClientBase } from './in-process-base.ts';
+import type { EmbedCallOptions, ResolvedAdapter, StartInfo } from './types.ts';
 
-export class InProcessOnnxClient implements EmbedderClient {
-  readonly kind = 'in-process' as const;
-  readonly name: string;
-  private readonly events = new LifecycleEmitter();
+export class InProcessOnnxClient extends InProcessClientBase {
   private engine: OnnxEngine | undefined;
-  private closed = false;
 
-  constructor(private readonly resolved: ResolvedAdapter) {
-    this.name = resolved.name;
+  constructor(resolved: ResolvedAdapter) {
+    super(resolved);
     const useMmap = (resolved.config as { useMmap?: unknown }).useMmap;
     if (useMmap !== undefined) {
       throw new GauntletError('GAUNTLET_CONFIG_INVALID', `adapters.${resolved.name}.useMmap: not applicable to engine "onnx" (ONNX Runtime reads the weights into memory); remove it`);
@@ -60,45 +57,17 @@ export class InProcessOnnxClient implements EmbedderClient {
     }
   }
 
-  async embedBatch(texts: string[], opts: EmbedCallOptions = {}): Promise<Float32Array[]> {
-    if (texts.length > this.resolved.maxBatch) {
-      throw new GauntletError('GAUNTLET_EMBEDDER_ERROR', `batch of ${texts.length} texts is over the limit of ${this.resolved.maxBatch}`, {
-        details: { code: 'batch-too-large' },
-      });
-    }
-    return Promise.all(texts.map((t) => this.embed(t, opts)));
+  protected started(): boolean {
+    return this.engine !== undefined;
   }
 
-  async ping(): Promise<number> {
-    const t0 = performance.now();
-    this.ready();
-    await Promise.resolve();
-    return performance.now() - t0;
-  }
-
-  embedderPid(): undefined {
-    return undefined;
-  }
-
-  async embedderStats(): Promise<undefined> {
-    return undefined;
-  }
-
-  on(_event: 'lifecycle', listener: LifecycleListener): void {
-    this.events.on(listener);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected async release(): Promise<void> {
     await this.engine?.dispose().catch(() => {});
     this.engine = undefined;
-    this.events.emit('exit', { pid: process.pid, graceful: true });
   }
 
   private ready(): OnnxEngine {
-    if (this.closed) throw new GauntletError('GAUNTLET_CLOSED', `adapter ${this.name} is closed`);
-    if (!this.engine) throw new GauntletError('GAUNTLET_EMBEDDER_ERROR', `adapter ${this.name} is not started: call start() first`);
-    return this.engine;
+    this.assertReady();
+    return this.engine!;
   }
 }

@@ -6,25 +6,22 @@
 import type { Llama, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp';
 import { GauntletError, toError } from '../util/errors.ts';
 import { withDeadline } from '../util/deadline.ts';
-import { LifecycleEmitter, normalizeInPlace } from './emitter.ts';
-import type { EmbedCallOptions, EmbedderClient, LifecycleListener, ResolvedAdapter, StartInfo } from './types.ts';
+import { normalizeInPlace } from './emitter.ts';
+import { InProcessClientBase } from './in-process-base.ts';
+import type { EmbedCallOptions, ResolvedAdapter, StartInfo } from './types.ts';
 
 interface Lane {
   ctx: LlamaEmbeddingContext;
   busy: number;
 }
 
-export class InProcessClient implements EmbedderClient {
-  readonly kind = 'in-process' as const;
-  readonly name: string;
-  private readonly events = new LifecycleEmitter();
+export class InProcessClient extends InProcessClientBase {
   private llama: Llama | undefined;
   private model: LlamaModel | undefined;
   private lanes: Lane[] = [];
-  private closed = false;
 
-  constructor(private readonly resolved: ResolvedAdapter) {
-    this.name = resolved.name;
+  constructor(resolved: ResolvedAdapter) {
+    super(resolved);
     const useMmap = (resolved.config as { useMmap?: unknown }).useMmap;
     if (useMmap !== undefined && typeof useMmap !== 'boolean') {
       throw new GauntletError('GAUNTLET_CONFIG_INVALID', `adapters.${resolved.name}.useMmap: expected true or false, got ${JSON.stringify(useMmap)} (${typeof useMmap})`);
@@ -79,51 +76,19 @@ export class InProcessClient implements EmbedderClient {
     }
   }
 
-  async embedBatch(texts: string[], opts: EmbedCallOptions = {}): Promise<Float32Array[]> {
-    if (texts.length > this.resolved.maxBatch) {
-      throw new GauntletError('GAUNTLET_EMBEDDER_ERROR', `batch of ${texts.length} texts is over the limit of ${this.resolved.maxBatch}`, {
-        details: { code: 'batch-too-large' },
-      });
-    }
-    return Promise.all(texts.map((t) => this.embed(t, opts)));
+  protected started(): boolean {
+    return this.lanes.length > 0;
   }
 
-  async ping(): Promise<number> {
-    const t0 = performance.now();
-    this.ready();
-    await Promise.resolve();
-    return performance.now() - t0;
-  }
-
-  embedderPid(): undefined {
-    return undefined;
-  }
-
-  async embedderStats(): Promise<undefined> {
-    return undefined;
-  }
-
-  on(_event: 'lifecycle', listener: LifecycleListener): void {
-    this.events.on(listener);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected async release(): Promise<void> {
     for (const lane of this.lanes) await lane.ctx.dispose().catch(() => {});
     this.lanes = [];
     await this.model?.dispose().catch(() => {});
     await this.llama?.dispose().catch(() => {});
-    this.events.emit('exit', { pid: process.pid, graceful: true });
-  }
-
-  private ready(): void {
-    if (this.closed) throw new GauntletError('GAUNTLET_CLOSED', `adapter ${this.name} is closed`);
-    if (this.lanes.length === 0) throw new GauntletError('GAUNTLET_EMBEDDER_ERROR', `adapter ${this.name} is not started: call start() first`);
   }
 
   private pickLane(): Lane {
-    this.ready();
+    this.assertReady();
     let best = this.lanes[0]!;
     for (const lane of this.lanes) if (lane.busy < best.busy) best = lane;
     return best;
