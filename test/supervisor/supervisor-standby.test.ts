@@ -105,6 +105,22 @@ describe('Supervisor standby', () => {
     expect(sup.sparePids).toEqual([]);
   });
 
+  it('takeovers count toward the breaker: an embedder that keeps dying ends in GAUNTLET_EMBEDDER_GAVE_UP, spares killed', async () => {
+    const { sup, events } = track(recorded(fixtureOptions({ standby: 1, restart: { maxRestarts: 2, windowMs: 60_000, backoffBaseMs: 10, backoffMaxMs: 50, jitter: 0 } })));
+    await sup.start();
+    for (let kill = 1; kill <= 3; kill++) {
+      expect(await waitFor(() => sup.readySpares === 1 || sup.state === 'failed', 15_000)).toBe(true);
+      const seen = events.length;
+      process.kill(sup.pid!, 'SIGKILL');
+      await nextEvent(events, kill < 3 ? 'ready' : 'give-up', 10_000, seen);
+    }
+    expect(sup.state).toBe('failed');
+    expect(ofType(events, 'ready').filter((e) => (e as { via?: string }).via === 'standby')).toHaveLength(2);
+    expect((await rejection(sup.embed('x'))).code).toBe('GAUNTLET_EMBEDDER_GAVE_UP');
+    const spares = ofType(events, 'standby-spawn').map((e) => e.pid!);
+    expect(await waitFor(() => spares.every((p) => !pidAlive(p) || p === sup.pid), 5_000)).toBe(true);
+  });
+
   it('stop() ends the spares too', async () => {
     const { sup, events } = track(recorded(fixtureOptions({ standby: 2 })));
     await sup.start();
