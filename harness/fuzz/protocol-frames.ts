@@ -9,7 +9,7 @@
  */
 import { createRng, type ScenarioRng } from '../runner/rng.ts';
 import type { CodecName } from '../protocol/messages.ts';
-import { encodeJson, encodeMsgpack, Entries, RawStr, type RawValue } from './raw-value.ts';
+import { encodeJson, encodeMsgpack, Entries, Nested, RawStr, type RawValue } from './raw-value.ts';
 
 export const FRAME_KINDS = [
   'random-bytes', 'truncated', 'bit-flip', 'wrong-type', 'unknown-type', 'missing-id', 'duplicate-id',
@@ -125,11 +125,6 @@ function setPath(t: Template, path: string[], value: RawValue): Template {
   return copy;
 }
 
-function nested(depth: number, leaf: RawValue): RawValue {
-  let v = leaf;
-  for (let i = 0; i < depth; i++) v = i % 2 ? { d: v } : [v];
-  return v;
-}
 
 /** The message (before framing) a kind makes; `random-bytes`, `truncated` and `bit-flip` are made from bytes. */
 function message(kind: FrameKind, rng: ScenarioRng, index: number, o: FuzzFrameOptions): RawValue {
@@ -155,7 +150,7 @@ function message(kind: FrameKind, rng: ScenarioRng, index: number, o: FuzzFrameO
     case 'deep-nesting': {
       const depth = rng.pick([3, 8, 14, 15, 16, 17, 18, 64, 500, 2000 + rng.int(4000)]);
       const field = t.type === 'embed-batch' ? 'texts' : 'text';
-      return { ...t, type: field === 'texts' ? 'embed-batch' : 'embed', [field]: nested(depth, 'deep') };
+      return { ...t, type: field === 'texts' ? 'embed-batch' : 'embed', [field]: new Nested(depth, 'deep') };
     }
     case 'invalid-utf8': {
       const where = rng.int(4);

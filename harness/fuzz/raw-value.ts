@@ -14,16 +14,25 @@ export class Entries {
   constructor(readonly entries: ReadonlyArray<readonly [string | RawStr, RawValue]>) {}
 }
 
+/**
+ * `depth` levels of nesting around `leaf`, alternating a one-element array and a one-entry map {"d": ...};
+ * encoded without recursion, so that any depth can be written.
+ */
+export class Nested {
+  constructor(readonly depth: number, readonly leaf: string) {}
+}
+
 export type RawValue =
-  | null | boolean | number | string | RawStr | Uint8Array | Entries
+  | null | boolean | number | string | RawStr | Uint8Array | Entries | Nested
   | RawValue[]
   | { [key: string]: RawValue };
 
 function isPlainMap(v: RawValue): v is { [key: string]: RawValue } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof RawStr) && !(v instanceof Entries);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof RawStr) && !(v instanceof Entries) && !(v instanceof Nested);
 }
 
-function entriesOf(v: Entries | { [key: string]: RawValue }): ReadonlyArray<readonly [string | RawStr, RawValue]> {
+function entriesOf(v: Entries | Nested | { [key: string]: RawValue }): ReadonlyArray<readonly [string | RawStr, RawValue]> {
+  if (v instanceof Nested) throw new Error('Nested has no entries');
   return v instanceof Entries ? v.entries : Object.entries(v);
 }
 
@@ -64,6 +73,10 @@ function msgpackInto(v: RawValue, out: Buffer[]): void {
     else if (n < 0x10000) out.push(Buffer.from([0xc5, n >> 8, n & 0xff]));
     else { const h = Buffer.alloc(5); h[0] = 0xc6; h.writeUInt32BE(n, 1); out.push(h); }
     out.push(Buffer.from(v));
+  } else if (v instanceof Nested) {
+    const d = Buffer.from([0xa1, 0x64]); // "d"
+    for (let i = 0; i < v.depth; i++) out.push(i % 2 ? Buffer.concat([Buffer.from([0x81]), d]) : Buffer.from([0x91]));
+    msgpackStr(Buffer.from(v.leaf), out);
   } else if (Array.isArray(v)) {
     msgpackHeader(v.length, 0x90, 0xdc, 0xdd, out);
     for (const item of v) msgpackInto(item, out);
@@ -101,7 +114,13 @@ function jsonInto(v: RawValue, out: Buffer[]): void {
   else if (typeof v === 'string') out.push(Buffer.from(JSON.stringify(v), 'utf8'));
   else if (v instanceof RawStr) jsonStr(v.bytes, out);
   else if (v instanceof Uint8Array) out.push(Buffer.from(JSON.stringify(Array.from(v))));
-  else if (Array.isArray(v)) {
+  else if (v instanceof Nested) {
+    let open = '', close = '';
+    for (let i = 0; i < v.depth; i++) {
+      if (i % 2) { open += '{"d":'; close = `}${close}`; } else { open += '['; close = `]${close}`; }
+    }
+    out.push(Buffer.from(`${open}${JSON.stringify(v.leaf)}${close}`));
+  } else if (Array.isArray(v)) {
     out.push(Buffer.from('['));
     v.forEach((item, i) => { if (i) out.push(Buffer.from(',')); jsonInto(item, out); });
     out.push(Buffer.from(']'));

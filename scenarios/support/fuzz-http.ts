@@ -17,9 +17,11 @@ export interface HttpFuzzSizes { requests: number; probeEvery: number; slowClien
 
 /** Longest a slow client trickles before it gives up and closes. */
 const SLOW_MAX_MS = 1500;
+/** A request still unanswered this long after it was written gets the end of the client's side (half-close). */
+const EOF_AFTER_MS = 150;
 
 /** Sends one request on a fresh connection; resolves with the status line's code, or what ended it instead. */
-export function sendRawHttp(host: string, port: number, req: FuzzHttpRequest, timeoutMs = 3000): Promise<string> {
+export function sendRawHttp(host: string, port: number, req: FuzzHttpRequest, timeoutMs = 2000): Promise<string> {
   return new Promise((resolve) => {
     const sock = net.connect({ host, port });
     let head = '';
@@ -36,7 +38,12 @@ export function sendRawHttp(host: string, port: number, req: FuzzHttpRequest, ti
     sock.on('data', (d: Buffer) => { if (head.length < 64) head += d.toString('latin1'); });
     sock.on('end', () => finish(head ? statusOf(head) : 'closed'));
     sock.on('connect', () => {
-      if (!req.slow) { sock.write(req.bytes); return; }
+      // One request; no answer within EOF_AFTER_MS (a server waiting for the rest of an incomplete request): our side ends.
+      if (!req.slow) {
+        sock.write(req.bytes);
+        setTimeout(() => { if (!head && !settled) sock.end(); }, EOF_AFTER_MS);
+        return;
+      }
       const { pieceBytes, delayMs, stallMs } = req.slow;
       const start = performance.now();
       let at = 0;
@@ -68,11 +75,14 @@ export async function fuzzHttp(ctx: ScenarioContext, s: FuzzSession, sizes: Http
   const port = Number(url.port || 80);
   const opts = { host, port, maxBodyBytes: ctx.adapter.maxFrameBytes, maxBatch: ctx.adapter.maxBatch };
   const statuses: Record<string, number> = {};
+  /** Kinds that got a 5xx or no answer at all: worth a look even when nothing died. */
+  const odd: Record<string, number> = {};
   const slow = new Set<Promise<string>>();
   let saved = 0;
   const send = async (r: FuzzHttpRequest) => {
     const st = await sendRawHttp(host, port, r);
     statuses[st] = (statuses[st] ?? 0) + 1;
+    if (st.startsWith('5') || st === 'no-answer') odd[`${r.kind} ${st}`] = (odd[`${r.kind} ${st}`] ?? 0) + 1;
     return st;
   };
 
@@ -95,15 +105,18 @@ export async function fuzzHttp(ctx: ScenarioContext, s: FuzzSession, sizes: Http
     for (let i = start; i < Math.min(sizes.requests, start + sizes.probeEvery); i++) reqs.push(fuzzHttpRequest(seed, i, opts));
     tally.sent += reqs.length;
     const mark = s.mark();
+    // The group's requests go at once, each on its own connection (one that gets no answer costs its timeout once).
+    const group: Array<Promise<string>> = [];
     for (const r of reqs) {
       tally.kinds[r.kind] = (tally.kinds[r.kind] ?? 0) + 1;
       if (r.slow && slow.size < sizes.slowClients) {
         const p: Promise<string> = send(r).finally(() => slow.delete(p));
         slow.add(p);
       } else {
-        await send(r);
+        group.push(send({ ...r, slow: undefined } as FuzzHttpRequest));
       }
     }
+    await Promise.all(group);
     const probe = await s.probe();
     const deaths = s.deathsSince(mark);
     if (deaths.length === 0) {
@@ -123,5 +136,6 @@ export async function fuzzHttp(ctx: ScenarioContext, s: FuzzSession, sizes: Http
     if (!found) saveCase(reqs, false, deaths[0]!);
   }
   await Promise.all([...slow]);
+  if (Object.keys(odd).length) ctx.note(`http 5xx or no answer, by kind: ${Object.entries(odd).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   ctx.note(`http answers: ${Object.entries(statuses).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`);
 }
