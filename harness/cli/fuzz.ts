@@ -4,18 +4,20 @@
  * saved as a replayable case (seed, indices, bytes in base64).
  * Exit code: 0 no crash and every probe answered correctly, 1 a claim failed, 2 usage or harness error.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { FUZZ_CLAIMS } from '../claims/claims-fuzz.ts';
 import { ensureModel } from '../config/ensure-model.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { adapterNames, resolveAdapter } from '../config/resolve-config.ts';
-import { casesFromTimeline } from '../fuzz/cases.ts';
+import { casesFromTimeline, type FuzzCase } from '../fuzz/cases.ts';
+import { replayCase } from '../fuzz/replay.ts';
 import { runGauntlet } from '../runner/run.ts';
 import { usageError } from '../util/errors.ts';
 import fuzzScenario from '../../scenarios/fuzz.ts';
 
 export const HELP = `usage: gauntlet fuzz --adapter NAME [--frames N] [--seed S] [--quick] [--json]
+       gauntlet fuzz --adapter NAME --replay FILE [--json]
 
 Throws seeded malformed input at one adapter's wire, with valid probes in between that must still get the right
 vector: protocol frames for process adapters (random bytes, truncations, bit flips, wrong types in every field,
@@ -30,6 +32,8 @@ options:
   --seed S         seed of the frames (default: the config's)
   --quick          the scenario's quick sizes (2000 frames / 400 requests) unless --frames says otherwise
   --config FILE    gauntlet config (default: ./gauntlet.config.ts, else the package's)
+  --replay FILE    send the saved crash cases in FILE again, each to a fresh embedder, and say whether it dies:
+                   FILE is one case, the --json output of a fuzz run, or a report.json (its fuzz timeline)
   --json           print the result as JSON
 
 exit code: 0 no crash, no hang, every probe correct; 1 a fuzz claim failed; 2 usage or harness error.
@@ -46,6 +50,7 @@ function parse(argv: string[]) {
         quick: { type: 'boolean', default: false },
         config: { type: 'string' },
         json: { type: 'boolean', default: false },
+        replay: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values;
@@ -76,6 +81,8 @@ export async function run(argv: string[]): Promise<number> {
   const modelPath = await ensureModel(config.model);
   const adapter = resolveAdapter(config, values.adapter, modelPath);
   if (adapter.config.kind === 'in-process') throw usageError(`--adapter ${adapter.name}: an in-process adapter has no wire between host and model to fuzz`);
+
+  if (values.replay !== undefined) return replay(values.replay, adapter, values.json);
 
   const sizes = values.quick ? fuzzScenario.quick : fuzzScenario.full;
   const scenario = { ...fuzzScenario, [values.quick ? 'quick' : 'full']: { ...sizes, ...(frames !== undefined ? { frames, requests: frames } : {}) } };
@@ -114,4 +121,34 @@ export async function run(argv: string[]): Promise<number> {
   for (const p of outcome.problems) process.stderr.write(`gauntlet fuzz: ${p.message} [${p.code}]\n`);
   if (result.status !== 'completed' || outcome.problems.length > 0) return 2;
   return verdicts.some((v) => v.severity === 'required' && v.verdict === 'fail') ? 1 : 0;
+}
+
+/** The cases in a file: one case, a `gauntlet fuzz --json` output, or a report.json. */
+export function casesInFile(file: string): FuzzCase[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw usageError(`--replay: cannot read ${JSON.stringify(file)} as JSON: ${(e as Error).message}`);
+  }
+  const d = doc as { bytes?: unknown; cases?: unknown; scenarios?: Array<{ timeline?: Array<{ label: string; details?: Record<string, unknown> }> }> };
+  if (typeof d.bytes === 'string') return [doc as FuzzCase];
+  if (Array.isArray(d.cases)) return d.cases as FuzzCase[];
+  if (Array.isArray(d.scenarios)) return d.scenarios.flatMap((r) => casesFromTimeline(r.timeline ?? []));
+  throw usageError(`--replay: ${JSON.stringify(file)} holds no fuzz case (expected a case, a fuzz --json output or a report.json)`);
+}
+
+async function replay(file: string, adapter: Parameters<typeof replayCase>[1], json: boolean): Promise<number> {
+  const cases = casesInFile(file);
+  if (cases.length === 0) throw usageError(`--replay: ${JSON.stringify(file)} holds no fuzz case`);
+  const results = [];
+  for (const c of cases) results.push({ indices: c.indices, kinds: c.kinds, ...(await replayCase(c, adapter)) });
+  if (json) process.stdout.write(`${JSON.stringify({ adapter: adapter.name, replayed: results.length, reproduced: results.filter((r) => r.reproduced).length, results }, null, 2)}\n`);
+  else {
+    for (const r of results) {
+      process.stdout.write(`case ${r.indices.join(',')} (${r.kinds.join(',')}): ${r.reproduced ? `REPRODUCED (${r.death?.reason}, ${r.death?.signal ?? `exit ${r.death?.exitCode}`})` : 'not reproduced'}; probe ${r.probe}${r.bytesMatchSeed ? '' : '; the bytes differ from what the seed makes today'}\n`);
+    }
+  }
+  // 1 when a case still kills the embedder (a failing check), 0 when none does.
+  return results.some((r) => r.reproduced) ? 1 : 0;
 }

@@ -15,6 +15,8 @@ export interface FuzzCase {
   kinds: string[];
   /** The bytes of those frames in order, base64. For http: the raw request bytes. */
   bytes: string;
+  /** What `fuzzFrame` / `fuzzHttpRequest` were given besides seed and index, so that the bytes can be rebuilt. */
+  options: { maxFrameBytes: number; maxBatch: number; streamEnderEvery?: number };
   /** Whether sending `bytes` alone to a fresh embedder reproduced the crash while the scenario narrowed it down. */
   reproducedAlone: boolean;
   /** How the embedder ended. */

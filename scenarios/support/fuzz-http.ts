@@ -5,67 +5,15 @@
  * the next requests and probes go on: a server that serves one connection at a time hangs the probes. A death
  * after a group is narrowed down by sending its requests again one at a time, and saved as a replayable case.
  */
-import net from 'node:net';
 import type { LifecycleEvent } from '../../harness/adapters/types.ts';
 import { FUZZ_CASE_LABEL, type FuzzCase } from '../../harness/fuzz/cases.ts';
 import { fuzzHttpRequest, type FuzzHttpRequest } from '../../harness/fuzz/http-requests.ts';
+import { sendRawHttp } from '../../harness/fuzz/http-send.ts';
 import type { ScenarioContext } from '../../harness/runner/types.ts';
 import type { FuzzSession } from './fuzz-session.ts';
 import type { FuzzTally } from './fuzz-stream.ts';
 
 export interface HttpFuzzSizes { requests: number; probeEvery: number; slowClients: number; recoverWithinMs: number; maxCases: number }
-
-/** Longest a slow client trickles before it gives up and closes. */
-const SLOW_MAX_MS = 1500;
-/** A request still unanswered this long after it was written gets the end of the client's side (half-close). */
-const EOF_AFTER_MS = 150;
-
-/** Sends one request on a fresh connection; resolves with the status line's code, or what ended it instead. */
-export function sendRawHttp(host: string, port: number, req: FuzzHttpRequest, timeoutMs = 2000): Promise<string> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host, port });
-    let head = '';
-    let settled = false;
-    const finish = (what: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(what);
-    };
-    const timer = setTimeout(() => finish(head ? statusOf(head) : 'no-answer'), req.slow ? SLOW_MAX_MS + timeoutMs : timeoutMs);
-    sock.on('error', (e: NodeJS.ErrnoException) => finish(head ? statusOf(head) : (e.code ?? 'error')));
-    sock.on('data', (d: Buffer) => { if (head.length < 64) head += d.toString('latin1'); });
-    sock.on('end', () => finish(head ? statusOf(head) : 'closed'));
-    sock.on('connect', () => {
-      // One request; no answer within EOF_AFTER_MS (a server waiting for the rest of an incomplete request): our side ends.
-      if (!req.slow) {
-        sock.write(req.bytes);
-        setTimeout(() => { if (!head && !settled) sock.end(); }, EOF_AFTER_MS);
-        return;
-      }
-      const { pieceBytes, delayMs, stallMs } = req.slow;
-      const start = performance.now();
-      let at = 0;
-      const step = () => {
-        if (settled) return;
-        if (at >= req.bytes.length || performance.now() - start > SLOW_MAX_MS) {
-          setTimeout(() => { if (!head) finish('slow-client-closed'); }, stallMs);
-          return;
-        }
-        sock.write(req.bytes.subarray(at, at + pieceBytes));
-        at += pieceBytes;
-        setTimeout(step, delayMs);
-      };
-      step();
-    });
-  });
-}
-
-function statusOf(head: string): string {
-  const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-  return m ? m[1]! : 'not-http';
-}
 
 export async function fuzzHttp(ctx: ScenarioContext, s: FuzzSession, sizes: HttpFuzzSizes, seed: number, tally: FuzzTally): Promise<void> {
   const base = s.baseUrl() ?? (ctx.adapter.config as { baseUrl?: string }).baseUrl;
@@ -92,7 +40,7 @@ export async function fuzzHttp(ctx: ScenarioContext, s: FuzzSession, sizes: Http
     ctx.error('FUZZ_CRASH', `request${reqs.length > 1 ? 's' : ''} ${reqs.map((r) => r.index).join(',')} killed the server (${d.reason}, ${d.signal ?? `exit ${d.exitCode}`})`, { signal: d.signal, exitCode: d.exitCode });
     if (saved >= sizes.maxCases) return;
     saved++;
-    const fc: FuzzCase = { seed, wire: 'http', indices: reqs.map((r) => r.index), kinds: reqs.map((r) => r.kind), bytes: Buffer.concat(reqs.map((r) => r.bytes)).toString('base64'), reproducedAlone: alone, death: d };
+    const fc: FuzzCase = { seed, wire: 'http', options: { maxFrameBytes: opts.maxBodyBytes, maxBatch: opts.maxBatch }, indices: reqs.map((r) => r.index), kinds: reqs.map((r) => r.kind), bytes: Buffer.concat(reqs.map((r) => r.bytes)).toString('base64'), reproducedAlone: alone, death: d };
     ctx.timeline.add('fault', FUZZ_CASE_LABEL, fc as unknown as Record<string, unknown>);
   };
 

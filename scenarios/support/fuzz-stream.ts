@@ -49,7 +49,7 @@ export async function fuzzStream(ctx: ScenarioContext, s: FuzzSession, sizes: St
     if (saved >= sizes.maxCases) return;
     saved++;
     const fc: FuzzCase = {
-      seed, wire: c.codec, indices: frames.map((f) => f.index), kinds, bytes: Buffer.concat(frames.map((f) => f.bytes)).toString('base64'),
+      seed, wire: c.codec, options: { maxFrameBytes: opts.maxFrameBytes, maxBatch: opts.maxBatch, streamEnderEvery: opts.streamEnderEvery }, indices: frames.map((f) => f.index), kinds, bytes: Buffer.concat(frames.map((f) => f.bytes)).toString('base64'),
       reproducedAlone: alone, death: d, ...(typeof death.stderrTail === 'string' ? { stderrTail: death.stderrTail.slice(-800) } : {}),
     };
     ctx.timeline.add('fault', FUZZ_CASE_LABEL, fc as unknown as Record<string, unknown>);
