@@ -22,7 +22,7 @@ const REQUEST_TYPES = new Set(['initialize', 'embed', 'embed-batch', 'ping', 'st
 /** A held answer waits for the next concurrent one; this only bounds the wait if that one never comes. */
 const SWAP_HOLD_MS = 5_000;
 /** crash-on-rare-frame: the validator's words for an embed-batch text that arrived as MessagePack `bin`. */
-const RARE_FRAME = /^field "texts\[\d+\]": expected a string, got binary of/;
+export const RARE_FRAME = /^field "texts\[\d+\]": expected a string, got binary of/;
 
 export function serveConnection(conn: MessageConnection, hooks: StreamServerHooks): void {
   const { service, faults, log } = hooks;
