@@ -55,7 +55,9 @@ export default defineScenario({
     ctx.metric('fuzz.probes.unanswered', t.unanswered);
     ctx.metric('fuzz.probes.correctRatio', t.sent ? t.correct / t.sent : null);
     ctx.metric('fuzz.durationMs', Math.round(performance.now() - started));
-    ctx.note(`fuzz: seed ${seed}, ${tally.sent} ${ctx.adapter.config.kind === 'http' ? 'requests' : `${ctx.adapter.config.kind === 'process' ? (ctx.adapter.config as { codec: string }).codec : ''} frames`}, ${tally.crashes} crash(es), ${tally.streamCloses} stream close(s) after a length prefix over the limit, ${s.hosts} host(s); probes ${t.correct}/${t.sent} correct, ${t.unanswered} unanswered, ${t.wrong} wrong, ${t.errors} errors`);
+    const what = ctx.adapter.config.kind === 'http' ? 'requests' : `${(ctx.adapter.config as { codec: string }).codec} frames`;
+    const closes = ctx.adapter.config.kind === 'http' ? '' : `, ${tally.streamCloses} stream close(s) after a length prefix over the limit`;
+    ctx.note(`fuzz: seed ${seed}, ${tally.sent} ${what}, ${tally.crashes} crash(es)${closes}, ${s.hosts} host(s); probes ${t.correct}/${t.sent} correct, ${t.unanswered} unanswered, ${t.wrong} wrong, ${t.errors} errors`);
     ctx.note(`fuzz kinds: ${Object.entries(tally.kinds).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   },
 });
