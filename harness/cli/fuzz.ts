@@ -30,7 +30,7 @@ options:
   --adapter NAME   adapter from the config (default: reference; in-process adapters have no wire)
   --frames N       frames (process) or requests (http) to send (default: the scenario's full size, 20000 / 3000)
   --seed S         seed of the frames (default: the config's)
-  --quick          the scenario's quick sizes (2000 frames / 400 requests) unless --frames says otherwise
+  --quick          the scenario's quick sizes (2000 frames / 300 requests) unless --frames says otherwise
   --config FILE    gauntlet config (default: ./gauntlet.config.ts, else the package's)
   --replay FILE    send the saved crash cases in FILE again, each to a fresh embedder, and say whether it dies:
                    FILE is one case, the --json output of a fuzz run, or a report.json (its fuzz timeline)

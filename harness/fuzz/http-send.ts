@@ -11,7 +11,7 @@ const SLOW_MAX_MS = 1500;
 const EOF_AFTER_MS = 150;
 
 /** Sends one request on a fresh connection; resolves with the status line's code, or what ended it instead. */
-export function sendRawHttp(host: string, port: number, req: Pick<FuzzHttpRequest, 'bytes' | 'slow'>, timeoutMs = 2000): Promise<string> {
+export function sendRawHttp(host: string, port: number, req: Pick<FuzzHttpRequest, 'bytes' | 'slow'>, timeoutMs = 1000): Promise<string> {
   return new Promise((resolve) => {
     const sock = net.connect({ host, port });
     let head = '';
@@ -25,7 +25,11 @@ export function sendRawHttp(host: string, port: number, req: Pick<FuzzHttpReques
     };
     const timer = setTimeout(() => finish(head ? statusOf(head) : 'no-answer'), req.slow ? SLOW_MAX_MS + timeoutMs : timeoutMs);
     sock.on('error', (e: NodeJS.ErrnoException) => finish(head ? statusOf(head) : (e.code ?? 'error')));
-    sock.on('data', (d: Buffer) => { if (head.length < 64) head += d.toString('latin1'); });
+    // The status line is all we need: a server that keeps the connection open after answering costs no wait.
+    sock.on('data', (d: Buffer) => {
+      if (head.length < 64) head += d.toString('latin1');
+      if (head.includes('\r\n')) finish(statusOf(head));
+    });
     sock.on('end', () => finish(head ? statusOf(head) : 'closed'));
     sock.on('connect', () => {
       // One request; no answer within EOF_AFTER_MS (a server waiting for the rest of an incomplete request): our side ends.

@@ -27,8 +27,11 @@ export async function fuzzHttp(ctx: ScenarioContext, s: FuzzSession, sizes: Http
   const odd: Record<string, number> = {};
   const slow = new Set<Promise<string>>();
   let saved = 0;
+  const kindMs: Record<string, number> = {};
   const send = async (r: FuzzHttpRequest) => {
+    const t0 = performance.now();
     const st = await sendRawHttp(host, port, r);
+    if (!r.slow) kindMs[r.kind] = (kindMs[r.kind] ?? 0) + performance.now() - t0;
     statuses[st] = (statuses[st] ?? 0) + 1;
     if (st.startsWith('5') || st === 'no-answer') odd[`${r.kind} ${st}`] = (odd[`${r.kind} ${st}`] ?? 0) + 1;
     return st;
@@ -85,5 +88,6 @@ export async function fuzzHttp(ctx: ScenarioContext, s: FuzzSession, sizes: Http
   }
   await Promise.all([...slow]);
   if (Object.keys(odd).length) ctx.note(`http 5xx or no answer, by kind: ${Object.entries(odd).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  ctx.note(`http time by kind (ms, summed): ${Object.entries(kindMs).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, ms]) => `${k} ${Math.round(ms)}`).join(', ')}`);
   ctx.note(`http answers: ${Object.entries(statuses).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`);
 }
