@@ -79,7 +79,7 @@ function parseInput(body: Buffer): string[] {
   const input = (parsed as { input?: unknown } | null)?.input;
   const texts = typeof input === 'string' ? [input] : input;
   if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string')) {
-    throw new HttpRequestError('bad-request', `"input" must be a string or an array of strings (token arrays are not supported), got ${JSON.stringify(input)?.slice(0, 60)}`);
+    throw new HttpRequestError('bad-request', `"input" must be a string or an array of strings (token arrays are not supported), got ${preview(input)}`);
   }
   for (const [i, t] of texts.entries()) {
     if (!(t as unknown as { isWellFormed(): boolean }).isWellFormed()) throw new HttpRequestError('bad-utf8', `input[${i}] holds a lone UTF-16 surrogate`);
@@ -136,4 +136,13 @@ export async function serveHttp(opts: HttpServeOptions): Promise<HttpServer> {
     server,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
+}
+
+/** A short description of a bad value for an error message; never recursive (a deeply nested body must not overflow the stack). */
+function preview(value: unknown): string {
+  if (Array.isArray(value)) return `an array of ${value.length} (first: ${value.length ? typeof value[0] : 'none'})`;
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 60));
+  return String(value).slice(0, 60);
 }
