@@ -153,8 +153,9 @@ class Embedder:
                 continue
             try:
                 msg = json.loads(text)
-            except ValueError as e:
-                self.error(0, "bad-frame", f"line is not JSON ({e}); skipped")
+            except (ValueError, RecursionError) as e:
+                # RecursionError: Python's decoder recurses, so a deeply nested line must not end the process.
+                self.error(0, "bad-frame", f"line is not JSON we can read ({type(e).__name__}); skipped")
                 continue
             if not isinstance(msg, dict):
                 self.error(0, "bad-frame", "top level must be a JSON object")
