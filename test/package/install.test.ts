@@ -161,21 +161,21 @@ describe('examples/ from the installed package', () => {
 
   // Engines that are not on this machine: their configs are checked above; embedding through them needs the engine.
   // Engines gauntlet builds or installs itself (npx gauntlet engines build ...) are found in ~/.cache/gauntlet/engines.
-  it.runIf(locateEngine('llama-server') !== undefined)('llama-server: embeds through the installed gauntlet (skipped: not on PATH and not built; npx gauntlet engines build llama-server)', async () => {
+  it.runIf(locateEngine('llama-server') !== undefined)('llama-server: embeds through the installed gauntlet (skipped when it is neither on PATH nor built: npx gauntlet engines build llama-server)', async () => {
     const r = ok(await gauntlet(['embed', '--config', 'examples/llama-server.config.ts', '--adapter', 'llama-server', '--json', 'hello world']), 'embed llama-server');
     expect((JSON.parse(r.stdout) as { dims: number }).dims).toBe(64);
   }, 180_000);
-  it.runIf(locateTransformersJs() !== undefined)('transformers-js (engines.config.ts): embeds through the installed gauntlet (skipped: not installed; npx gauntlet engines build transformers-js)', async () => {
+  it.runIf(locateTransformersJs() !== undefined)('transformers-js (engines.config.ts): embeds through the installed gauntlet (skipped when it is not installed: npx gauntlet engines build transformers-js)', async () => {
     const r = ok(await gauntlet(['embed', '--config', 'examples/engines.config.ts', '--adapter', 'transformers-js', '--json', 'hello world'], 180_000), 'embed transformers-js');
     expect((JSON.parse(r.stdout) as { dims: number }).dims).toBe(64);
   }, 240_000);
-  it.runIf(onPath('ollama'))('ollama: embeds (skipped: no ollama on PATH)', async () => {
+  it.runIf(onPath('ollama'))('ollama: embeds (skipped when there is no ollama on PATH)', async () => {
     ok(await gauntlet(['embed', '--config', 'examples/ollama.config.ts', '--adapter', 'ollama', '--json', 'hello world']), 'embed ollama');
   }, 180_000);
-  it.runIf(onPath('text-embeddings-router'))('tei: embeds (skipped: no text-embeddings-router on PATH)', async () => {
+  it.runIf(onPath('text-embeddings-router'))('tei: embeds (skipped when there is no text-embeddings-router on PATH)', async () => {
     ok(await gauntlet(['embed', '--config', 'examples/tei.config.ts', '--adapter', 'tei', '--json', 'hello world']), 'embed tei');
   }, 300_000);
-  it.runIf(existsSync('/path/to/my-embedder'))('rust-sidecar: embeds (skipped: its cwd /path/to/my-embedder is a placeholder for your build)', async () => {
+  it.runIf(existsSync('/path/to/my-embedder'))('rust-sidecar: embeds (skipped while its cwd /path/to/my-embedder is a placeholder for your build)', async () => {
     ok(await gauntlet(['embed', '--config', 'examples/rust-sidecar.config.ts', '--adapter', 'rust-sidecar', '--json', 'hello world']), 'embed rust-sidecar');
   });
 
