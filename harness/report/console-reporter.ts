@@ -6,6 +6,7 @@ import type { Reporter, RunStartInfo, ScenarioStartInfo } from './reporter.ts';
 import type { RunReport, ScenarioResult } from './schema.ts';
 import { EXIT_CODE_MEANING } from './summary.ts';
 import { renderPhaseText } from './restart-phases.ts';
+import { renderTimeText } from './time-table.ts';
 import { MARK_LEGEND, buildMatrix, cellMark, formatValue, headline, partialNote, requiredFailures } from './matrix.ts';
 
 export interface ConsoleReporterOptions {
@@ -79,6 +80,8 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): Reporter 
       const lines = ['', renderTextMatrix(report), '', Object.entries(MARK_LEGEND).map(([k, v]) => `${k} ${v}`).join('; ')];
       const phases = renderPhaseText(report);
       if (phases) lines.push('', phases);
+      const times = renderTimeText(report);
+      if (times) lines.push('', times);
       const fails = requiredFailures(report);
       if (fails.length) {
         lines.push('', 'Required claim failures:');

@@ -1,4 +1,5 @@
 /** summary.md, written for a GitHub step summary: headline, required failures first, the matrix, how to reproduce. */
+import { renderTimeMarkdown } from './time-table.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Reporter } from './reporter.ts';
@@ -71,6 +72,8 @@ export function renderMarkdown(report: RunReport): string {
   if (inc.length) out.push('## Inconclusive', '', ...inc.map(verdictLine), '');
 
   const env = report.environment;
+  const times = renderTimeMarkdown(report);
+  if (times) out.push(times);
   out.push('## Reproduce', '', '```sh', report.command, '```', '');
   out.push(`Seed ${report.seed}${report.quick ? ', quick mode' : ''}${report.shard ? `, shard ${report.shard.index}/${report.shard.count}` : ''}. `
     + `Model \`${mdCell(report.model?.path)}\`${report.model?.sha256 ? ` (sha256 ${report.model.sha256.slice(0, 12)})` : ''}. `

@@ -49,6 +49,8 @@ export interface ScenarioResult {
   adapter: string;
   status: 'completed' | 'host-died' | 'timed-out' | 'harness-error' | 'skipped';
   durationMs: number;
+  /** Where the run's time went: phases and CPU ("busy") vs wall (harness/runner/timing.ts). */
+  timing?: import('../runner/timing.ts').ScenarioTiming;
   /** Named figures this scenario measured (what claims read), e.g. { "restart.p50": 812 }. */
   metrics: Record<string, number | null>;
   latency?: Record<string, LatencySummary>;       // e.g. { single: ..., batch10: ... }

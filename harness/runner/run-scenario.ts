@@ -10,6 +10,7 @@ import { isCrash } from './host-tracking.ts';
 import { describeEnd } from './process-tracker.ts';
 import { createScenarioContext, type RunEnv, type ScenarioState } from './scenario-context.ts';
 import type { AnyScenario } from './types.ts';
+import { treeCpuMs } from './timing.ts';
 
 /** Lost / late / wrong-count requests listed one by one in a scenario's errors; the rest are summed up. */
 const LISTED_PROBLEMS = 10;
@@ -47,6 +48,7 @@ export async function runScenario(def: AnyScenario, adapter: ResolvedAdapter, en
 
   const timeoutMs = scenarioTimeout(def, env.quick);
   const started = performance.now();
+  const cpu0 = treeCpuMs();
   const { ctx, state } = createScenarioContext(def, adapter, env, timeoutMs);
 
   let outcome: { kind: 'ok' } | { kind: 'threw'; error: Error } | { kind: 'timeout' } | { kind: 'interrupted' };
@@ -65,6 +67,7 @@ export async function runScenario(def: AnyScenario, adapter: ResolvedAdapter, en
     (e: unknown) => ({ kind: 'threw' as const, error: toError(e) }),
   );
   outcome = await Promise.race([work, timeout, interrupted]);
+  const bodyEnd = performance.now();
   clearTimeout(timer);
   if (onInterrupt) env.interrupt?.removeEventListener('abort', onInterrupt);
   if (outcome.kind === 'timeout') {
@@ -80,7 +83,10 @@ export async function runScenario(def: AnyScenario, adapter: ResolvedAdapter, en
   if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs));
   accountRequests(def.id, state);
 
+  const cleanupStart = performance.now();
   await cleanUp(state, env);
+  const ended = performance.now();
+  const cpu1 = treeCpuMs();
 
   const died = state.hosts.filter((h) => h.exit && !h.expectedExit && isCrash(h.exit));
   for (const h of died) {
@@ -121,7 +127,16 @@ export async function runScenario(def: AnyScenario, adapter: ResolvedAdapter, en
 
   return {
     scenario: def.id, title: def.title, adapter: adapter.name, status,
-    durationMs: Math.round(performance.now() - started),
+    durationMs: Math.round(ended - started),
+    timing: {
+      wallMs: Math.round(ended - started),
+      cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0,
+      hostStartMs: Math.round(state.hostStart.ms),
+      hostStarts: state.hostStart.count,
+      bodyMs: Math.round(bodyEnd - started),
+      settleMs: Math.round(settleMs),
+      cleanupMs: Math.round(ended - cleanupStart),
+    },
     metrics: state.metrics,
     ...(Object.keys(state.latency).length ? { latency: state.latency } : {}),
     ...(Object.keys(state.series).length ? { series: state.series } : {}),

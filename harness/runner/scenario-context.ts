@@ -17,7 +17,7 @@ import { createTimeline } from './timeline.ts';
 
 /** A start/end memory sample gives up after this long (the host may be busy or dying). */
 const SAMPLE_DEADLINE_MS = 1000;
-import type { AdapterOverride, AnyScenario, EmbedderMemory, RunEvent, RunModel, ScenarioContext } from './types.ts';
+import type { AdapterOverride, AnyScenario, EmbedderMemory, RunEvent, RunModel, ScenarioContext, ScenarioStartHostOptions } from './types.ts';
 
 export interface ScenarioDeps {
   startHost(adapter: ResolvedAdapter, opts?: StartHostOptions): Promise<HostHandle>;
@@ -59,6 +59,8 @@ export interface ScenarioState {
   deadlineAt: number;
   /** Every embed / embed-batch the scenario sent through its hosts, and what became of it. */
   ledger: RequestLedger;
+  /** Summed wall time of ctx.startHost() calls (report: timing.hostStartMs). */
+  hostStart: { ms: number; count: number };
 }
 
 /** `adapter` with `override` laid over it (a fresh object: the run's adapter is shared and never changed). */
@@ -84,7 +86,7 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
   const controller = new AbortController();
   const state: ScenarioState = {
     owner, timeline, metrics: {}, latency: {}, series: {}, notes: [], errors: [], hosts: [], samplers: new Set(),
-    controller, ended: false, deadlineAt: performance.now() + timeoutMs,
+    controller, ended: false, deadlineAt: performance.now() + timeoutMs, hostStart: { ms: 0, count: 0 },
     faults: undefined as unknown as FaultInjector,
     ledger: undefined as unknown as RequestLedger,
   };
@@ -141,6 +143,53 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
     if (pid !== undefined && pid !== host.pid) sampleEmbedder(pid);
   };
 
+  const startHostInner = async (opts?: ScenarioStartHostOptions): Promise<HostHandle> => {
+    if (controller.signal.aborted || state.ended) throw new GauntletError('GAUNTLET_CLOSED', `scenario ${owner} is over; no new host`);
+    // Start deferred so that the spawn/ready lifecycle events reach the timeline; then start unless asked not to.
+    const { adapter: override, ...hostOpts } = opts ?? {};
+    const handle = await env.deps.startHost(withOverride(adapter, override), { ...hostOpts, deferStart: true });
+    const tracked = trackHost(handle, {
+      owner, tracker: env.tracker,
+      addTimeline: (kind, label, details, at) => {
+        const e = timeline.add(kind, label, details);
+        if (at !== undefined) e.t = timeline.fromEpoch(at);
+      },
+      onRestart: (event) => env.emit({ type: 'restart', ...base, event }),
+    });
+    state.hosts.push(tracked);
+    state.ledger.watch(handle);
+    // Each embedder (re)start is a memory sample: restarts show on the memory chart even without a sampler.
+    handle.on('lifecycle', (ev) => {
+      if (ev.type === 'ready' && typeof ev.pid === 'number' && ev.pid !== handle.pid && !state.ended) sampleEmbedder(ev.pid);
+    });
+    // The scenario's close() takes a last sample first: with the one taken at start, every host has a line.
+    // Every embed / embed-batch goes through the ledger (outcome of each request; capped deadline).
+    const view = tracked.view;
+    const ledger = state.ledger;
+    tracked.view = new Proxy(view, {
+      get(target, prop) {
+        if (prop === 'embed') return (text: string, o?: Parameters<HostHandle['embed']>[1]) => ledger.embed(target, text, o);
+        if (prop === 'embedBatch') return (texts: string[], o?: Parameters<HostHandle['embedBatch']>[1]) => ledger.embedBatch(target, texts, o);
+        if (prop !== 'close') return Reflect.get(target, prop, target);
+        return async (closeOpts?: Parameters<HostHandle['close']>[0]) => {
+          await sampleQuietly(target, tracked);
+          return target.close(closeOpts);
+        };
+      },
+    });
+    timeline.add('spawn', `host pid ${handle.pid}`, { role: 'host', pid: handle.pid });
+    if (state.ended) {
+      tracked.expectedExit = true;
+      await handle.close({ deadlineMs: 2000, killAfterMs: 1000 });
+      throw new GauntletError('GAUNTLET_CLOSED', `scenario ${owner} ended while a host was starting; it was closed`);
+    }
+    if (!opts?.deferStart) {
+      await handle.start({ signal: controller.signal });
+      await sampleQuietly(handle, tracked);
+    }
+    return tracked.view;
+  };
+
   const ctx: ScenarioContext = {
     scenario: { id: def.id, title: def.title },
     // A frozen copy: a host that needs another model or command says so in startHost({ adapter }).
@@ -156,51 +205,15 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
     faults: state.faults,
 
     async startHost(opts) {
-      if (controller.signal.aborted || state.ended) throw new GauntletError('GAUNTLET_CLOSED', `scenario ${owner} is over; no new host`);
-      // Start deferred so that the spawn/ready lifecycle events reach the timeline; then start unless asked not to.
-      const { adapter: override, ...hostOpts } = opts ?? {};
-      const handle = await env.deps.startHost(withOverride(adapter, override), { ...hostOpts, deferStart: true });
-      const tracked = trackHost(handle, {
-        owner, tracker: env.tracker,
-        addTimeline: (kind, label, details, at) => {
-          const e = timeline.add(kind, label, details);
-          if (at !== undefined) e.t = timeline.fromEpoch(at);
-        },
-        onRestart: (event) => env.emit({ type: 'restart', ...base, event }),
-      });
-      state.hosts.push(tracked);
-      state.ledger.watch(handle);
-      // Each embedder (re)start is a memory sample: restarts show on the memory chart even without a sampler.
-      handle.on('lifecycle', (ev) => {
-        if (ev.type === 'ready' && typeof ev.pid === 'number' && ev.pid !== handle.pid && !state.ended) sampleEmbedder(ev.pid);
-      });
-      // The scenario's close() takes a last sample first: with the one taken at start, every host has a line.
-      // Every embed / embed-batch goes through the ledger (outcome of each request; capped deadline).
-      const view = tracked.view;
-      const ledger = state.ledger;
-      tracked.view = new Proxy(view, {
-        get(target, prop) {
-          if (prop === 'embed') return (text: string, o?: Parameters<HostHandle['embed']>[1]) => ledger.embed(target, text, o);
-          if (prop === 'embedBatch') return (texts: string[], o?: Parameters<HostHandle['embedBatch']>[1]) => ledger.embedBatch(target, texts, o);
-          if (prop !== 'close') return Reflect.get(target, prop, target);
-          return async (closeOpts?: Parameters<HostHandle['close']>[0]) => {
-            await sampleQuietly(target, tracked);
-            return target.close(closeOpts);
-          };
-        },
-      });
-      timeline.add('spawn', `host pid ${handle.pid}`, { role: 'host', pid: handle.pid });
-      if (state.ended) {
-        tracked.expectedExit = true;
-        await handle.close({ deadlineMs: 2000, killAfterMs: 1000 });
-        throw new GauntletError('GAUNTLET_CLOSED', `scenario ${owner} ended while a host was starting; it was closed`);
+      const t0 = performance.now();
+      try {
+        return await startHostInner(opts);
+      } finally {
+        state.hostStart.ms += performance.now() - t0;
+        state.hostStart.count++;
       }
-      if (!opts?.deferStart) {
-        await handle.start({ signal: controller.signal });
-        await sampleQuietly(handle, tracked);
-      }
-      return tracked.view;
     },
+
 
     async sampleHost(host, opts = {}) {
       const m = await host.memory({ gc: opts.gc, signal: controller.signal });

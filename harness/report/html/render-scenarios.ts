@@ -6,6 +6,7 @@ import { metricDef } from '../../claims/metrics-catalogue.ts';
 import { latencyHistogramSvg } from './latency-histogram.ts';
 import { timelineSvg } from './timeline-svg.ts';
 import { renderPhaseHtml } from '../restart-phases.ts';
+import { renderTimeHtml } from '../time-table.ts';
 
 /** Notes shown before the rest fold into a <details>. */
 const NOTES_SHOWN = 8;
@@ -113,7 +114,7 @@ export function renderScenarios(report: RunReport): string {
     if (!groups.has(r.scenario)) { groups.set(r.scenario, []); order.push(r.scenario); }
     groups.get(r.scenario)!.push({ r, i });
   });
-  return renderPhaseHtml(report) + order.map((id) => {
+  return renderPhaseHtml(report) + renderTimeHtml(report) + order.map((id) => {
     const runs = groups.get(id)!;
     const claims = (report.verdicts ?? []).filter((v) => v.evidence?.scenarios?.includes(id));
     const claimIds = [...new Set(claims.map((v) => v.claim))];
