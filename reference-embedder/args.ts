@@ -9,6 +9,8 @@ export interface EmbedderArgs {
   transport: TransportName;
   codec: CodecName;
   socket?: string;
+  /** uds: payloads through a /dev/shm region, control over the socket (serve-shm.ts). */
+  shm: boolean;
   port: number;
   host: string;
   model?: string;
@@ -28,6 +30,7 @@ export const USAGE = `usage: node --import tsx reference-embedder/main.ts [optio
   --transport stdio|uds|http   (default stdio)
   --codec msgpack|ndjson       (default msgpack; stdio and uds)
   --socket PATH                uds: socket path or \\\\.\\pipe\\name (required for uds)
+  --shm                        uds: payloads through a /dev/shm region (seed 004), control over the socket
   --port N --host ADDR         http: port (0 = any, printed) and address (default 127.0.0.1)
   --model PATH                 load this model at start (required for http)
   --lanes N --threads N        embedding contexts and threads per context (default 1 and 1)
@@ -61,18 +64,20 @@ export function parseEmbedderArgs(argv: string[], env: NodeJS.ProcessEnv): Embed
       lanes: { type: 'string' }, threads: { type: 'string' }, 'context-size': { type: 'string' },
       normalize: { type: 'boolean' }, 'max-queue': { type: 'string' },
       'max-frame-bytes': { type: 'string' }, 'max-batch': { type: 'string' }, 'drain-timeout-ms': { type: 'string' },
-      fault: { type: 'string', multiple: true }, help: { type: 'boolean' },
+      fault: { type: 'string', multiple: true }, help: { type: 'boolean' }, shm: { type: 'boolean' },
     },
   });
   if (values.help) throw new Error(USAGE);
   const transport = oneOf('transport', values.transport, ['stdio', 'uds', 'http'] as const, 'stdio');
   if (transport === 'uds' && !values.socket) throw new Error('--transport uds needs --socket PATH');
+  if (values.shm && transport !== 'uds') throw new Error('--shm needs --transport uds (control messages go over the socket)');
   if (transport === 'http' && !values.model) throw new Error('--transport http needs --model PATH (HTTP has no initialize request)');
   return {
     engine: oneOf('engine', values.engine, ENGINE_KINDS, 'llama'),
     transport,
     codec: oneOf('codec', values.codec, ['msgpack', 'ndjson'] as const, 'msgpack'),
     socket: values.socket,
+    shm: values.shm ?? false,
     port: int('port', values.port, 0, 0),
     host: values.host ?? '127.0.0.1',
     model: values.model,

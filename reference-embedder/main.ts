@@ -133,8 +133,9 @@ if (args.transport === 'stdio') {
     process.stdin.resume();
   }
   if (args.transport === 'uds') {
+    const shm = args.shm ? (await import('./serve-shm.ts')).shmConnectionFactory(args.limits, log) : undefined;
     const server = await listenUds(args.socket!, (socket) => {
-      const conn = connectStreams(socket, socket, codec, args.limits);
+      const conn = shm ? shm(socket) : connectStreams(socket, socket, codec, args.limits);
       serveConnection(conn, hooks(() => conn));
     });
     process.stdout.write(`${JSON.stringify({ ready: true, socket: server.path, pid: process.pid })}\n`);

@@ -4,6 +4,9 @@
  */
 import type { ConnectionStats } from '../protocol/connection.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
+import { shmClientConnection } from '../transport/shm-connection.ts';
+import { loadShmNative } from '../transport/shm-native.ts';
+import { GauntletError } from '../util/errors.ts';
 import type { ProcessAdapterConfig } from './types.ts';
 import { substituteArgs } from './substitute.ts';
 import type { EmbedCallOptions, EmbedderClient, EmbedderStats, LifecycleListener, ResolvedAdapter, StartInfo } from './types.ts';
@@ -16,6 +19,10 @@ export class ProcessClient implements EmbedderClient {
   constructor(private readonly resolved: ResolvedAdapter) {
     this.name = resolved.name;
     const c = resolved.config as ProcessAdapterConfig;
+    if (c.sharedMemory && (c.transport !== 'uds' || c.codec !== 'msgpack')) {
+      throw new GauntletError('GAUNTLET_CONFIG_INVALID', `adapters.${resolved.name}.sharedMemory: needs transport "uds" and codec "msgpack" (control messages go over the socket), got ${c.transport} + ${c.codec}`);
+    }
+    this.sharedMemory = c.sharedMemory === true;
     const command = substituteArgs(c.command, {
       lanes: resolved.lanes, threads: resolved.threads, maxBatch: resolved.maxBatch, maxFrameBytes: resolved.maxFrameBytes,
     });
@@ -36,10 +43,16 @@ export class ProcessClient implements EmbedderClient {
       ...(c.env ? { env: c.env } : {}),
       ...(c.cwd ? { cwd: c.cwd } : {}),
       ...(c.supervisor ?? {}),
-    });
+    }, c.sharedMemory ? { connector: (readable, writable, _codec, limits) => shmClientConnection(readable, writable, limits) } : {});
   }
 
+  private readonly sharedMemory: boolean;
+
   async start(): Promise<StartInfo> {
+    if (this.sharedMemory) {
+      const shm = loadShmNative();
+      if (!shm.ok) throw new GauntletError('GAUNTLET_USAGE', `adapter ${this.name} moves payloads through shared memory, which this machine cannot have: ${shm.reason}`, { details: { notApplicable: shm.reason } });
+    }
     const info = await this.supervisor.start();
     return { dims: info.dims, model: info.model, ...(info.contextSize !== undefined ? { contextSize: info.contextSize } : {}) };
   }

@@ -112,6 +112,12 @@ export interface ProcessAdapterConfig extends AdapterCommon {
   command: string[];
   transport: 'stdio' | 'uds';
   codec: CodecName;
+  /**
+   * Payloads (texts, vectors) through a /dev/shm region the embedder creates, control messages over the socket
+   * (seed 004's shared memory; docs/protocol.md "Shared memory"). Needs transport 'uds' and codec 'msgpack', and the
+   * optional shm addon (built on first use); where the addon cannot be had, starting the adapter fails with the reason.
+   */
+  sharedMemory?: boolean;
   env?: Record<string, string>;
   cwd?: string;
   /** Supervisor tuning passed as it is (restart policy, health pings, grace periods...). */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import process from 'node:process';
 import type { AdapterConfig } from '../adapters/types.ts';
 import { DEFAULT_LIMITS } from '../protocol/messages.ts';
+import { shmLikelyAvailable } from '../transport/shm-native.ts';
 import { nodeEntryArgs } from '../util/bundle.ts';
 import type { LimitsConfig, ReporterEntry } from './types.ts';
 
@@ -64,6 +65,18 @@ export function defaultAdapters(): Record<string, AdapterConfig> {
       supervisor: { standby: 1, retryOnceAfterRestart: true },
       description: 'reference embedder, stdio + MessagePack, with one warm standby spare (supervisor standby: 1)',
     },
+    // Seed 004's shared memory: only where the optional shm addon can be had (built on first use; GAUNTLET_SHM=off
+    // leaves it out). Elsewhere the adapter is absent and the bench's shm rows say why.
+    ...(shmLikelyAvailable().ok ? {
+      'reference-shm': {
+        kind: 'process',
+        transport: 'uds',
+        codec: 'msgpack',
+        sharedMemory: true,
+        command: referenceCommand('--transport', 'uds', '--codec', 'msgpack', '--shm', '--socket', '{socket}'),
+        description: 'reference embedder, payloads through a /dev/shm ring, control over a Unix socket + MessagePack (seed 004)',
+      } satisfies AdapterConfig,
+    } : {}),
   };
 }
 

@@ -26,6 +26,7 @@ const processAdapter = z.strictObject({
   command: argv,
   transport: z.enum(['stdio', 'uds'], { error: 'expected "stdio" or "uds"' }),
   codec: z.enum(['msgpack', 'ndjson'], { error: 'expected "msgpack" or "ndjson"' }),
+  sharedMemory: z.boolean({ error: 'expected true or false (payloads through /dev/shm; needs transport "uds" and codec "msgpack")' }).optional(),
   env: env.optional(),
   cwd: z.string({ error: 'expected a path string' }).optional(),
   supervisor: z.record(z.string(), z.unknown(), { error: 'expected an object of supervisor options' }).optional(),
