@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { BUNDLED_ENTRIES, bundleName, bundleOptions } from '../harness/util/bundle.ts';
+import { BUNDLED_ENTRIES, buildBundle, bundleName } from '../harness/util/bundle.ts';
 import { packagePath } from '../harness/util/ts-runner.ts';
 
 const require = createRequire(import.meta.url);
@@ -50,8 +50,7 @@ step(`copying ${ASSETS.length} report assets`, () => {
   }
 });
 step(`bundling ${BUNDLED_ENTRIES.join(', ')}`, () => {
-  const esbuild = require('esbuild') as typeof import('esbuild');
-  for (const entry of BUNDLED_ENTRIES) esbuild.buildSync(bundleOptions(entry, path.join(dist, 'bundles', `${bundleName(entry)}.mjs`)));
+  for (const entry of BUNDLED_ENTRIES) buildBundle(entry, path.join(dist, 'bundles', `${bundleName(entry)}.mjs`));
 });
 for (const must of ['harness/cli/main.js', 'harness/index.js', 'harness/index.d.ts', 'gauntlet.config.js']) {
   if (!existsSync(path.join(dist, must))) throw new Error(`build: dist/${must} is missing after the build`);

@@ -2,11 +2,15 @@
  * The llama engine of the reference embedder (engine-types.ts): GGUF check, node-llama-cpp load, one embedding
  * context per lane (threads set explicitly), and a FIFO of work waiting for a free lane.
  */
-import { statSync, type Stats } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
-import { getLlama, type Llama, type LlamaEmbeddingContext, type LlamaModel } from 'node-llama-cpp';
+import type { Llama, LlamaEmbeddingContext, LlamaLogLevel, LlamaModel } from 'node-llama-cpp';
 import { checkGguf } from '../harness/gguf/check.ts';
+import { PROVEN_OPTIONS, readBindingProof, recordBindingProof, type BindingProof } from './binding-proof.ts';
 import { EngineError, type Engine, type EngineOptions } from './engine-types.ts';
+import { importNodeLlamaCpp, installedNodeLlamaCpp, type NodeLlamaCppApi } from './load-node-llama-cpp.ts';
 
 export { EngineError };
 
@@ -22,24 +26,69 @@ export function warmRuntime(log: (line: string) => void): void {
 }
 
 function llama(log: (line: string) => void): Promise<Llama> {
-  llamaPromise ??= getLlama({
-    gpu: false,
-    build: 'never',
-    logger: (level, message) => {
-      const line = message.trimEnd();
-      if (level === 'error' || level === 'fatal') {
-        recentNativeErrors.push(line);
-        if (recentNativeErrors.length > 8) recentNativeErrors.shift();
-      }
-      log(`llama.cpp ${level}: ${line}`);
-    },
-  }).then((l) => {
+  llamaPromise ??= createLlama(log).then((l) => {
     runtimeReadyAt = performance.now();
     return l;
   });
   return llamaPromise;
 }
 
+/**
+ * The node-llama-cpp runtime: getLlama (which tests the binary in a child process first), or, when an earlier start
+ * proved this very binary loads here (binding-proof.ts), that binary loaded directly as getLlama would load it after
+ * its test. Without a proof, or if the direct load fails, getLlama runs as always; its success records the proof.
+ */
+async function createLlama(log: (line: string) => void): Promise<Llama> {
+  const t0 = performance.now();
+  const { api, from } = await importNodeLlamaCpp();
+  const imported = performance.now();
+  const logger = (level: LlamaLogLevel, message: string) => {
+    const line = message.trimEnd();
+    if (level === 'error' || level === 'fatal') {
+      recentNativeErrors.push(line);
+      if (recentNativeErrors.length > 8) recentNativeErrors.shift();
+    }
+    log(`llama.cpp ${level}: ${line}`);
+  };
+  const nlc = installedNodeLlamaCpp();
+  const proof = readBindingProof(nlc);
+  if (proof) {
+    try {
+      const l = await llamaFromProof(api, proof, logger);
+      log(`runtime: ${from} imported in ${(imported - t0).toFixed(0)} ms; binary ${proof.bindingPath} loaded directly in ${(performance.now() - imported).toFixed(0)} ms `
+        + `(its binary test passed at ${proof.testedAt} and nothing it depends on changed since)`);
+      return l;
+    } catch (e) {
+      log(`runtime: loading the proven binary ${proof.bindingPath} directly failed (${(e as Error).message}); using getLlama and its binary test`);
+    }
+  }
+  const l = await api.getLlama({ ...PROVEN_OPTIONS, logger });
+  const note = recordBindingProof(nlc);
+  log(`runtime: ${from} imported in ${(imported - t0).toFixed(0)} ms; getLlama (binary test included) took ${(performance.now() - imported).toFixed(0)} ms; ${note}`);
+  return l;
+}
+
+/** getLlama's defaults (node-llama-cpp 3.x bindings/getLlama.js) for the padding it keeps free in RAM and VRAM. */
+const ramPadding = (total: number) => Math.floor(Math.min(total * 0.25, os.platform() === 'linux' ? 1024 ** 3 : 6 * 1024 ** 3));
+const vramPadding = (total: number) => Math.floor(Math.min(total * 0.08, 1.6 * 1024 ** 3));
+
+/**
+ * What getLlama does for a prebuilt binary once its test has passed (loadExistingLlamaBinary): require the addon,
+ * read its build metadata, Llama._create with getLlama's defaults and our options. `_create` is node-llama-cpp's
+ * internal constructor: if it is missing (another version), this throws and the caller uses getLlama.
+ */
+async function llamaFromProof(api: NodeLlamaCppApi, proof: BindingProof, logger: (level: LlamaLogLevel, message: string) => void): Promise<Llama> {
+  const create = (api.Llama as unknown as { _create?: (o: Record<string, unknown>) => Promise<Llama> })._create;
+  if (typeof create !== 'function') throw new Error('this node-llama-cpp has no Llama._create');
+  const buildMetadata = JSON.parse(readFileSync(proof.buildMetadataPath, 'utf8')) as { buildOptions?: { gpu?: unknown } };
+  if (buildMetadata.buildOptions?.gpu !== PROVEN_OPTIONS.gpu) throw new Error(`the binary's build metadata says gpu ${JSON.stringify(buildMetadata.buildOptions?.gpu)}`);
+  const bindings = createRequire(import.meta.url)(proof.bindingPath) as unknown;
+  return create.call(api.Llama, {
+    bindings, bindingPath: proof.bindingPath, extBackendsPath: undefined, buildType: 'prebuilt', buildMetadata,
+    logLevel: api.LlamaLogLevel.warn, logger, maxThreads: undefined, vramPadding, ramPadding,
+    skipLlamaInit: false, debug: false, numa: false, tempDir: false, experimentalOptions: undefined,
+  });
+}
 
 /** What identifies the mapped file's contents: the same inode with another size or mtime was modified in place. */
 interface FileIdentity { ino: number; size: number; mtimeMs: number }

@@ -16,7 +16,7 @@ import { createLifecycle, stdinIsPipe, watchParent } from './lifecycle.ts';
 import { serveConnection, type StreamServerHooks } from './serve-stream.ts';
 import { errorFields, Service } from './service.ts';
 
-/** Start-up milestone: node booted and every module (node-llama-cpp included) evaluated. */
+/** Start-up milestone: node booted and the protocol side evaluated (node-llama-cpp is imported later, by engine.ts). */
 const mainMs = performance.now();
 
 // stdout is the protocol channel: nothing else may print there.
@@ -110,7 +110,7 @@ const loadModelArg = (): void => {
     if (args.transport === 'http') life.exit(4, 'the model could not be loaded');
   });
 };
-// stdio / uds: getLlama (~0.4 s, most of it node-llama-cpp's binary test in a child process) starts now, while the
+// stdio / uds: the runtime (engine.ts: importing node-llama-cpp, then its binary, tested on the first start) starts now, while the
 // host's `initialize` is on its way. Not for http: its memory at the ready line must be the memory before loading.
 if (args.engine === 'llama' && args.transport !== 'http') void import('./engine.ts').then((m) => m.warmRuntime(log), () => {});
 // http: the load starts once the server listens and has printed its ready line (/health answers 503 "loading"

@@ -7,12 +7,24 @@
  * An installed package carries its bundles, built at pack time (`npm run build` -> dist/bundles/NAME.mjs); it never
  * writes inside its own folder. A checkout builds them on first use, once per source version, into .cache/bundles/.
  * GAUNTLET_NO_BUNDLE=1 runs the modules unbundled instead (slower, same behaviour).
+ *
+ * The reference embedder's bundle comes with a companion, NAME.node-llama-cpp.mjs: node-llama-cpp's JavaScript (the
+ * getLlama + Llama graph with its pure-JavaScript dependencies) as one file, which engine.ts imports when it needs
+ * the runtime (reference-embedder/load-node-llama-cpp.ts; it falls back to the installed package when the versions
+ * differ). Walking node-llama-cpp's ~440 module files took ~330-470 ms of every embedder start; the same code as one
+ * file ~100 ms (Node 20 has no module compile cache). It is a file of its own, imported dynamically, because
+ * node-llama-cpp has top-level awaits in an import cycle, which esbuild's lazily evaluated modules deadlock on.
+ * Native parts (@node-llama-cpp/* binaries, @reflink) stay external, and node-llama-cpp's `import.meta.url` is
+ * rewritten to its files' real location, so it finds its binaries, its llama/ folder and its binary-test file
+ * (which must run unbundled in a child process) as if unbundled. onnx-proto (~60 ms to import) is inlined into the
+ * embedder's bundle, evaluated only when the onnx engine is used.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { CODE_ROOT, LAYOUT, PACKAGE_ROOT, packagePath, scriptArgs } from './ts-runner.ts';
+import { CODE_ROOT, LAYOUT, PACKAGE_ROOT, dependencyManifest, packagePath, scriptArgs } from './ts-runner.ts';
 
 const require = createRequire(import.meta.url);
 const SOURCE_DIRS = ['harness', 'reference-embedder'];
@@ -26,18 +38,101 @@ export function bundleName(entryRel: string): string {
   return entryRel.replace(/\.ts$/, '').replace(/[\\/]/g, '-');
 }
 
+const EMBEDDER_ENTRY = 'reference-embedder/main.ts';
+/** Packages inlined into the embedder's bundle (lazily evaluated): pure JavaScript, no top-level await. */
+const INLINED_PACKAGES = ['onnx-proto'];
+/** Never bundled, wherever imported from: native code and node-llama-cpp's optional platform packages. */
+const NATIVE_EXTERNAL = /^(@node-llama-cpp\/|@reflink\/|node-addon-api$|node-gyp-build$)/;
+const REQUIRE_BANNER = "import { createRequire as __gauntletCreateRequire } from 'node:module'; const require = __gauntletCreateRequire(import.meta.url);";
+
+/** File name of the node-llama-cpp companion of a bundle: 'x/reference-embedder-main.mjs' -> 'reference-embedder-main.node-llama-cpp.mjs'. */
+export function companionName(outfile: string): string {
+  return path.basename(outfile).replace(/\.mjs$/, '') + '.node-llama-cpp.mjs';
+}
+
 /** esbuild options shared by the pack-time build and a checkout's on-demand build. */
 export function bundleOptions(entryRel: string, outfile: string): import('esbuild').BuildOptions {
+  const common: import('esbuild').BuildOptions = { entryPoints: [packagePath(entryRel)], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'silent' };
+  if (entryRel !== EMBEDDER_ENTRY) return { ...common, packages: 'external' };
+  const nlcVersion = dependencyManifest('node-llama-cpp')?.version;
   return {
-    entryPoints: [packagePath(entryRel)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'silent',
+    ...common,
+    plugins: [bundlePackages((pkg, fromDependency) => INLINED_PACKAGES.includes(pkg) || fromDependency)],
+    banner: { js: REQUIRE_BANNER }, // CommonJS dependencies bundled into ESM call require()
+    // Read by reference-embedder/load-node-llama-cpp.ts: the companion's file name and the version it holds.
+    define: { __GAUNTLET_NLC_BUNDLE__: JSON.stringify(nlcVersion ? JSON.stringify({ file: companionName(outfile), version: nlcVersion }) : '') },
   };
+}
+
+/** esbuild options of the node-llama-cpp companion (undefined when node-llama-cpp is not installed). */
+export function companionOptions(outfile: string): import('esbuild').BuildOptions | undefined {
+  let dist: string;
+  try {
+    dist = path.dirname(require.resolve('node-llama-cpp')); // <package>/dist/index.js
+  } catch {
+    return undefined;
+  }
+  const file = (rel: string) => JSON.stringify(path.join(dist, rel));
+  const nlcDist = `${path.sep}node-llama-cpp${path.sep}dist${path.sep}`;
+  const rewriteMetaUrl: import('esbuild').Plugin = {
+    name: 'gauntlet-nlc-meta-url',
+    setup(build) {
+      build.onLoad({ filter: /node-llama-cpp[\\/]dist[\\/].*\.js$/ }, (a) => {
+        const rel = a.path.slice(a.path.lastIndexOf(nlcDist) + nlcDist.length).split(path.sep).join('/');
+        const contents = readFileSync(a.path, 'utf8').replaceAll('import.meta.url', `__gauntletNlcUrl(${JSON.stringify(rel)})`);
+        return { contents, loader: 'js', resolveDir: path.dirname(a.path) };
+      });
+    },
+  };
+  return {
+    stdin: {
+      contents: `export { getLlama } from ${file('bindings/getLlama.js')};\nexport { Llama } from ${file('bindings/Llama.js')};\n`
+        + `export { LlamaLogLevel } from ${file('bindings/types.js')};\n`,
+      resolveDir: dist, sourcefile: 'node-llama-cpp-companion.js', loader: 'js',
+    },
+    outfile: path.join(path.dirname(outfile), companionName(outfile)),
+    bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'silent',
+    plugins: [bundlePackages(() => true), rewriteMetaUrl],
+    banner: {
+      // node-llama-cpp's dist/ as the installed package has it, found once from the companion's place.
+      js: `${REQUIRE_BANNER}\nlet __gauntletNlcDist; const __gauntletNlcUrl = (rel) => new URL(rel, __gauntletNlcDist ??= new URL("./", import.meta.resolve("node-llama-cpp")).href).href;`,
+    },
+  };
+}
+
+/** esbuild plugin: a bare import is bundled when `inline(package, importedFromADependency)` says so, else external. */
+function bundlePackages(inline: (pkg: string, fromDependency: boolean) => boolean): import('esbuild').Plugin {
+  return {
+    name: 'gauntlet-bundle-packages',
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, (a) => {
+        if (a.kind === 'entry-point' || path.isAbsolute(a.path)) return undefined;
+        if (a.path.startsWith('node:') || NATIVE_EXTERNAL.test(a.path)) return { external: true };
+        const pkg = a.path.startsWith('@') ? a.path.split('/').slice(0, 2).join('/') : a.path.split('/')[0]!;
+        const fromDependency = a.importer.includes(`${path.sep}node_modules${path.sep}`);
+        return inline(pkg, fromDependency) ? undefined : { external: true };
+      });
+    },
+  };
+}
+
+/**
+ * Builds one entry's bundle (and the embedder's companion), synchronously. Plugins need esbuild's asynchronous API,
+ * so that build runs in a child process (harness/util/bundle-build.ts, ~1-2 s once per source version). The
+ * pack-time build (ci/build-package.ts) and a checkout's build both come here.
+ */
+export function buildBundle(entryRel: string, outfile: string): void {
+  const options = bundleOptions(entryRel, outfile);
+  if (!options.plugins?.length) {
+    (require('esbuild') as typeof import('esbuild')).buildSync(options);
+    return;
+  }
+  try {
+    execFileSync(process.execPath, [...scriptArgs('harness/util/bundle-build.ts'), entryRel, outfile], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
+  } catch (e) {
+    const stderr = String((e as { stderr?: Buffer }).stderr ?? '').trim();
+    throw new Error(`bundling ${entryRel} failed${stderr ? `: ${stderr}` : ''}`, { cause: e });
+  }
 }
 
 function hashSources(): string {
@@ -52,6 +147,7 @@ function hashSources(): string {
   };
   for (const d of SOURCE_DIRS) walk(packagePath(d));
   h.update(readFileSync(packagePath('package.json')));
+  for (const name of [...INLINED_PACKAGES, 'node-llama-cpp']) h.update(`${name}@${dependencyManifest(name)?.version ?? 'absent'}`); // their code is in the bundle
   sourceHash = h.digest('hex').slice(0, 16);
   return sourceHash;
 }
@@ -60,12 +156,18 @@ function buildInCheckout(entryRel: string): string {
   const dir = path.join(PACKAGE_ROOT, '.cache', 'bundles');
   const out = path.join(dir, `${bundleName(entryRel)}-${hashSources()}.mjs`);
   if (!existsSync(out)) {
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${out}.${process.pid}.tmp`;
-    const esbuild = require('esbuild') as typeof import('esbuild');
-    esbuild.buildSync(bundleOptions(entryRel, tmp));
-    renameSync(tmp, out); // atomic: parallel runs never see a half-written bundle
-    // Older bundles stay: a process of another run may be about to start one. They are ~100 KB each.
+    const tmpDir = path.join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+    mkdirSync(tmpDir, { recursive: true });
+    try {
+      buildBundle(entryRel, path.join(tmpDir, path.basename(out)));
+      // atomic renames, the entry last: parallel runs never see a half-written bundle or one without its companion
+      for (const f of readdirSync(tmpDir).sort((a, b) => Number(a === path.basename(out)) - Number(b === path.basename(out)))) {
+        renameSync(path.join(tmpDir, f), path.join(dir, f));
+      }
+    } finally {
+      rmSync(tmpDir, { recursive: true, force: true });
+    }
+    // Older bundles stay: a process of another run may be about to start one. They are ~100 KB-2 MB each.
   }
   return out;
 }
