@@ -12,6 +12,7 @@ import type { MessageConnection } from '../protocol/connection.ts';
 import { DEFAULT_LIMITS, PROTOCOL_VERSION } from '../protocol/messages.ts';
 import { readProcStatus } from '../metrics/proc-status.ts';
 import { connectUds } from '../transport/uds.ts';
+import { connectShm } from '../transport/shm-connection.ts';
 import { GauntletError, toError } from '../util/errors.ts';
 import { startPeer } from './peer-client.ts';
 import type { ConnectionResults } from './types.ts';
@@ -23,6 +24,8 @@ export interface ConnectionBenchOptions {
   timeoutMs?: number;
   /** The echo peer's --fault (tests: a server that drops or misanswers some connections). */
   fault?: string;
+  /** 'shm': every connection also maps a /dev/shm region of its own (rings of 64 KiB) (default 'uds'). */
+  transport?: 'uds' | 'shm';
   onStep?: (label: string) => void;
 }
 
@@ -35,10 +38,12 @@ async function rssOf(pid: number): Promise<number> {
 }
 
 /** One connection's round trip: connect, ping with a unique id, check the answer. Resolves with the open connection or an error text. */
-async function oneRoundTrip(socket: string, id: number, timeoutMs: number): Promise<{ conn?: MessageConnection; error?: string }> {
+async function oneRoundTrip(socket: string, id: number, timeoutMs: number, transport: 'uds' | 'shm'): Promise<{ conn?: MessageConnection; error?: string }> {
   let conn: MessageConnection;
   try {
-    conn = await connectUds(socket, getCodec('msgpack'), DEFAULT_LIMITS, { timeoutMs });
+    conn = transport === 'shm'
+      ? await connectShm(socket, DEFAULT_LIMITS, { timeoutMs })
+      : await connectUds(socket, getCodec('msgpack'), DEFAULT_LIMITS, { timeoutMs });
   } catch (e) {
     return { error: `connect: ${toError(e).message}` };
   }
@@ -60,8 +65,9 @@ export async function benchConnections(opts: ConnectionBenchOptions): Promise<Co
   const n = opts.connections;
   if (!Number.isSafeInteger(n) || n < 1) throw new GauntletError('GAUNTLET_USAGE', `connections: expected a whole number >= 1, got ${n}`);
   const timeoutMs = opts.timeoutMs ?? 5000;
-  opts.onStep?.(`connection stress: starting the Unix-socket server, then ${n} connections at once`);
-  const peer = await startPeer({ transport: 'uds', codec: 'msgpack', ...(opts.fault ? { fault: opts.fault } : {}) });
+  const transport = opts.transport ?? 'uds';
+  opts.onStep?.(`connection stress: starting the ${transport === 'shm' ? 'shared-memory' : 'Unix-socket'} server, then ${n} connections at once`);
+  const peer = await startPeer({ transport, codec: 'msgpack', ...(opts.fault ? { fault: opts.fault } : {}), ...(transport === 'shm' ? { ringBytes: 65536 } : {}) });
   const open: MessageConnection[] = [];
   try {
     await peer.ping(); // the warm-up connection: its buffers and the codec's code are in the baseline
@@ -69,7 +75,7 @@ export async function benchConnections(opts: ConnectionBenchOptions): Promise<Co
     const rssBeforeBytes = await rssOf(peer.pid);
     const t0 = performance.now();
     // Ids from 1000 on, one per connection: an answer carrying another connection's id is an error.
-    const results = await Promise.all(Array.from({ length: n }, (_, i) => oneRoundTrip(peer.socket!, 1000 + i, timeoutMs)));
+    const results = await Promise.all(Array.from({ length: n }, (_, i) => oneRoundTrip(peer.socket!, 1000 + i, timeoutMs, transport)));
     const wallMs = performance.now() - t0;
     for (const r of results) if (r.conn && !r.conn.closed) open.push(r.conn);
     await settle();
@@ -78,7 +84,9 @@ export async function benchConnections(opts: ConnectionBenchOptions): Promise<Co
     const kinds = new Map<string, number>();
     for (const e of errors) { const k = e.replace(/\d+/g, 'N').slice(0, 120); kinds.set(k, (kinds.get(k) ?? 0) + 1); }
     return {
-      server: 'harness/bench/echo-peer.ts --transport uds --codec msgpack (separate process: listenUds + msgpack framing)',
+      server: transport === 'shm'
+        ? 'harness/bench/echo-peer.ts --transport shm --ring-bytes 65536 (separate process: listenUds + msgpack framing + a /dev/shm region per connection)'
+        : 'harness/bench/echo-peer.ts --transport uds --codec msgpack (separate process: listenUds + msgpack framing)',
       serverPid: peer.pid,
       connections: n,
       openAtMeasure: open.length,

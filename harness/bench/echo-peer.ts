@@ -3,6 +3,8 @@
  * work of its own, so that a round trip measures the link and the codec alone.
  *   node ...tsNodeArgs() harness/bench/echo-peer.ts --transport stdio|uds|http [--codec msgpack|ndjson|raw]
  *        [--socket PATH] [--max-frame-bytes N] [--fault drop-every=N|wrong-id-every=N]
+ *   --transport shm --socket PATH [--ring-bytes N]: a Unix socket for control messages and a /dev/shm region per
+ *        connection for payloads (seed 004); a payload is verified where it lies (hash checked, no copy) and acked.
  * Protocol codecs: `ping` -> `pong`; any other message -> `pong` with its id (a small ack after a transfer).
  * `raw`: [u32 BE length][bytes] frames are not decoded at all; each is acked with 4 zero bytes.
  * HTTP: GET /health, and POST /v1/embeddings answered with one empty vector per input.
@@ -18,6 +20,7 @@ import { DEFAULT_LIMITS, PROTOCOL_VERSION, type CodecName } from '../protocol/me
 import { connectStreams } from '../transport/stream-connection.ts';
 import { listenUds } from '../transport/uds.ts';
 import { serveHttp } from '../transport/http-server.ts';
+import { shmServerConnection } from '../transport/shm-connection.ts';
 
 const log = (line: string) => process.stderr.write(`[echo-peer ${process.pid}] ${line}\n`);
 
@@ -29,14 +32,17 @@ const { values } = parseArgs({
     socket: { type: 'string' },
     'max-frame-bytes': { type: 'string' },
     fault: { type: 'string' },
+    'ring-bytes': { type: 'string' },
   },
 });
 const transport = values.transport!;
 const codecName = values.codec!;
 const maxFrameBytes = Number(values['max-frame-bytes'] ?? DEFAULT_LIMITS.maxFrameBytes);
-if (!['stdio', 'uds', 'http'].includes(transport) || !['msgpack', 'ndjson', 'raw'].includes(codecName)
-  || !Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < 16 || (transport === 'uds' && !values.socket)) {
-  log(`bad arguments: ${JSON.stringify(values)}; expected --transport stdio|uds|http --codec msgpack|ndjson|raw [--socket PATH] [--max-frame-bytes N>=16]`);
+const ringBytes = Number(values['ring-bytes'] ?? 1 << 24);
+if (!['stdio', 'uds', 'http', 'shm'].includes(transport) || !['msgpack', 'ndjson', 'raw'].includes(codecName)
+  || !Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < 16 || ((transport === 'uds' || transport === 'shm') && !values.socket)
+  || (transport === 'shm' && codecName !== 'msgpack') || !Number.isSafeInteger(ringBytes)) {
+  log(`bad arguments: ${JSON.stringify(values)}; expected --transport stdio|uds|http|shm --codec msgpack|ndjson|raw (shm: msgpack) [--socket PATH] [--max-frame-bytes N>=16] [--ring-bytes N]`);
   process.exit(2);
 }
 const limits = { ...DEFAULT_LIMITS, maxFrameBytes };
@@ -104,6 +110,13 @@ if (transport === 'stdio') {
     accepted += 1;
     if (fault?.kind === 'drop-every' && accepted % fault.every === 0) { socket.destroy(); return; }
     serve(socket, socket);
+  });
+  process.stdout.write(`${JSON.stringify({ ready: true, socket: server.path, pid: process.pid })}\n`);
+} else if (transport === 'shm') {
+  const server = await listenUds(values.socket!, (socket: net.Socket) => {
+    const conn = shmServerConnection(socket, limits, { ringBytes, consume: 'verify', log });
+    conn.onMessage((m) => conn.send({ v: PROTOCOL_VERSION, id: m.id, type: 'pong' }));
+    conn.onFault((f) => log(`protocol fault: ${f.message}`));
   });
   process.stdout.write(`${JSON.stringify({ ready: true, socket: server.path, pid: process.pid })}\n`);
 } else {

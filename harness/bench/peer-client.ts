@@ -15,6 +15,7 @@ import { DEFAULT_LIMITS, PROTOCOL_VERSION, type Message } from '../protocol/mess
 import { connectStreams } from '../transport/stream-connection.ts';
 import { connectUds } from '../transport/uds.ts';
 import { httpEmbed, httpHealth } from '../transport/http-client.ts';
+import { connectShm } from '../transport/shm-connection.ts';
 import { GauntletError } from '../util/errors.ts';
 import { scriptArgs } from '../util/ts-runner.ts';
 import { withDeadline } from '../util/deadline.ts';
@@ -32,6 +33,8 @@ export interface PeerOptions {
   requestTimeoutMs?: number;
   /** Passed to the echo peer's --fault (uds only): makes it drop or misanswer some connections, for tests. */
   fault?: string;
+  /** shm: bytes of each ring of the peer's region (a power of two; room for the largest payload). */
+  ringBytes?: number;
 }
 
 export interface Peer {
@@ -144,10 +147,10 @@ export async function startPeer(opts: PeerOptions): Promise<Peer> {
   const limits = { ...DEFAULT_LIMITS, maxFrameBytes };
   const codec = opts.transport === 'http' ? 'json-http' : opts.codec;
   const label = `${opts.transport}/${codec}`;
-  const socket = opts.transport === 'uds' ? path.join(os.tmpdir(), `gb-${process.pid}-${randomBytes(3).toString('hex')}.sock`) : undefined;
+  const socket = opts.transport === 'uds' || opts.transport === 'shm' ? path.join(os.tmpdir(), `gb-${process.pid}-${randomBytes(3).toString('hex')}.sock`) : undefined;
   const args = [...scriptArgs('harness/bench/echo-peer.ts'), '--transport', opts.transport,
     '--codec', opts.codec, '--max-frame-bytes', String(maxFrameBytes), ...(socket ? ['--socket', socket] : []),
-    ...(opts.fault ? ['--fault', opts.fault] : [])];
+    ...(opts.fault ? ['--fault', opts.fault] : []), ...(opts.ringBytes ? ['--ring-bytes', String(opts.ringBytes)] : [])];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   child.stderr!.on('data', (c: Buffer) => { stderr.push(c.toString('utf8')); if (stderr.length > 20) stderr.shift(); });
@@ -168,6 +171,14 @@ export async function startPeer(opts: PeerOptions): Promise<Peer> {
     const ready = opts.transport === 'stdio' ? undefined : await readyLine(child, startTimeoutMs, stderr);
     let peer: Peer;
     if (opts.transport === 'http') peer = httpPeer(label, pid, `http://127.0.0.1:${Number(ready!.port)}`, requestTimeoutMs, kill);
+    else if (opts.transport === 'shm') {
+      const conn = await connectShm(socket!, limits, { timeoutMs: startTimeoutMs });
+      if (!conn.shm.active) {
+        conn.close();
+        throw new GauntletError('GAUNTLET_PROTOCOL', `the shm echo peer's region was not mapped (payloads would go inline); stderr: ${tail(stderr)}`);
+      }
+      peer = messagePeer(label, pid, conn, requestTimeoutMs, async () => { conn.close(); await kill(); }, ['binary']);
+    }
     else if (opts.codec === 'raw') {
       const [readable, writable] = opts.transport === 'stdio'
         ? [child.stdout!, child.stdin!] as const

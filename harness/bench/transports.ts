@@ -1,14 +1,16 @@
 /**
  * Transport benchmark: control-message round trips (ping -> pong) and payload transfers (payload out, small ack
  * back) against echo peers in separate processes, over stdio, a Unix socket and HTTP, with each codec, plus a
- * raw length-prefixed link with no codec as the floor. Seed 004's latency table gives the sizes: 1 KB, 1 MB, 10 MB.
+ * raw length-prefixed link with no codec as the floor, and seed 004's shared memory (payloads in a /dev/shm ring,
+ * control over the Unix socket) where its addon can be had. Seed 004's latency table gives the sizes: 1 KB, 1 MB, 10 MB.
  */
 import { GauntletError, toError } from '../util/errors.ts';
 import { ndjsonCodecWork } from './codecs.ts';
 import { benchConnections } from './connections.ts';
 import { makePayload, startPeer, type Peer, type PeerWireCodec } from './peer-client.ts';
 import { round, runTasks } from './stats.ts';
-import type { NdjsonCodecShare, PeerCodec, PeerTransport, PingRow, TransferRow, TransportResults } from './types.ts';
+import { loadShmNative } from '../transport/shm-native.ts';
+import type { NdjsonCodecShare, PeerCodec, PeerTransport, PingRow, ShmBenchInfo, TransferRow, TransportResults } from './types.ts';
 
 export interface TransportBenchOptions {
   pingTimeMs: number;
@@ -32,6 +34,7 @@ export const DEFAULT_LINKS: Array<{ transport: PeerTransport; codec: PeerWireCod
   { transport: 'http', codec: 'msgpack' },
   { transport: 'uds', codec: 'raw' },
   { transport: 'stdio', codec: 'raw' },
+  { transport: 'shm', codec: 'msgpack' },
 ];
 
 /** 16 MiB: room for a 10 MB payload plus framing. The protocol's default (seed 000) is 64 KiB. */
@@ -42,7 +45,6 @@ export function transferFrameLimit(maxTransfer: number): number {
 const codecOf = (p: { transport: PeerTransport; codec: PeerWireCodec }): PeerCodec => (p.transport === 'http' ? 'json-http' : p.codec);
 
 export async function benchTransports(opts: TransportBenchOptions): Promise<TransportResults> {
-  const links = opts.links ?? DEFAULT_LINKS;
   const window = opts.pipelineWindow ?? 32;
   const frameLimit = transferFrameLimit(Math.max(0, ...opts.transferBytes));
   const notes = [
@@ -53,12 +55,30 @@ export async function benchTransports(opts: TransportBenchOptions): Promise<Tran
     + 'binary = an `embedding` whose vector holds the bytes (msgpack bin; NDJSON has no binary form); raw = plain bytes; HTTP = a POST /v1/embeddings JSON body.',
     'ping over HTTP = GET /health on a keep-alive connection (fetch).',
   ];
+  let links = opts.links ?? DEFAULT_LINKS;
+  let shm: ShmBenchInfo | undefined;
+  if (links.some((l) => l.transport === 'shm')) {
+    const support = loadShmNative();
+    if (support.ok) {
+      shm = { available: true, ringBytes: frameLimit, addon: support.addon };
+      notes.push(`shm = payloads in a /dev/shm region (two rings of ${frameLimit} bytes; mode 0600), control messages over a Unix socket + MessagePack; `
+        + 'the sender copies a payload into its ring and hashes it on the way, the echo peer checks the record and the hash where the bytes lie (no copy) and acks; '
+        + `binary payloads only (an \`embedding\` vector). Addon: ${support.addon}${support.built ? ` (compiled for this run in ${support.buildMs} ms)` : ''}.`);
+    } else {
+      shm = { available: false, reason: support.reason };
+      links = links.filter((l) => l.transport !== 'shm');
+      notes.push(`shm: not measured: ${support.reason}`);
+    }
+  }
   opts.onStep?.(`starting ${links.length} echo peers`);
-  const started = await Promise.allSettled(links.map((l) => startPeer({ transport: l.transport, codec: l.codec, maxFrameBytes: frameLimit })));
+  const started = await Promise.allSettled(links.map((l) => startPeer({ transport: l.transport, codec: l.codec, maxFrameBytes: frameLimit, ...(l.transport === 'shm' ? { ringBytes: frameLimit } : {}) })));
   const peers: Array<{ link: (typeof links)[number]; peer: Peer }> = [];
   started.forEach((s, i) => {
     if (s.status === 'fulfilled') peers.push({ link: links[i]!, peer: s.value });
-    else notes.push(`${links[i]!.transport}/${codecOf(links[i]!)}: echo peer did not start: ${toError(s.reason).message}`);
+    else if (links[i]!.transport === 'shm' && shm) {
+      shm = { available: false, reason: `the shm echo peer did not start: ${toError(s.reason).message}` };
+      notes.push(`shm: not measured: ${shm.reason}`);
+    } else notes.push(`${links[i]!.transport}/${codecOf(links[i]!)}: echo peer did not start: ${toError(s.reason).message}`);
   });
   try {
     if (peers.length === 0) throw new GauntletError('GAUNTLET_INTERNAL', `no echo peer started: ${notes.slice(3).join('; ')}`);
@@ -115,7 +135,7 @@ export async function benchTransports(opts: TransportBenchOptions): Promise<Tran
     }
     return {
       peer: 'harness/bench/echo-peer.ts (separate process; project codecs and transports; answers without work)', pings, transfers,
-      transferFrameLimitBytes: frameLimit, ...(ndjsonCodecShare ? { ndjsonCodecShare } : {}), notes,
+      transferFrameLimitBytes: frameLimit, ...(ndjsonCodecShare ? { ndjsonCodecShare } : {}), ...(shm ? { shm } : {}), notes,
     };
   } finally {
     await Promise.all(peers.map(({ peer }) => peer.close()));
@@ -130,6 +150,16 @@ export async function benchTransportsAndConnections(opts: TransportBenchOptions)
     r.connections = await benchConnections({ connections: opts.stressConnections, ...(opts.onStep ? { onStep: opts.onStep } : {}) });
   } catch (e) {
     r.notes.push(`connection stress failed: ${toError(e).message}`);
+  }
+  if (r.shm?.available) {
+    // Fewer than the socket stress: each shm connection maps a region of its own (two rings of 64 KiB here, the
+    // smallest; the memory a connection costs is what it touches, not the size it maps).
+    const connections = Math.min(opts.stressConnections, 100);
+    try {
+      r.shm.connections = await benchConnections({ connections, transport: 'shm', ...(opts.onStep ? { onStep: opts.onStep } : {}) });
+    } catch (e) {
+      r.notes.push(`shm connection memory failed: ${toError(e).message}`);
+    }
   }
   return r;
 }

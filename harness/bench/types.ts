@@ -55,7 +55,8 @@ export interface CodecResults {
   speedupBinVsNdjson: Record<string, number>;
 }
 
-export type PeerTransport = 'stdio' | 'uds' | 'http';
+/** `shm` = payloads through a /dev/shm region, control messages over a Unix socket + MessagePack (seed 004). */
+export type PeerTransport = 'stdio' | 'uds' | 'http' | 'shm';
 /** `raw` = length-prefixed bytes with no codec at all (the baseline that shows what the codec costs). */
 export type PeerCodec = 'msgpack' | 'ndjson' | 'raw' | 'json-http';
 
@@ -98,6 +99,8 @@ export interface TransportResults {
   ndjsonCodecShare?: NdjsonCodecShare;
   /** Connection stress and per-connection memory of a Unix-socket server, when it ran. */
   connections?: ConnectionResults;
+  /** The shared-memory link: whether it could be measured on this machine (and why not), its rings, its server's memory per connection. */
+  shm?: ShmBenchInfo;
   notes: string[];
 }
 
@@ -278,3 +281,15 @@ export type BenchEvent =
   | { type: 'section-end'; section: BenchSection; ms: number }
   | { type: 'step'; section: BenchSection; label: string }
   | { type: 'skipped'; section: BenchSection; reason: string };
+
+export interface ShmBenchInfo {
+  available: boolean;
+  /** Why there are no shm rows (the addon could not be built or loaded, GAUNTLET_SHM=off, no /dev/shm...). */
+  reason?: string;
+  /** Bytes of each of the region's two rings in the bench's echo peer. */
+  ringBytes?: number;
+  /** The compiled addon that mapped the region. */
+  addon?: string;
+  /** Memory per open shm connection of the echo peer (each connection has a region of its own), when measured. */
+  connections?: ConnectionResults;
+}
