@@ -442,8 +442,9 @@ export class SupervisorCore<E extends Embedder, I, P> {
 
   /** Starts spares until `standby` of them run (started once the live embedder is ready, never while failed). */
   private keepSpares(): void {
-    if (this.spareTimer) return;
-    while (!this.stopping() && this._state !== 'failed' && this.spares.length < this.policy.standby) {
+    if (this.spareTimer || this.stopping() || this._state === 'failed') return;
+    // Counted once: a spare that fails at once gives its slot back without being restarted in this loop.
+    for (let n = this.policy.standby - this.spares.length; n > 0; n--) {
       void this.runSpare().catch((e) => {
         this.emit('protocol-fault', { code: 'GAUNTLET_INTERNAL', message: `standby: ${toError(e).message}`, fatal: false });
       });
