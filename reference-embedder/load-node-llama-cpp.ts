@@ -48,8 +48,14 @@ export function importNodeLlamaCpp(): Promise<{ api: NodeLlamaCppApi; from: stri
       const url = new URL(`./${spec.file}`, import.meta.url);
       const have = installedNodeLlamaCpp();
       if (have?.version === spec.version && existsSync(url)) {
-        return { api: (await import(url.href)) as NodeLlamaCppApi, from: `bundled node-llama-cpp ${spec.version} (${spec.file})` };
+        try {
+          return { api: (await import(url.href)) as NodeLlamaCppApi, from: `bundled node-llama-cpp ${spec.version} (${spec.file})` };
+        } catch (e) {
+          return { api: (await import('node-llama-cpp')) as NodeLlamaCppApi, from: `the installed node-llama-cpp package (the bundled copy failed to load: ${(e as Error).message})` };
+        }
       }
+      const why = have ? `the installed one is ${have.version}, the bundled copy ${spec.version}` : 'the installed one was not found';
+      return { api: (await import('node-llama-cpp')) as NodeLlamaCppApi, from: `the installed node-llama-cpp package (${why})` };
     }
     return { api: (await import('node-llama-cpp')) as NodeLlamaCppApi, from: 'the installed node-llama-cpp package' };
   })();

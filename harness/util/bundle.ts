@@ -79,7 +79,10 @@ export function companionOptions(outfile: string): import('esbuild').BuildOption
     setup(build) {
       build.onLoad({ filter: /node-llama-cpp[\\/]dist[\\/].*\.js$/ }, (a) => {
         const rel = a.path.slice(a.path.lastIndexOf(nlcDist) + nlcDist.length).split(path.sep).join('/');
-        const contents = readFileSync(a.path, 'utf8').replaceAll('import.meta.url', `__gauntletNlcUrl(${JSON.stringify(rel)})`);
+        const contents = readFileSync(a.path, 'utf8')
+          .replaceAll('import.meta.url', `__gauntletNlcUrl(${JSON.stringify(rel)})`)
+          // its binaries' packages, resolved from node-llama-cpp's own folder (where npm may have nested them)
+          .replace(/\bimport\(("@node-llama-cpp\/[^"]+")\)/g, '__gauntletNlcImport($1)');
         return { contents, loader: 'js', resolveDir: path.dirname(a.path) };
       });
     },
@@ -95,7 +98,9 @@ export function companionOptions(outfile: string): import('esbuild').BuildOption
     plugins: [bundlePackages(() => true), rewriteMetaUrl],
     banner: {
       // node-llama-cpp's dist/ as the installed package has it, found once from the companion's place.
-      js: `${REQUIRE_BANNER}\nlet __gauntletNlcDist; const __gauntletNlcUrl = (rel) => new URL(rel, __gauntletNlcDist ??= new URL("./", import.meta.resolve("node-llama-cpp")).href).href;`,
+      js: `${REQUIRE_BANNER}\nlet __gauntletNlcDist; const __gauntletNlcUrl = (rel) => new URL(rel, __gauntletNlcDist ??= new URL("./", import.meta.resolve("node-llama-cpp")).href).href;\n`
+        + 'import { pathToFileURL as __gauntletPathToFileURL } from "node:url";\n'
+        + 'const __gauntletNlcImport = async (spec) => import(__gauntletPathToFileURL(__gauntletCreateRequire(__gauntletNlcUrl("index.js")).resolve(spec)).href);',
     },
   };
 }
