@@ -19,7 +19,8 @@
  */
 import { GauntletError, toError } from '../util/errors.ts';
 import { sleep, withDeadline } from '../util/deadline.ts';
-import { SupervisorCore, type Embedder, type EmbedderDriver, type EmbedderRole, type Started } from '../supervisor/core.ts';
+import { SupervisorCore } from '../supervisor/core.ts';
+import type { Embedder, EmbedderDriver, EmbedderRole, Started } from '../supervisor/embedder-driver.ts';
 import { describeExit, type EmbedderExit } from '../supervisor/embedder-process.ts';
 import { resolveSupervisorOptions } from '../supervisor/options.ts';
 import { lastLines } from '../supervisor/supervisor-errors.ts';

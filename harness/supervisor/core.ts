@@ -24,93 +24,11 @@ import { GauntletError, toError } from '../util/errors.ts';
 import { sleep } from '../util/deadline.ts';
 import { backoffDelay, RestartBreaker } from './backoff.ts';
 import { HealthMonitor, type ProbeVia } from './health-monitor.ts';
-import { describeExit, type EmbedderExit, type EmbedderProcess } from './embedder-process.ts';
-import { stopEmbedder } from './stop-embedder.ts';
+import type { EmbedderExit } from './embedder-process.ts';
+import type { CoreHooks, CoreOptions, CorePolicy, Embedder, EmbedderDriver, EmbedderRole, StartResult } from './embedder-driver.ts';
+import { SparePool } from './spare-pool.ts';
 import { gaveUpError } from './supervisor-errors.ts';
-import type { CrashReason, LifecycleType, ResolvedSupervisorOptions, StartPhases, SupervisorCounters, SupervisorState } from './types.ts';
-
-/** One spawned embedder (the live one or a spare), as the core sees it; a driver extends it with its link. */
-export interface Embedder {
-  /** Unique per spawn: answers, faults and probes of an embedder that is not (or no longer) live are told apart by it. */
-  readonly gen: number;
-  readonly proc: EmbedderProcess;
-  readonly argv: string[];
-  /** performance.now() just before the spawn. */
-  readonly spawnHr: number;
-  /** Crash/failure noticed -> this spawn (the backoff phase), ms; 0 for a first start and for a spare. */
-  backoffMs: number;
-  /** Set when the supervisor killed it on its own decision (hang, protocol fault, closed stream). */
-  killReason?: CrashReason;
-}
-
-export type EmbedderRole = 'live' | 'spare';
-
-/** What a successful start gives: the driver's info (dims...) and where the start spent its time. */
-export interface Started<I> {
-  info: I;
-  phases: StartPhases;
-}
-
-export type StartResult<I> = ({ ok: true } & Started<I>) | { ok: false; error: GauntletError; terminal: boolean; exit?: EmbedderExit };
-
-/** How one embedder is started and spoken to. */
-export interface EmbedderDriver<E extends Embedder, I, P> {
-  /** Whatever a spawn needs that can take a moment (e.g. a free port); nothing is started yet. */
-  prepare(role: EmbedderRole): P | Promise<P>;
-  /** Spawns one process (synchronously: the core counts and tracks it at once); `spawnHr` stamped just before. */
-  spawn(plan: P, gen: number, role: EmbedderRole): E;
-  /**
-   * Connects and hands shakes up to readiness within the driver's start deadline (every step racing the process's
-   * exit and `signal`, the core's stop). Rejects when the embedder does not get there; the core then kills it.
-   */
-  connect(e: E, signal: AbortSignal): Promise<Started<I>>;
-  /** A failed start, after the kill and the exit: the error to report, and whether restarting cannot help. */
-  startFailed(e: E, error: GauntletError, exit: EmbedderExit | undefined): { error: GauntletError; terminal: boolean };
-  /** One health probe of the live embedder; rejects with GAUNTLET_TIMEOUT when unanswered within `timeoutMs`. */
-  ping(e: E, timeoutMs: number): Promise<unknown>;
-  /** Lets go of what the driver holds for a gone embedder (stream, socket file); called more than once at times. */
-  release(e: E): void;
-  /** The fields the driver adds to `ready` (dims, model, ...), in event order after attempt and startMs. */
-  readyFields(e: E, info: I): Record<string, unknown>;
-  /** The fields it adds at the end of `standby-ready`. */
-  spareReadyFields(e: E, info: I): Record<string, unknown>;
-  /** Whether its embedders can report a runtime-ready milestone: a takeover's runtimeMs is 0 if so, else null. */
-  readonly runtimePhase: boolean;
-}
-
-/** What the owner does with its requests. */
-export interface CoreHooks<E extends Embedder> {
-  /** `e` becomes the live embedder: a fresh spawn (before its handshake), or a spare taking over. */
-  onLive(e: E): void;
-  /** The live embedder is ready (after start() resolved, before health pings and spares). */
-  onReady(e: E): void;
-  /** The live embedder went away: how many callers' requests were in flight, and how to settle them (after `crash`). */
-  onCrash(e: E, exit: EmbedderExit, reason: CrashReason, stderrTail: string): { inFlight: number; settle(): void };
-  /** Terminal: reject whatever waits. */
-  onFail(error: GauntletError): void;
-}
-
-export type CorePolicy = Pick<ResolvedSupervisorOptions, 'restart' | 'healthIntervalMs' | 'healthTimeoutMs' | 'random' | 'standby' | 'shutdownGraceMs'>;
-
-export interface CoreOptions<E extends Embedder, I, P> {
-  policy: CorePolicy;
-  driver: EmbedderDriver<E, I, P>;
-  hooks: CoreHooks<E>;
-  /** Delivers one lifecycle event; `pid` is the embedder's it is about. */
-  emit(type: LifecycleType, details: Record<string, unknown>, pid: number | undefined): void;
-  /** The owner's wording of its GAUNTLET_CLOSED / GAUNTLET_INTERNAL errors. */
-  messages: { startAfterStop: string; closedBeforeReady: string; loopFailed: string };
-}
-
-/** A warm spare; `e` is undefined while the driver prepares its spawn. */
-interface Spare<E extends Embedder, I> {
-  slot: number;
-  e: E | undefined;
-  state: 'starting' | 'ready';
-  info?: I;
-  /** Settles once the spare is up or failed to start (or was abandoned before it spawned). */
-  result: Promise<StartResult<I>>;
-}
+import type { CrashReason, LifecycleType, StartPhases, SupervisorCounters, SupervisorState } from './types.ts';
 
 export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: Error) => void } {
   let resolve!: (v: T) => void;
@@ -147,10 +65,7 @@ export class SupervisorCore<E extends Embedder, I, P> {
   private loopDone: Promise<void> | undefined;
   private readonly health: HealthMonitor;
   private changed = deferred<void>();
-  private readonly spares: Array<Spare<E, I>> = [];
-  private spareSlots = 0;
-  private spareFailures = 0;
-  private spareTimer: Promise<void> | undefined;
+  private readonly spares: SparePool<E, I, P>;
 
   constructor(options: CoreOptions<E, I, P>) {
     this.policy = options.policy;
@@ -170,6 +85,20 @@ export class SupervisorCore<E extends Embedder, I, P> {
         this.emit('hang-detected', { via, waitedMs });
         this.killCurrent('hang');
       },
+    });
+    this.spares = new SparePool({
+      policy: this.policy,
+      driver: this.driver,
+      breaker: this.breaker,
+      counters: this.counters,
+      signal: this.stopController.signal,
+      closed: () => this.stopping() || this._state === 'failed',
+      running: () => this._state === 'ready' || this._state === 'restarting',
+      spawn: (plan) => this.spawn(plan, 'spare'),
+      bringUp: (e) => this.bringUp(e),
+      abandoned: () => this.abandoned(),
+      emit: (type, details, pid) => this.out(type, details, pid),
+      livePid: () => this._live?.proc.pid,
     });
   }
 
@@ -200,11 +129,11 @@ export class SupervisorCore<E extends Embedder, I, P> {
   }
   /** Pids of the spares (started or starting), in slot order. */
   get sparePids(): number[] {
-    return this.spares.filter((s) => s.e?.proc.alive && s.e.proc.pid !== undefined).map((s) => s.e!.proc.pid!);
+    return this.spares.pids;
   }
   /** Spares that are ready and wait to take over. */
   get readySpares(): number {
-    return this.spares.filter((s) => s.state === 'ready' && s.e?.proc.alive).length;
+    return this.spares.ready;
   }
 
   stopping(): boolean {
@@ -225,15 +154,12 @@ export class SupervisorCore<E extends Embedder, I, P> {
 
   /** The spare embedder of generation `gen`, if one is. */
   spareOf(gen: number): E | undefined {
-    return this.spares.find((sp) => sp.e?.gen === gen)?.e;
+    return this.spares.byGen(gen);
   }
 
   /** Kills the spare of generation `gen` on our own decision (it goes through replacement like any dead spare). */
   killSpare(gen: number, reason: CrashReason): void {
-    const e = this.spareOf(gen);
-    if (!e?.proc.alive) return;
-    e.killReason ??= reason;
-    e.proc.kill('SIGKILL');
+    this.spares.kill(gen, reason);
   }
 
   /** Kills the live embedder on our own decision; from now on new requests wait for its successor. */
@@ -275,12 +201,8 @@ export class SupervisorCore<E extends Embedder, I, P> {
   }
 
   /** SIGTERM, then SIGKILL, for every spare (they have no requests of their own to drain). */
-  async stopSpares(): Promise<void> {
-    const spares = this.spares.splice(0);
-    await Promise.all(spares.map(async (sp) => {
-      if (sp.e?.proc.alive) await stopEmbedder(sp.e.proc, this.policy.shutdownGraceMs, undefined);
-      if (sp.e) this.driver.release(sp.e);
-    }));
+  stopSpares(): Promise<void> {
+    return this.spares.stopAll();
   }
 
   /** The loop's end after a stop (at most 1 s). */
@@ -313,7 +235,7 @@ export class SupervisorCore<E extends Embedder, I, P> {
         }
         this.hooks.onReady(live);
         this.health.start();
-        this.keepSpares();
+        this.spares.keep();
         const exit = await live.proc.exited;
         this.health.stop();
         if (this.stopping()) break;
@@ -344,7 +266,7 @@ export class SupervisorCore<E extends Embedder, I, P> {
       this.failures++;
       this.counters.restarts++;
       this.setState('restarting');
-      if (this.spares.some((sp) => sp.e?.proc.alive)) {
+      if (this.spares.anyAlive) {
         this.emit('restart', { attempt: this.attempts + 1, delayMs: 0, restartsInWindow: inWindow + 1, via: 'standby' });
         next = await this.takeOver();
         continue; // no spare made it: spawn at once, as without standby (its failure went through the breaker)
@@ -421,11 +343,7 @@ export class SupervisorCore<E extends Embedder, I, P> {
     this._terminalError = error;
     this.setState('failed');
     this.health.stop();
-    for (const sp of this.spares.splice(0)) {
-      if (!sp.e) continue;
-      sp.e.proc.kill('SIGKILL');
-      this.driver.release(sp.e);
-    }
+    this.spares.killAll();
     this.hooks.onFail(error);
     this.emit('give-up', {
       restartsInWindow: this.breaker.inWindow(performance.now()), windowMs: this.policy.restart.windowMs, code: error.code, message: error.message,
@@ -438,100 +356,11 @@ export class SupervisorCore<E extends Embedder, I, P> {
     prev.resolve();
   }
 
-  // ------------------------------------------------------------------ standby
-
-  /** Starts spares until `standby` of them run (started once the live embedder is ready, never while failed). */
-  private keepSpares(): void {
-    if (this.spareTimer || this.stopping() || this._state === 'failed') return;
-    // Counted once: a spare that fails at once gives its slot back without being restarted in this loop.
-    for (let n = this.policy.standby - this.spares.length; n > 0; n--) {
-      void this.runSpare().catch((e) => {
-        this.emit('protocol-fault', { code: 'GAUNTLET_INTERNAL', message: `standby: ${toError(e).message}`, fatal: false });
-      });
-    }
-  }
-
-  /** Replaces a spare that went away: through the breaker, with backoff after consecutive failed starts. */
-  private replaceSpare(failedStart: boolean): string {
-    if (this.stopping() || this._state === 'failed') return 'not replaced (stopping)';
-    const now = performance.now();
-    if (this.breaker.tripped(now)) {
-      return `not replaced: the restart breaker is at ${this.breaker.inWindow(now)} restarts in ${this.policy.restart.windowMs} ms`;
-    }
-    this.breaker.record(now);
-    this.counters.restarts++;
-    this.spareFailures = failedStart ? this.spareFailures + 1 : 0;
-    const delayMs = this.spareFailures === 0 ? 0 : backoffDelay(this.policy.restart, this.spareFailures, this.policy.random);
-    if (delayMs === 0) {
-      this.keepSpares();
-    } else {
-      this.spareTimer = sleep(delayMs, this.stopController.signal).catch(() => {}).then(() => {
-        this.spareTimer = undefined;
-        if (this._state === 'ready' || this._state === 'restarting') this.keepSpares();
-      });
-    }
-    return `replaced${delayMs ? ` after ${delayMs} ms` : ''}`;
-  }
-
-  private async runSpare(): Promise<void> {
-    const result = deferred<StartResult<I>>();
-    // Pushed before the first await: keepSpares counts it at once.
-    const spare: Spare<E, I> = { slot: ++this.spareSlots, e: undefined, state: 'starting', result: result.promise };
-    this.spares.push(spare);
-    let r: StartResult<I> | undefined;
-    try {
-      const plan = await this.driver.prepare('spare');
-      if (!this.spares.includes(spare) || this.stopping()) return;
-      spare.e = this.spawn(plan, 'spare');
-      this.emit('standby-spawn', { slot: spare.slot, command: spare.e.argv }, spare.e.proc.pid);
-      r = await this.bringUp(spare.e);
-    } catch (err) {
-      // A slot that never got a process must not hold its place.
-      const i = this.spares.indexOf(spare);
-      if (!spare.e && i >= 0) this.spares.splice(i, 1);
-      throw err;
-    } finally {
-      result.resolve(r ?? this.abandoned());
-    }
-    const e = spare.e;
-    if (!r || !e) return;
-    const gone = (reason: string, exit: EmbedderExit | undefined, failedStart: boolean) => {
-      const i = this.spares.indexOf(spare);
-      if (i < 0) return; // it took over, or the supervisor let it go
-      this.spares.splice(i, 1);
-      this.driver.release(e);
-      const what = this.stopping() ? 'stopped' : this.replaceSpare(failedStart);
-      this.emit('standby-exit', {
-        slot: spare.slot, reason: `${reason}; ${what}`, exitCode: exit?.exitCode ?? null, signal: exit?.signal ?? null, stderrTail: e.proc.stderrTail(),
-      }, e.proc.pid);
-    };
-    if (!r.ok) {
-      gone(`failed to start: ${r.error.message}`, r.exit, true);
-      return;
-    }
-    if (!this.spares.includes(spare)) return;
-    spare.state = 'ready';
-    spare.info = r.info;
-    this.spareFailures = 0;
-    this.emit('standby-ready', { slot: spare.slot, startMs: performance.now() - e.spawnHr, phases: r.phases, ...this.driver.spareReadyFields(e, r.info) }, e.proc.pid);
-    const exit = await e.proc.exited;
-    gone(e.killReason ? `killed by the supervisor (${e.killReason})` : `exited (${describeExit(exit)})`, exit, false);
-  }
-
   /** The live embedder is gone: a ready spare (else one still starting) becomes the live one. */
   private async takeOver(): Promise<StartResult<I> | undefined> {
-    let spare = this.spares.find((sp) => sp.state === 'ready' && sp.e?.proc.alive);
-    if (!spare) {
-      const starting = this.spares.find((sp) => sp.state === 'starting' && (sp.e === undefined || sp.e.proc.alive));
-      if (!starting) return undefined;
-      const r = await starting.result;
-      if (this.stopping() || !r.ok || !starting.e?.proc.alive || !this.spares.includes(starting)) return undefined;
-      starting.info = r.info;
-      spare = starting;
-    }
-    this.spares.splice(this.spares.indexOf(spare), 1);
-    const e = spare.e!;
-    const info = spare.info!;
+    const adopted = await this.spares.adopt();
+    if (!adopted) return undefined;
+    const { e, info, slot } = adopted;
     this.attempts++;
     this._live = e;
     this.hooks.onLive(e);
@@ -540,7 +369,7 @@ export class SupervisorCore<E extends Embedder, I, P> {
     const phases: StartPhases = {
       backoffMs: this.restartFrom !== undefined ? this.readyHr - this.restartFrom : 0, spawnMs: 0, runtimeMs: this.driver.runtimePhase ? 0 : null, loadMs: 0,
     };
-    this.emit('ready', { attempt: this.attempts, startMs: 0, ...this.driver.readyFields(e, info), via: 'standby', phases, slot: spare.slot });
+    this.emit('ready', { attempt: this.attempts, startMs: 0, ...this.driver.readyFields(e, info), via: 'standby', phases, slot });
     return { ok: true, info, phases };
   }
 }

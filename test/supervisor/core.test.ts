@@ -3,7 +3,8 @@
  * `{"ready":true}` line: what the process and http supervisors get from it regardless of their wire.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SupervisorCore, type Embedder, type EmbedderDriver, type EmbedderRole } from '../../harness/supervisor/core.ts';
+import { SupervisorCore } from '../../harness/supervisor/core.ts';
+import type { Embedder, EmbedderDriver, EmbedderRole } from '../../harness/supervisor/embedder-driver.ts';
 import { EmbedderProcess } from '../../harness/supervisor/embedder-process.ts';
 import { resolveSupervisorOptions } from '../../harness/supervisor/options.ts';
 import type { LifecycleType } from '../../harness/supervisor/types.ts';
