@@ -79,12 +79,16 @@ export function readBindingProof(nlc: InstalledNodeLlamaCpp | null): BindingProo
   if (!nlc || process.platform !== 'linux' || nlcEnvSet()) return undefined;
   try {
     const proof = JSON.parse(readFileSync(proofPath(nlc), 'utf8')) as BindingProof;
-    if (typeof proof.bindingPath !== 'string' || typeof proof.buildMetadataPath !== 'string') return undefined;
+    if (typeof proof.bindingPath !== 'string' || typeof proof.buildMetadataPath !== 'string' || !isPrebuiltAddon(proof.bindingPath)) return undefined;
+    if (proof.buildMetadataPath !== path.join(path.dirname(proof.bindingPath), '_nlcBuildMetadata.json')) return undefined;
     return proof.signature === signatureOf(nlc, proof.bindingPath) ? proof : undefined;
   } catch {
     return undefined;
   }
 }
+
+/** A llama-addon.node of one of node-llama-cpp's prebuilt binary packages (the only kind the shortcut loads). */
+const isPrebuiltAddon = (p: string): boolean => path.isAbsolute(p) && path.basename(p) === 'llama-addon.node' && p.includes(`${path.sep}@node-llama-cpp${path.sep}`);
 
 /** The llama-addon.node files mapped into this process (Linux: /proc/self/maps). */
 export function loadedAddons(): string[] {
@@ -111,7 +115,7 @@ export function recordBindingProof(nlc: InstalledNodeLlamaCpp | null): string {
   if (addons.length !== 1) return `no proof recorded (${addons.length} llama-addon.node files mapped)`;
   const bindingPath = addons[0]!;
   const buildMetadataPath = path.join(path.dirname(bindingPath), '_nlcBuildMetadata.json');
-  if (!bindingPath.includes(`${path.sep}@node-llama-cpp${path.sep}`) || statKey(buildMetadataPath) === 'absent') {
+  if (!isPrebuiltAddon(bindingPath) || statKey(buildMetadataPath) === 'absent') {
     return `no proof recorded (${bindingPath} is not a prebuilt binary of an @node-llama-cpp package)`;
   }
   const proof: BindingProof = { bindingPath, buildMetadataPath, signature: signatureOf(nlc, bindingPath), testedAt: new Date().toISOString() };
