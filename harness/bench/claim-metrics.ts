@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { RunReport, ScenarioResult } from '../report/schema.ts';
 import { GauntletError } from '../util/errors.ts';
 import { metricKey } from '../claims/metrics-catalogue.ts';
+import { shmNotApplicableNote } from '../claims/evaluate.ts';
 import type { BenchResult, CodecResults, IsolationResults, TransportResults } from './types.ts';
 
 /** The pseudo-adapter and scenario id under which benchmark figures are evaluated (harness/claims BENCH_ADAPTER). */
@@ -58,6 +59,17 @@ export function benchClaimMetrics(r: Sections): Record<string, number> {
     const share = t.ndjsonCodecShare;
     put('bench.codec.ndjsonCodecShare', share?.jsonShare);
     put('bench.codec.textEncodingShare', share?.textShare);
+    if (t.shm?.available) {
+      const shmPing = ping('shm', 'msgpack');
+      put('bench.shm.controlRtt.p50', shmPing && shmPing.p50Us / 1000);
+      put('bench.shm.smallMsgRate', shmPing?.pipelinedMsgsPerSec);
+      put('bench.shm.transfer1kb.p50', xfer('shm', 'msgpack', KiB, 'binary')?.p50Ms);
+      put('bench.shm.transfer1mb.p50', xfer('shm', 'msgpack', MiB, 'binary')?.p50Ms);
+      const shmBig = xfer('shm', 'msgpack', 10 * MiB, 'binary');
+      put('bench.shm.transfer10mb.p50', shmBig?.p50Ms);
+      put('bench.shm.largeTransferRate', shmBig && shmBig.p50Ms > 0 ? shmBig.bytes / (shmBig.p50Ms / 1000) : undefined);
+      if (t.shm.connections) put(metricKey('bench.shm.perConnectionBytes', 'max'), t.shm.connections.perConnectionBytes);
+    }
     const conns = t.connections;
     if (conns) {
       put(metricKey('bench.transport.perConnectionBytes', 'max'), conns.perConnectionBytes);
@@ -75,10 +87,12 @@ export function benchClaimMetrics(r: Sections): Record<string, number> {
   return out;
 }
 
-function benchNotes(skipped: ReadonlyArray<{ section: string; reason: string }> | undefined, quick: boolean | undefined, from: string): string[] {
+function benchNotes(skipped: ReadonlyArray<{ section: string; reason: string }> | undefined, quick: boolean | undefined, from: string, t?: TransportResults): string[] {
   return [
     `benchmark figures from ${from}${quick === undefined ? '' : quick ? ' (quick sizes)' : ' (full sizes)'}`,
     ...(skipped ?? []).map((s) => `bench section ${s.section} skipped: ${s.reason}`),
+    // Shared memory that cannot be had makes the shm claims not-applicable (with this reason), not inconclusive.
+    ...(t?.shm && !t.shm.available ? [shmNotApplicableNote(t.shm.reason ?? 'shared memory unavailable')] : []),
   ];
 }
 
@@ -89,7 +103,7 @@ export function benchScenarioResult(result: BenchResult, from = 'the benchmark s
     durationMs: result.environment?.durationMs ?? 0,
     metrics: benchClaimMetrics(result),
     timeline: [], errors: [],
-    notes: benchNotes(result.skipped, result.environment?.quick, from),
+    notes: benchNotes(result.skipped, result.environment?.quick, from, result.transports),
   };
 }
 
@@ -101,7 +115,7 @@ export function benchScenarioFromReport(bench: RunReport['bench']): ScenarioResu
     scenario: BENCH, title: 'Benchmarks (gauntlet bench)', adapter: BENCH, status: 'completed',
     durationMs: typeof b.durationMs === 'number' ? b.durationMs : 0,
     metrics: benchClaimMetrics(b), timeline: [], errors: [],
-    notes: benchNotes(b.skipped, undefined, 'the report\'s benchmarks section'),
+    notes: benchNotes(b.skipped, undefined, 'the report\'s benchmarks section', b.transports),
   };
 }
 

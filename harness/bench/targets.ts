@@ -73,6 +73,31 @@ export const TARGETS = {
     source: `${SEED_004} §Background (JSON serialization/deserialization ~30% of processing time), read as >= 25%`,
     basis: 'JSON.stringify + JSON.parse of the request and its ack, timed in a loop, / the stdio/ndjson 1 KiB text transfer p50',
   },
+  shmControlRtt: {
+    id: 'shm-control-rtt-p50', name: 'control message RTT over the shm link (its Unix socket + msgpack), p50', op: '<=', threshold: 100, unit: 'us',
+    source: `${SEED_004} §Performance Requirements > Latency (control messages < 0.1ms)`,
+    basis: 'ping -> pong to the shm echo peer process, one at a time (tinybench p50); control messages never touch the region',
+  },
+  shmTransfer: (label: string, bytes: number, ms: number): TargetDef => ({
+    id: `shm-transfer-${label}-p50`, name: `${label} transfer over shared memory (payload in the /dev/shm ring), p50`, op: '<=', threshold: ms, unit: 'ms',
+    source: `${SEED_004} §Performance Requirements > Latency (${label} file transfer < ${ms}ms)`,
+    basis: `${bytes}-byte payload copied into the ring with its hash, a control message over the socket, the peer checks record and hash in place, small ack back`,
+  }),
+  shmLargeRate: {
+    id: 'shm-large-transfer-rate', name: 'large payloads over shared memory (10 MB transfer, bytes / p50)', op: '>=', threshold: 1000, unit: 'MB/s',
+    source: `${SEED_004} §Performance Requirements > Throughput (large files > 1GB/sec)`,
+    basis: '10 MiB round trip p50 of the shm link; the payload\'s bytes / that time',
+  },
+  shmSmallRate: {
+    id: 'shm-small-messages-rate', name: 'small messages per second over the shm link (32 pings in flight)', op: '>=', threshold: 100_000, unit: 'msg/s',
+    source: `${SEED_004} §Performance Requirements > Throughput (small messages > 100,000 msg/sec; the shared-memory row of its comparison table: 100K/sec)`,
+    basis: 'pipelined pings over the shm link\'s socket (control messages carry no payload)',
+  },
+  shmPerConnection: {
+    id: 'shm-per-connection-memory', name: 'server memory per open shm connection (a region of its own each)', op: '<=', threshold: 1000, unit: 'KB',
+    source: `${SEED_004} §Performance Requirements > Memory Usage (per-connection overhead < 1MB)`,
+    basis: 'VmRSS growth of the shm echo peer with the connections open (each mapped a region of two 64 KiB rings), / their number',
+  },
   samplerOverhead: {
     id: 'sampler-cpu', name: 'sampler CPU at its default interval', op: '<=', threshold: 1, unit: '% of a core',
     source: 'issue 6 (the harness must not disturb what it measures)',
@@ -106,6 +131,19 @@ export function buildTargets(r: Omit<BenchResult, 'targets'>): BenchTarget[] {
   if (conns) {
     out.push(evaluateTarget(TARGETS.perConnectionMemory, conns.perConnectionBytes / 1000));
     out.push(evaluateTarget(TARGETS.connectionErrors(conns.connections), conns.connections >= 100 ? conns.errors : null));
+  }
+  const shm = r.transports?.shm;
+  if (r.transports && shm?.available) {
+    const t = r.transports;
+    const ping = t.pings.find((p) => p.transport === 'shm');
+    out.push(evaluateTarget(TARGETS.shmControlRtt, ping?.p50Us));
+    const row = (bytes: number) => t.transfers.find((x) => x.transport === 'shm' && x.bytes === bytes);
+    for (const [label, bytes, ms] of [['1kb', 1024, 0.2], ['1mb', 1024 * 1024, 1], ['10mb', 10 * 1024 * 1024, 5]] as const) {
+      if (t.transfers.some((x) => x.bytes === bytes)) out.push(evaluateTarget(TARGETS.shmTransfer(label, bytes, ms), row(bytes)?.p50Ms));
+    }
+    if (t.transfers.some((x) => x.bytes === 10 * 1024 * 1024)) out.push(evaluateTarget(TARGETS.shmLargeRate, row(10 * 1024 * 1024)?.mbPerSec));
+    out.push(evaluateTarget(TARGETS.shmSmallRate, ping?.pipelinedMsgsPerSec));
+    if (shm.connections) out.push(evaluateTarget(TARGETS.shmPerConnection, shm.connections.perConnectionBytes / 1000));
   }
   if (r.transports?.ndjsonCodecShare) out.push(evaluateTarget(TARGETS.ndjsonJsonShare, Math.round(r.transports.ndjsonCodecShare.jsonShare * 10_000) / 100));
   if (r.isolation?.hostRss) out.push(evaluateTarget(TARGETS.hostRssReduction, Math.round(r.isolation.hostRss.reduction * 10_000) / 100));

@@ -57,6 +57,21 @@ function row(claim: ResolvedClaim, adapter: string, fields: Pick<VerdictRow, 've
   };
 }
 
+const SHM_NOT_APPLICABLE = 'shared memory not applicable: ';
+
+/** The note a result carries when it could not measure shared memory (claims with `requires: 'shm'` read it). */
+export function shmNotApplicableNote(reason: string): string {
+  return `${SHM_NOT_APPLICABLE}${reason}`;
+}
+
+function shmNotApplicableReason(results: readonly ScenarioResult[]): string | undefined {
+  for (const r of results) {
+    const note = r.notes?.find((n) => n.startsWith(SHM_NOT_APPLICABLE));
+    if (note) return note.slice(SHM_NOT_APPLICABLE.length);
+  }
+  return undefined;
+}
+
 /** Evaluates one claim for one adapter against that adapter's results. */
 export function evaluateOne(claim: ResolvedClaim, results: readonly ScenarioResult[], adapter: AdapterRef): VerdictRow {
   const { def, threshold } = claim.resolved;
@@ -76,6 +91,10 @@ export function evaluateOne(claim: ResolvedClaim, results: readonly ScenarioResu
   }
   const values = collect(results, claim.metric, def, threshold.aggregation);
   const expected = results.filter((r) => def.scenarios.includes(r.scenario as never));
+  const noShm = claim.requires === 'shm' && values.length === 0 ? shmNotApplicableReason(expected) : undefined;
+  if (noShm) {
+    return row(claim, adapter.name, { verdict: 'not-applicable', value: null, reason: noShm, evidence: { scenarios: expected.map((r) => r.scenario) } });
+  }
   if (values.length === 0 && expected.length > 0 && expected.every((r) => notApplicableReason(r) !== undefined)) {
     // Every scenario that measures it said this adapter cannot take part (no embedder process to stop, no stream to break).
     return row(claim, adapter.name, {

@@ -125,6 +125,13 @@ export const METRICS = {
   'bench.codec.textEncodingShare': { unit: 'ratio', kind: 'ratio', scenarios: ['bench'], description: 'Share of an NDJSON round trip spent encoding/decoding UTF-8 text' },
   'bench.transport.perConnectionBytes': { unit: 'bytes', kind: 'bytes', scenarios: ['bench'], description: 'Memory growth of the server per open connection; report .max' },
   'bench.uds.connections': { unit: 'count', kind: 'count', scenarios: ['bench'], description: 'Concurrent UDS connections opened by the stress bench' },
+  'bench.shm.controlRtt': { unit: 'ms', kind: 'latency', scenarios: ['bench'], description: 'Round trip of a ping over the shm link (control messages go over its Unix socket + MessagePack)' },
+  'bench.shm.transfer1kb': { unit: 'ms', kind: 'latency', scenarios: ['bench'], description: 'Round trip carrying a 1 KB payload through the /dev/shm ring' },
+  'bench.shm.transfer1mb': { unit: 'ms', kind: 'latency', scenarios: ['bench'], description: 'Round trip carrying a 1 MB payload through the /dev/shm ring' },
+  'bench.shm.transfer10mb': { unit: 'ms', kind: 'latency', scenarios: ['bench'], description: 'Round trip carrying a 10 MB payload through the /dev/shm ring' },
+  'bench.shm.largeTransferRate': { unit: 'B/s', kind: 'rate', scenarios: ['bench'], description: 'Payload bytes per second for 10 MB transfers through shared memory' },
+  'bench.shm.smallMsgRate': { unit: 'msg/s', kind: 'rate', scenarios: ['bench'], description: 'Small messages per second over the shm link, pipelined' },
+  'bench.shm.perConnectionBytes': { unit: 'bytes', kind: 'bytes', scenarios: ['bench'], description: 'Memory growth of the shm server per open connection (a region each); report .max' },
   'bench.uds.connectionErrors': { unit: 'count', kind: 'count', scenarios: ['bench'], description: 'Connections of the stress bench that failed or got a wrong answer' },
 } as const satisfies Record<string, MetricDef>;
 
