@@ -43,6 +43,8 @@ const EMBEDDER_ENTRY = 'reference-embedder/main.ts';
 const INLINED_PACKAGES = ['onnx-proto'];
 /** Never bundled, wherever imported from: native code and node-llama-cpp's optional platform packages. */
 const NATIVE_EXTERNAL = /^(@node-llama-cpp\/|@reflink\/|node-addon-api$|node-gyp-build$)/;
+/** Left external in the host's bundle: engines (native, large, loaded only by in-process adapters) and build tools. */
+const HOST_EXTERNAL = /^(node-llama-cpp|@huggingface\/|onnxruntime|esbuild$|tsx$|typescript$|playwright)/;
 const REQUIRE_BANNER = "import { createRequire as __gauntletCreateRequire } from 'node:module'; const require = __gauntletCreateRequire(import.meta.url);";
 
 /** File name of the node-llama-cpp companion of a bundle: 'x/reference-embedder-main.mjs' -> 'reference-embedder-main.node-llama-cpp.mjs'. */
@@ -53,7 +55,11 @@ export function companionName(outfile: string): string {
 /** esbuild options shared by the pack-time build and a checkout's on-demand build. */
 export function bundleOptions(entryRel: string, outfile: string): import('esbuild').BuildOptions {
   const common: import('esbuild').BuildOptions = { entryPoints: [packagePath(entryRel)], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'silent' };
-  if (entryRel !== EMBEDDER_ENTRY) return { ...common, packages: 'external' };
+  if (entryRel !== EMBEDDER_ENTRY) {
+    // The host: its pure-JavaScript dependencies (execa, msgpack, zod, pidusage...) inlined, ~140 ms to boot instead
+    // of ~335 ms walking their module files (median of 5 boots on the 2-core machine); the engines stay external.
+    return { ...common, banner: { js: REQUIRE_BANNER }, plugins: [bundlePackages((pkg) => !HOST_EXTERNAL.test(pkg))] };
+  }
   const nlcVersion = dependencyManifest('node-llama-cpp')?.version;
   return {
     ...common,
@@ -62,6 +68,30 @@ export function bundleOptions(entryRel: string, outfile: string): import('esbuil
     // Read by reference-embedder/load-node-llama-cpp.ts: the companion's file name and the version it holds.
     define: { __GAUNTLET_NLC_BUNDLE__: JSON.stringify(nlcVersion ? JSON.stringify({ file: companionName(outfile), version: nlcVersion }) : '') },
   };
+}
+
+/**
+ * File name of the bundled binary-test child beside a companion. It must start with "testBindingBinary": node-llama-cpp
+ * tests a binary only when its test module's file name says it is that module unbundled.
+ */
+export function testChildName(outfile: string): string {
+  return `testBindingBinary.${path.basename(outfile).replace(/\.mjs$/, '')}.mjs`;
+}
+
+/**
+ * esbuild options of the node-llama-cpp companion and of its binary-test child (empty when node-llama-cpp is not
+ * installed). getLlama forks its test module (bindings/utils/testBindingBinary.js) to load the binary in a process of
+ * its own; unbundled, that child spends ~350 ms importing node-llama-cpp's files before a ~15 ms test. The companion
+ * forks the same module bundled into one file instead (node-llama-cpp's own test code, in a child process as before).
+ */
+export function companionBuilds(outfile: string): import('esbuild').BuildOptions[] {
+  const companion = companionOptions(outfile);
+  if (!companion) return [];
+  const dist = path.dirname(require.resolve('node-llama-cpp'));
+  return [companion, {
+    ...companion, stdin: undefined, entryPoints: [path.join(dist, 'bindings', 'utils', 'testBindingBinary.js')],
+    outfile: path.join(path.dirname(outfile), testChildName(outfile)),
+  }];
 }
 
 /** esbuild options of the node-llama-cpp companion (undefined when node-llama-cpp is not installed). */
@@ -79,8 +109,9 @@ export function companionOptions(outfile: string): import('esbuild').BuildOption
     setup(build) {
       build.onLoad({ filter: /node-llama-cpp[\\/]dist[\\/].*\.js$/ }, (a) => {
         const rel = a.path.slice(a.path.lastIndexOf(nlcDist) + nlcDist.length).split(path.sep).join('/');
+        const self = rel === 'bindings/utils/testBindingBinary.js' ? '__gauntletTestChildUrl()' : `__gauntletNlcUrl(${JSON.stringify(rel)})`;
         const contents = readFileSync(a.path, 'utf8')
-          .replaceAll('import.meta.url', `__gauntletNlcUrl(${JSON.stringify(rel)})`)
+          .replaceAll('import.meta.url', self)
           // its binaries' packages, resolved from node-llama-cpp's own folder (where npm may have nested them)
           .replace(/\bimport\(("@node-llama-cpp\/[^"]+")\)/g, '__gauntletNlcImport($1)');
         return { contents, loader: 'js', resolveDir: path.dirname(a.path) };
@@ -100,7 +131,11 @@ export function companionOptions(outfile: string): import('esbuild').BuildOption
       // node-llama-cpp's dist/ as the installed package has it, found once from the companion's place.
       js: `${REQUIRE_BANNER}\nlet __gauntletNlcDist; const __gauntletNlcUrl = (rel) => new URL(rel, __gauntletNlcDist ??= new URL("./", import.meta.resolve("node-llama-cpp")).href).href;\n`
         + 'import { pathToFileURL as __gauntletPathToFileURL } from "node:url";\n'
-        + 'const __gauntletNlcImport = async (spec) => import(__gauntletPathToFileURL(__gauntletCreateRequire(__gauntletNlcUrl("index.js")).resolve(spec)).href);',
+        + 'const __gauntletNlcImport = async (spec) => import(__gauntletPathToFileURL(__gauntletCreateRequire(__gauntletNlcUrl("index.js")).resolve(spec)).href);\n'
+        // the test module's own URL: the bundled test child beside this file, else node-llama-cpp's unbundled one
+        + 'import { existsSync as __gauntletExists } from "node:fs";\n'
+        + `const __gauntletTestChildUrl = () => { const u = new URL(${JSON.stringify(`./${testChildName(outfile)}`)}, import.meta.url); `
+        + 'return __gauntletExists(u) ? u.href : __gauntletNlcUrl("bindings/utils/testBindingBinary.js"); };',
     },
   };
 }
