@@ -10,13 +10,14 @@
  * - the restart breaker: more than restart.maxRestarts restarts inside restart.windowMs is terminal
  *   (GAUNTLET_EMBEDDER_GAVE_UP); a start failure the driver calls terminal ends it at once;
  * - health monitoring (periodic ping, a probe on a missed request deadline): a hang is SIGKILLed and restarted;
- * - standby (`standby: N`): N warm spares started once the live embedder is ready; on a crash a ready spare takes
- *   over at once (one still starting is adopted instead of a fresh spawn) and a replacement starts in the
- *   background; a spare that dies or fails to start is replaced (each replacement counts toward the breaker);
+ * - standby (`standby: N`, the SparePool of spare-pool.ts): N warm spares started once the live embedder is ready;
+ *   on a crash a ready spare takes over at once (one still starting is adopted instead of a fresh spawn) and a
+ *   replacement starts in the background; a spare that dies or fails to start is replaced (each replacement
+ *   counts toward the breaker);
  * - start phases (backoff wait, spawn, runtime ready, model loaded) in `ready` / `standby-ready`, and the
  *   lifecycle events (spawn, ready, crash, restart, start-failed, give-up, hang-detected, standby-*).
  *
- * It is parameterised by an EmbedderDriver (how one embedder is prepared, spawned, connected to, probed and let
+ * It is parameterised (embedder-driver.ts) by an EmbedderDriver (how one embedder is prepared, spawned, connected to, probed and let
  * go) and CoreHooks (what the owner does with its requests when an embedder becomes live, ready, crashes, or the
  * whole thing fails). Requests themselves are the owner's: a wire protocol with ids, or http calls.
  */
