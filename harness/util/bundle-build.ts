@@ -1,10 +1,10 @@
 /**
  * `node bundle-build.ts ENTRY OUTFILE`: builds one bundle (and, for the reference embedder, its node-llama-cpp
- * companion beside it) with esbuild's asynchronous API, which plugins need; run by buildBundle() in bundle.ts, which
- * must stay synchronous. Exits 1 with esbuild's message on stderr if a build fails.
+ * companion and binary-test child beside it) with esbuild's asynchronous API, which plugins need; run by
+ * buildBundle() in bundle.ts, which must stay synchronous. Exits 1 with esbuild's message on stderr if a build fails.
  */
 import { createRequire } from 'node:module';
-import { bundleOptions, companionOptions } from './bundle.ts';
+import { bundleOptions, companionBuilds } from './bundle.ts';
 
 const require = createRequire(import.meta.url);
 const [entryRel, outfile] = process.argv.slice(2);
@@ -15,8 +15,7 @@ if (!entryRel || !outfile) {
 try {
   const esbuild = require('esbuild') as typeof import('esbuild');
   await esbuild.build({ ...bundleOptions(entryRel, outfile), logLevel: 'error' });
-  const companion = entryRel === 'reference-embedder/main.ts' ? companionOptions(outfile) : undefined;
-  if (companion) await esbuild.build({ ...companion, logLevel: 'error' });
+  for (const extra of entryRel === 'reference-embedder/main.ts' ? companionBuilds(outfile) : []) await esbuild.build({ ...extra, logLevel: 'error' });
 } catch (e) {
   process.stderr.write(`${(e as Error).message}\n`);
   process.exit(1);

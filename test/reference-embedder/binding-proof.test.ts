@@ -1,6 +1,7 @@
 /**
- * The start-up path of the reference embedder's bundle: node-llama-cpp from the bundle's companion file, and the
- * binary test child skipped only when a proof recorded by an earlier, tested start still matches (binding-proof.ts).
+ * The start-up path of the reference embedder's bundle: node-llama-cpp from the bundle's companion file, its binary
+ * test forked from the bundled test child, and that test skipped only when a proof recorded by an earlier, tested
+ * start still matches (binding-proof.ts).
  * Real bundled embedder processes, each with a cache folder of its own; vectors checked against the oracle.
  */
 import { spawn } from 'node:child_process';
@@ -74,6 +75,9 @@ describe.skipIf(process.platform !== 'linux')('reference embedder start-up: comp
     try {
       const first = await startOnce({ GAUNTLET_CACHE: cache });
       expect(first.stderr).toMatch(/runtime: bundled node-llama-cpp [\d.]+ .* getLlama \(binary test included\) took \d+ ms; proof recorded in /);
+      // node-llama-cpp's test really ran (its test module knew itself; else it warns and assumes the binary loads)
+      expect(first.stderr).not.toMatch(/is not independent/);
+      expect(fs.existsSync(path.join(path.dirname(bundle), `testBindingBinary.${path.basename(bundle)}`))).toBe(true);
       expect(proofFiles(cache)).toHaveLength(1);
       const proof = JSON.parse(fs.readFileSync(proofFiles(cache)[0]!, 'utf8')) as { bindingPath: string };
       expect(path.basename(proof.bindingPath)).toBe('llama-addon.node');
