@@ -1,8 +1,9 @@
 /**
  * The http adapter: an OpenAI-compatible `/v1/embeddings` server. Either external (`baseUrl` only: polled on its
- * readiness URL until a deadline, never restarted), or started by the adapter (`command`) and then supervised like
- * a process adapter's embedder (http-supervisor.ts: crash detection, restarts within a breaker, hang detection by
- * health pings, a clear terminal error). A started server is killed with the host.
+ * readiness URL until a deadline, never restarted), or started by the adapter (`command`) and then supervised by
+ * the same core as a process adapter's embedder (http-supervisor.ts on harness/supervisor/core.ts: crash
+ * detection, restarts within a breaker, hang detection by health pings, warm standby, a clear terminal error).
+ * A started server is killed with the host.
  */
 import path from 'node:path';
 import { GauntletError } from '../util/errors.ts';
