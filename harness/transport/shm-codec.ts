@@ -34,6 +34,8 @@ export interface ShmLinkState {
   tearNext?: () => number | undefined;
   /** Payloads sent inline because the region was not active or they did not fit. */
   inline: number;
+  /** A write into the region failed (truncated, closed): the send that found it throws it; this decides what comes next. */
+  onWriteFailure?: (error: ShmError) => void;
 }
 
 export function frame(value: unknown): Buffer {
@@ -52,7 +54,12 @@ export function shmCodec(state: ShmLinkState, limits: ProtocolLimits): Codec {
   const put = (bytes: Uint8Array): ShmRef | undefined => {
     if (!state.active || !state.region || bytes.length > limits.maxFrameBytes) return undefined;
     const tear = state.tearNext?.();
-    return state.region.write(bytes, tear === undefined ? {} : { tear });
+    try {
+      return state.region.write(bytes, tear === undefined ? {} : { tear });
+    } catch (error) {
+      if (error instanceof ShmError) state.onWriteFailure?.(error);
+      throw error;
+    }
   };
   const payload = (bytes: Uint8Array, inline: unknown): unknown => {
     const ref = put(bytes);

@@ -69,6 +69,13 @@ export function shmServerConnection(socket: net.Socket, limits: ProtocolLimits, 
   }
   if (reason) log(`shm: ${reason}; payloads go inline`);
   const conn = connectStreams(socket, socket, shmCodec(state, limits), limits);
+  // A region that cannot be written any more: this answer goes out as an error (serve-stream does that with what
+  // send throws), then the connection ends, and the supervisor starts a fresh embedder with a fresh region.
+  state.onWriteFailure = (error) => {
+    state.active = false;
+    log(`shm: ${error.message}; closing the connection`);
+    setImmediate(() => conn.close());
+  };
   const r = state.region;
   socket.write(frame(r
     ? { v: 1, id: 0, type: 'shm-region', path: r.file, totalBytes: r.totalBytes, ringBytes: r.ringBytes }
@@ -109,6 +116,8 @@ export function shmClientConnection(readable: Readable, writable: Writable, limi
       }
     },
   };
+  // The request whose text found the region broken fails with that error; later payloads go inline.
+  state.onWriteFailure = () => { state.active = false; };
   const conn = connectStreams(readable, writable, shmCodec(state, limits), limits);
   conn.onClose(() => state.region?.close({ unlink: true }));
   return Object.assign(conn, { shm: state });

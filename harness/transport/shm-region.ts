@@ -215,11 +215,25 @@ export class ShmRegion {
   private truncated(needed: number): ShmError {
     let size = -1;
     try { size = fs.fstatSync(this.fd).size; } catch { /* closed */ }
-    return new ShmError('truncated', `${this.file} was cut to ${size} bytes under its ${this.totalBytes}-byte mapping (byte ${needed} is gone); the region is unusable`, { file: this.file, size });
+    return new ShmError('truncated', `${this.file} was cut to ${size} bytes under its ${this.totalBytes}-byte mapping (byte ${needed} is gone); the region is unusable`, { file: this.file, size, needed });
   }
 
-  /** Throws a ShmError when the header is not the one this region was created with. */
+  /** Throws a ShmError when the file is not its mapped size any more (cut short, or grown by someone else). */
+  private checkSize(): void {
+    if (this.unmapped) throw new ShmError('unavailable', `${this.file} is closed`);
+    let size: number;
+    try {
+      size = fs.fstatSync(this.fd).size;
+    } catch (e) {
+      throw new ShmError('unavailable', `${this.file}: ${(e as Error).message}`);
+    }
+    if (size < this.totalBytes) throw this.truncated(size);
+    if (size > this.totalBytes) throw new ShmError('bad-header', `${this.file} grew to ${size} bytes; it was created with ${this.totalBytes}`, { file: this.file, size });
+  }
+
+  /** Throws a ShmError when the file was resized or the header is not the one this region was created with. */
   checkHeader(): void {
+    this.checkSize();
     const h = this.get(0, HEADER_BYTES);
     const bad = (what: string, got: number, want: number) => new ShmError('bad-header', `${this.file}: header ${what} is ${got}, expected ${want}`, { file: this.file, field: what, got });
     if (h.readUInt32LE(0) !== MAGIC) throw bad('magic', h.readUInt32LE(0), MAGIC);
@@ -244,6 +258,7 @@ export class ShmRegion {
     const size = ring.dataBytes;
     const need = align64(RECORD_HEAD_BYTES + payload.length);
     if (need > size) { this.counters.full++; return undefined; }
+    this.checkSize();
     const written = this.writtenOut;
     const released = this.get(ring.metaOffset + 12, 4).readUInt32LE(0);
     const pos = written % size;
@@ -287,27 +302,27 @@ export class ShmRegion {
    */
   read(ref: ShmRef, into?: Uint8Array): Uint8Array {
     const readRing = this.writeRing === 0 ? 1 : 0;
-    if (ref.ring !== readRing) throw new ShmError('bad-ref', `ring ${ref.ring}: this side reads ring ${readRing} only`, { ref });
+    if (ref.ring !== readRing) throw new ShmError('bad-ref', `${this.file}: ring ${ref.ring}: this side reads ring ${readRing} only`, { ref, file: this.file });
     const ring = this.rings[readRing];
     const size = ring.dataBytes;
     const rel = ref.at % size;
-    if (rel % 64 !== 0) throw new ShmError('bad-ref', `position ${ref.at} is not on a 64-byte record boundary`, { ref });
+    if (rel % 64 !== 0) throw new ShmError('bad-ref', `${this.file}: position ${ref.at} is not on a 64-byte record boundary`, { ref, file: this.file });
     if (ref.len > size - RECORD_HEAD_BYTES || rel + RECORD_HEAD_BYTES + ref.len > size) {
-      throw new ShmError('bad-ref', `a ${ref.len}-byte payload at ring offset ${rel} runs past the ${size}-byte ring`, { ref });
+      throw new ShmError('bad-ref', `${this.file}: a ${ref.len}-byte payload at ring offset ${rel} runs past the ${size}-byte ring`, { ref, file: this.file });
     }
     this.checkHeader();
     const off = ring.dataOffset + rel;
     const h = this.get(off, RECORD_HEAD_BYTES);
     const magic = h.readUInt32LE(0), seq = h.readUInt32LE(4), len = h.readUInt32LE(8), hash = h.readUInt32LE(12), at = h.readUInt32LE(16);
     if (magic !== RECORD_MAGIC || seq !== ref.seq || len !== ref.len || at !== ref.at || hash !== ref.hash) {
-      throw new ShmError('stale-record', `the record at ring ${readRing} offset ${rel} holds (magic ${magic.toString(16)}, seq ${seq}, len ${len}, at ${at}, hash ${hash}); `
-        + `the control message announced (seq ${ref.seq}, len ${ref.len}, at ${ref.at}, hash ${ref.hash}): not committed, overwritten or corrupt`, { ref });
+      throw new ShmError('stale-record', `${this.file}: the record at ring ${readRing} offset ${rel} holds (magic ${magic.toString(16)}, seq ${seq}, len ${len}, at ${at}, hash ${hash}); `
+        + `the control message announced (seq ${ref.seq}, len ${ref.len}, at ${ref.at}, hash ${ref.hash}): not committed, overwritten or corrupt`, { ref, file: this.file });
     }
     const out = into ?? new Uint8Array(ref.len);
     if (out.length < ref.len) throw new ShmError('bad-ref', `target of ${out.length} bytes for a ${ref.len}-byte payload`, { ref });
     const got = this.native.copyHash(out, 0, this.buffer, off + RECORD_HEAD_BYTES, ref.len);
     if (got < 0) throw this.truncated(off + RECORD_HEAD_BYTES + ref.len);
-    if (got !== ref.hash) throw new ShmError('checksum', `the ${ref.len}-byte payload at ring ${readRing} offset ${rel} hashes to ${got}, its commit says ${ref.hash} (torn or corrupted)`, { ref });
+    if (got !== ref.hash) throw new ShmError('checksum', `${this.file}: the ${ref.len}-byte payload at ring ${readRing} offset ${rel} hashes to ${got}, its commit says ${ref.hash} (torn or corrupted)`, { ref, file: this.file });
     this.release(ref);
     this.counters.read++;
     this.counters.bytesRead += ref.len;
@@ -317,10 +332,11 @@ export class ShmRegion {
   /** Checks a ref and the hash of its payload where it lies (no copy: for a consumer that only needs it verified), then releases it. */
   verifyInPlace(ref: ShmRef): void {
     const readRing = this.writeRing === 0 ? 1 : 0;
-    if (ref.ring !== readRing) throw new ShmError('bad-ref', `ring ${ref.ring}: this side reads ring ${readRing} only`, { ref });
+    if (ref.ring !== readRing) throw new ShmError('bad-ref', `${this.file}: ring ${ref.ring}: this side reads ring ${readRing} only`, { ref, file: this.file });
     const size = this.rings[readRing].dataBytes;
     const rel = ref.at % size;
     if (rel % 64 !== 0 || ref.len > size - RECORD_HEAD_BYTES || rel + RECORD_HEAD_BYTES + ref.len > size) throw new ShmError('bad-ref', `payload of ${ref.len} bytes at ring offset ${rel} is outside the ${size}-byte ring`, { ref });
+    this.checkSize();
     const off = this.rings[readRing].dataOffset + rel;
     const h = this.get(off, RECORD_HEAD_BYTES);
     if (h.readUInt32LE(0) !== RECORD_MAGIC || h.readUInt32LE(4) !== ref.seq || h.readUInt32LE(8) !== ref.len) throw new ShmError('stale-record', `the record at offset ${rel} is not the one announced (seq ${ref.seq})`, { ref });
