@@ -22,7 +22,7 @@ interface Ev {
 /** `prepare` as the test wants it per call (role and call number). */
 type Prepare = (role: EmbedderRole, call: number) => void | Promise<void>;
 
-function makeCore(standby: number, prepare: Prepare = () => {}) {
+function makeCore(standby: number, prepare: Prepare = () => {}, spareReadyDelayMs = 0) {
   const policy = resolveSupervisorOptions({
     command: ['unused'], transport: 'stdio', codec: 'ndjson', modelPath: '/m', healthIntervalMs: 0, standby, shutdownGraceMs: 500,
     restart: { maxRestarts: 5, windowMs: 60_000, backoffBaseMs: 10, backoffMaxMs: 50, jitter: 0 },
@@ -30,8 +30,9 @@ function makeCore(standby: number, prepare: Prepare = () => {}) {
   let calls = 0;
   const driver: EmbedderDriver<Embedder, { pid: number }, void> = {
     prepare: (role) => prepare(role, ++calls),
-    spawn: (_plan, gen) => {
-      const argv = [process.execPath, '-e', SCRIPT];
+    spawn: (_plan, gen, role) => {
+      const script = role === 'spare' && spareReadyDelayMs ? `setTimeout(() => { ${SCRIPT} }, ${spareReadyDelayMs});` : SCRIPT;
+      const argv = [process.execPath, '-e', script];
       const spawnHr = performance.now();
       return { gen, proc: new EmbedderProcess({ argv, env: {}, cwd: undefined }), argv, spawnHr, backoffMs: 0 };
     },
@@ -129,5 +130,37 @@ describe('SupervisorCore', () => {
     expect(await waitFor(() => core.pid === spare, 5_000)).toBe(true);
     expect(events.filter((e) => e.type === 'ready').map((e) => e.via)).toEqual(['spawn', 'spawn', 'standby']);
     expect(pidAlive(live)).toBe(false);
+  });
+
+  it('a crash while the only spare is still starting: that spare is adopted once ready, no fresh spawn of a live one', async () => {
+    const { core, events } = makeCore(1, () => {}, 500);
+    await core.start();
+    const live = core.pid!;
+    expect(await waitFor(() => core.sparePids.length === 1, 5_000)).toBe(true);
+    expect(core.readySpares).toBe(0);
+    process.kill(live, 'SIGKILL');
+    expect(await waitFor(() => events.filter((e) => e.type === 'ready').length === 2, 10_000)).toBe(true);
+    const ready = events.filter((e) => e.type === 'ready');
+    expect(ready.map((e) => e.via)).toEqual(['spawn', 'standby']);
+    const spawnedSpare = events.find((e) => e.type === 'standby-spawn')!;
+    expect(ready[1]!.pid).toBe(spawnedSpare.pid);
+    expect(core.pid).toBe(spawnedSpare.pid);
+    expect(ready[1]!.phases).toMatchObject({ spawnMs: 0, runtimeMs: null, loadMs: 0 });
+    expect(events.filter((e) => e.type === 'spawn')).toHaveLength(1);
+    expect(events.find((e) => e.type === 'restart')).toMatchObject({ via: 'standby', delayMs: 0 });
+    // And a replacement spare starts behind it.
+    expect(await waitFor(() => core.readySpares === 1, 10_000)).toBe(true);
+    expect(core.counters).toMatchObject({ takeovers: 1, crashes: 1, spawns: 3 });
+  });
+
+  it('a crash while the only spare still prepares its spawn (no process yet): a fresh spawn, the spare stays a spare', async () => {
+    const { core, events } = makeCore(1, (role) => (role === 'spare' ? new Promise((r) => setTimeout(r, 300)) : undefined));
+    await core.start();
+    expect(core.sparePids).toEqual([]);
+    process.kill(core.pid!, 'SIGKILL');
+    expect(await waitFor(() => events.filter((e) => e.type === 'ready').length === 2 && core.readySpares === 1, 10_000)).toBe(true);
+    expect(events.filter((e) => e.type === 'ready').map((e) => e.via)).toEqual(['spawn', 'spawn']);
+    expect(events.find((e) => e.type === 'restart')).toMatchObject({ via: 'spawn', delayMs: 0 });
+    expect(events.filter((e) => e.type === 'standby-spawn')).toHaveLength(1);
   });
 });
