@@ -21,7 +21,7 @@ import { GauntletError, toError } from '../util/errors.ts';
 import { sleep, withDeadline } from '../util/deadline.ts';
 import { SupervisorCore } from '../supervisor/core.ts';
 import type { Embedder, EmbedderDriver, EmbedderRole, Started } from '../supervisor/embedder-driver.ts';
-import { describeExit, type EmbedderExit } from '../supervisor/embedder-process.ts';
+import { describeExit } from '../supervisor/embedder-process.ts';
 import { resolveSupervisorOptions } from '../supervisor/options.ts';
 import { lastLines } from '../supervisor/supervisor-errors.ts';
 import type { RestartPolicy, SupervisorCounters, SupervisorState } from '../supervisor/types.ts';
