@@ -5,7 +5,9 @@
  *     connection, announces it as the first frame, unlinks it when the connection ends.
  *   client side (the host): shmClientConnection(readable, writable) maps the announced region, answers
  *     `shm-attached`, and unlinks the region when the connection ends (its owner died, or was stopped): a dead
- *     embedder's region never outlives the supervisor's link to it. Regions whose owner and peer both died are
+ *     embedder's region never outlives the supervisor's link to it.
+ *   A region found broken (bad header, cut short) by either side fails the request that found it with a typed
+ *   error and ends the link; the supervisor then starts a fresh embedder with a fresh region. Regions whose owner and peer both died are
  *     removed by the sweep each side runs once per process, before its first region.
  */
 import net from 'node:net';
@@ -116,9 +118,13 @@ export function shmClientConnection(readable: Readable, writable: Writable, limi
       }
     },
   };
-  // The request whose text found the region broken fails with that error; later payloads go inline.
-  state.onWriteFailure = () => { state.active = false; };
   const conn = connectStreams(readable, writable, shmCodec(state, limits), limits);
+  // The request whose text found the region broken fails with that error; then the link ends (the supervisor starts
+  // a fresh embedder, which makes a fresh region), as it does when the embedder finds it broken.
+  state.onWriteFailure = () => {
+    state.active = false;
+    setImmediate(() => conn.close());
+  };
   conn.onClose(() => state.region?.close({ unlink: true }));
   return Object.assign(conn, { shm: state });
 }
