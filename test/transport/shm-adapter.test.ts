@@ -50,7 +50,7 @@ describe.skipIf(!support.ok)(`reference-shm adapter (${support.ok ? 'addon built
   it('embeds through the region: vectors match the oracle (cosine >= 0.9999), batch == single, the region mapped by both sides', async () => {
     const { c, model } = await client();
     const oracle = await loadOracle(model);
-    const singles = [];
+    const singles: Float32Array[] = [];
     for (const t of TEXTS) singles.push(await c.embed(t));
     const batch = await c.embedBatch(TEXTS);
     TEXTS.forEach((t, i) => {
@@ -138,6 +138,7 @@ describe.skipIf(!support.ok)(`reference-shm adapter (${support.ok ? 'addon built
 });
 
 describe('without shared memory', () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const run = (env: Record<string, string>) => new Promise<Record<string, any>>((resolve, reject) => {
     const child = spawn(process.execPath, [...tsNodeArgs(), packagePath('test', 'transport', 'fixtures', 'shm-unavailable.ts')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '';
