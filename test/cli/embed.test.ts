@@ -5,6 +5,7 @@ import { ensureModel } from '../../harness/config/ensure-model.ts';
 import { resolveConfig } from '../../harness/config/resolve-config.ts';
 import { loadOracle, type Oracle } from '../../harness/gguf/oracle.ts';
 import { packagePath } from '../../harness/util/ts-runner.ts';
+import { shmLikelyAvailable } from '../../harness/transport/shm-native.ts';
 
 const run = promisify(execFile);
 const BIN = packagePath('bin', 'gauntlet.mjs');
@@ -48,7 +49,7 @@ describe('gauntlet embed (orchestrator -> host -> adapter -> embedder)', () => {
       stderr: string;
     };
     expect(err.code).toBe(2);
-    expect(err.stderr).toContain('unknown adapter "rust"; known adapters: reference, reference-uds, reference-ndjson, reference-http, in-process, reference-standby');
+    expect(err.stderr).toContain(`unknown adapter "rust"; known adapters: reference, reference-uds, reference-ndjson, reference-http, in-process, reference-standby${shmLikelyAvailable().ok ? ', reference-shm' : ''}`);
   });
 
   it('a config error names the file and quotes the bad value', async () => {

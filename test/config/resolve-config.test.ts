@@ -8,6 +8,7 @@ import { loadConfig } from '../../harness/config/load-config.ts';
 import { resolveAdapter, resolveConfig } from '../../harness/config/resolve-config.ts';
 import type { ProcessAdapterConfig } from '../../harness/adapters/types.ts';
 import { GauntletError } from '../../harness/util/errors.ts';
+import { shmLikelyAvailable } from '../../harness/transport/shm-native.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-config-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -23,9 +24,10 @@ function errorOf(fn: () => unknown): GauntletError {
 }
 
 describe('resolveConfig', () => {
-  it('fills every default: tiny seed-1 model in the cache, six adapters, seeds limits', () => {
+  it('fills every default: tiny seed-1 model in the cache, six adapters (seven with shared memory), seeds limits', () => {
     const c = resolveConfig({}, { root: tmp });
-    expect(Object.keys(c.adapters)).toEqual(['reference', 'reference-uds', 'reference-ndjson', 'reference-http', 'in-process', 'reference-standby']);
+    expect(Object.keys(c.adapters)).toEqual(['reference', 'reference-uds', 'reference-ndjson', 'reference-http', 'in-process', 'reference-standby',
+      ...(shmLikelyAvailable().ok ? ['reference-shm'] : [])]);
     expect(c.model).toMatchObject({ kind: 'generated', preset: 'tiny', seed: 1, dtype: 'f32' });
     expect(c.model.path).toMatch(/models[/\\]tiny-seed1-f32\.gguf$/);
     expect(c.limits).toEqual({ maxFrameBytes: 65536, maxBatch: 10, requestTimeoutMs: 30000, startTimeoutMs: 15000 });
@@ -90,7 +92,7 @@ describe('resolveConfig', () => {
   it('names the known adapters when asked for an unknown one', () => {
     const err = errorOf(() => resolveAdapter(resolveConfig({}), 'rust'));
     expect(err.code).toBe('GAUNTLET_USAGE');
-    expect(err.message).toBe('unknown adapter "rust"; known adapters: reference, reference-uds, reference-ndjson, reference-http, in-process, reference-standby');
+    expect(err.message).toBe(`unknown adapter "rust"; known adapters: reference, reference-uds, reference-ndjson, reference-http, in-process, reference-standby${shmLikelyAvailable().ok ? ', reference-shm' : ''}`);
   });
 });
 
