@@ -9,8 +9,9 @@ import { installTransformersJs, locateTransformersJs, TRANSFORMERS_JS_SPECS } fr
 import { builtEngines, ENGINE_NAMES, enginesDir, locateEngine, onPath, type EngineName } from '../engines/locate.ts';
 
 /** What `engines build` knows: executables it compiles, and transformers.js, which it installs with npm. */
-const BUILDABLE = [...ENGINE_NAMES, 'transformers-js'] as const;
+const BUILDABLE = [...ENGINE_NAMES, 'transformers-js', 'shm'] as const;
 import { usageError } from '../util/errors.ts';
+import { buildShmAddon } from '../transport/shm-native.ts';
 
 export const HELP = `usage: gauntlet engines build NAME [--force] [--jobs N]
        gauntlet engines list [--json]
@@ -21,6 +22,8 @@ Third-party engines, built from source gauntlet already has and cached outside y
                        with cmake and the system C++ compiler (about 10-20 min on 2 cores; reused after)
   build transformers-js  transformers.js + onnxruntime-node (CPU) from npm, outside your node_modules
                        (~475 MB; onnxruntime's download step is skipped), for the ONNX engines
+  build shm            the shared-memory addon of the shm transport (harness/native/shm, Node-API, the system C
+                       compiler against Node's headers; under a second; otherwise built on first use)
   list                 what is built (and where), and what is on PATH
 
 options:
@@ -68,6 +71,17 @@ async function build(name: string | undefined, values: { force?: boolean; jobs?:
         ? `engines: transformers.js ${t.transformersVersion} / onnxruntime-node ${t.onnxruntimeVersion} is already installed; --force installs it again\n`
         : `engines: installed transformers.js ${t.transformersVersion} / onnxruntime-node ${t.onnxruntimeVersion} in ${t.seconds.toFixed(1)} s\n`);
       process.stdout.write(`${t.dir}\n`);
+      return 0;
+    }
+    if (name === 'shm') {
+      let b;
+      try {
+        b = buildShmAddon({ force: values.force });
+      } catch (e) {
+        throw usageError(`engines build shm: ${(e as Error).message}`);
+      }
+      process.stderr.write(b.built ? `engines: built the shm addon in ${b.buildMs} ms\n` : 'engines: the shm addon is already built; --force builds it again\n');
+      process.stdout.write(`${b.addon}\n`);
       return 0;
     }
     const r = await buildLlamaServer({ force: values.force, jobs, onEvent: progressPrinter(), signal: controller.signal });

@@ -78,7 +78,7 @@ export function shmAddonPath(cacheDir = defaultCacheDir()): string {
 
 /** Why this machine cannot have shared memory before anything is compiled, or undefined when it may. */
 export function shmPrecondition(): string | undefined {
-  if (process.env.GAUNTLET_SHM === 'off') return 'GAUNTLET_SHM=off';
+  if (process.env.GAUNTLET_SHM === 'off') return 'GAUNTLET_SHM=off turns shared memory off (unset it to use the shm transport)';
   if (process.platform !== 'linux') return `shared memory regions live under /dev/shm, which ${process.platform} does not have (Linux only)`;
   try {
     if (!statSync('/dev/shm').isDirectory()) return '/dev/shm is not a directory';
