@@ -47,9 +47,19 @@ const NATIVE_EXTERNAL = /^(@node-llama-cpp\/|@reflink\/|node-addon-api$|node-gyp
 const HOST_EXTERNAL = /^(node-llama-cpp|@huggingface\/|onnxruntime|esbuild$|tsx$|typescript$|playwright)/;
 const REQUIRE_BANNER = "import { createRequire as __gauntletCreateRequire } from 'node:module'; const require = __gauntletCreateRequire(import.meta.url);";
 
-/** File name of the node-llama-cpp companion of a bundle: 'x/reference-embedder-main.mjs' -> 'reference-embedder-main.node-llama-cpp.mjs'. */
-export function companionName(outfile: string): string {
-  return path.basename(outfile).replace(/\.mjs$/, '') + '.node-llama-cpp.mjs';
+let companionHash: string | undefined;
+/**
+ * File name of the node-llama-cpp companion: 'node-llama-cpp-3.22.1-<hash>.mjs'. It depends only on node-llama-cpp's
+ * version and on how it is bundled (this file, bundle-build.ts, esbuild's version), not on gauntlet's sources, so a
+ * checkout shares it across source versions (~2 MB, and ~0.9 MB for the test child, built once instead of per edit).
+ */
+export function companionName(): string {
+  companionHash ??= createHash('sha256')
+    .update(readFileSync(packagePath('harness', 'util', 'bundle.ts')))
+    .update(readFileSync(packagePath('harness', 'util', 'bundle-build.ts')))
+    .update(String(dependencyManifest('esbuild')?.version))
+    .digest('hex').slice(0, 12);
+  return `node-llama-cpp-${dependencyManifest('node-llama-cpp')?.version ?? 'absent'}-${companionHash}.mjs`;
 }
 
 /** esbuild options shared by the pack-time build and a checkout's on-demand build. */
@@ -66,16 +76,16 @@ export function bundleOptions(entryRel: string, outfile: string): import('esbuil
     plugins: [bundlePackages((pkg, fromDependency) => INLINED_PACKAGES.includes(pkg) || fromDependency)],
     banner: { js: REQUIRE_BANNER }, // CommonJS dependencies bundled into ESM call require()
     // Read by reference-embedder/load-node-llama-cpp.ts: the companion's file name and the version it holds.
-    define: { __GAUNTLET_NLC_BUNDLE__: JSON.stringify(nlcVersion ? JSON.stringify({ file: companionName(outfile), version: nlcVersion }) : '') },
+    define: { __GAUNTLET_NLC_BUNDLE__: JSON.stringify(nlcVersion ? JSON.stringify({ file: companionName(), version: nlcVersion }) : '') },
   };
 }
 
 /**
- * File name of the bundled binary-test child beside a companion. It must start with "testBindingBinary": node-llama-cpp
- * tests a binary only when its test module's file name says it is that module unbundled.
+ * File name of the bundled binary-test child beside the companion. It must start with "testBindingBinary":
+ * node-llama-cpp tests a binary only when its test module's file name says it is that module unbundled.
  */
-export function testChildName(outfile: string): string {
-  return `testBindingBinary.${path.basename(outfile).replace(/\.mjs$/, '')}.mjs`;
+export function testChildName(): string {
+  return `testBindingBinary.${companionName()}`;
 }
 
 /**
@@ -90,7 +100,7 @@ export function companionBuilds(outfile: string): import('esbuild').BuildOptions
   const dist = path.dirname(require.resolve('node-llama-cpp'));
   return [companion, {
     ...companion, stdin: undefined, entryPoints: [path.join(dist, 'bindings', 'utils', 'testBindingBinary.js')],
-    outfile: path.join(path.dirname(outfile), testChildName(outfile)),
+    outfile: path.join(path.dirname(outfile), testChildName()),
   }];
 }
 
@@ -124,7 +134,7 @@ export function companionOptions(outfile: string): import('esbuild').BuildOption
         + `export { LlamaLogLevel } from ${file('bindings/types.js')};\n`,
       resolveDir: dist, sourcefile: 'node-llama-cpp-companion.js', loader: 'js',
     },
-    outfile: path.join(path.dirname(outfile), companionName(outfile)),
+    outfile: path.join(path.dirname(outfile), companionName()),
     bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'silent',
     plugins: [bundlePackages(() => true), rewriteMetaUrl],
     banner: {
@@ -134,7 +144,7 @@ export function companionOptions(outfile: string): import('esbuild').BuildOption
         + 'const __gauntletNlcImport = async (spec) => import(__gauntletPathToFileURL(__gauntletCreateRequire(__gauntletNlcUrl("index.js")).resolve(spec)).href);\n'
         // the test module's own URL: the bundled test child beside this file, else node-llama-cpp's unbundled one
         + 'import { existsSync as __gauntletExists } from "node:fs";\n'
-        + `const __gauntletTestChildUrl = () => { const u = new URL(${JSON.stringify(`./${testChildName(outfile)}`)}, import.meta.url); `
+        + `const __gauntletTestChildUrl = () => { const u = new URL(${JSON.stringify(`./${testChildName()}`)}, import.meta.url); `
         + 'return __gauntletExists(u) ? u.href : __gauntletNlcUrl("bindings/utils/testBindingBinary.js"); };',
     },
   };
@@ -157,18 +167,18 @@ function bundlePackages(inline: (pkg: string, fromDependency: boolean) => boolea
 }
 
 /**
- * Builds one entry's bundle (and the embedder's companion), synchronously. Plugins need esbuild's asynchronous API,
- * so that build runs in a child process (harness/util/bundle-build.ts, ~1-2 s once per source version). The
- * pack-time build (ci/build-package.ts) and a checkout's build both come here.
+ * Builds one entry's bundle (and the embedder's companion and test child, unless `reuseDir` already holds them),
+ * synchronously. Plugins need esbuild's asynchronous API, so that build runs in a child process
+ * (harness/util/bundle-build.ts, ~1-2 s). The pack-time build (ci/build-package.ts) and a checkout's build both come here.
  */
-export function buildBundle(entryRel: string, outfile: string): void {
+export function buildBundle(entryRel: string, outfile: string, reuseDir?: string): void {
   const options = bundleOptions(entryRel, outfile);
   if (!options.plugins?.length) {
     (require('esbuild') as typeof import('esbuild')).buildSync(options);
     return;
   }
   try {
-    execFileSync(process.execPath, [...scriptArgs('harness/util/bundle-build.ts'), entryRel, outfile], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
+    execFileSync(process.execPath, [...scriptArgs('harness/util/bundle-build.ts'), entryRel, outfile, ...(reuseDir ? [reuseDir] : [])], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
   } catch (e) {
     const stderr = String((e as { stderr?: Buffer }).stderr ?? '').trim();
     throw new Error(`bundling ${entryRel} failed${stderr ? `: ${stderr}` : ''}`, { cause: e });
@@ -199,7 +209,7 @@ function buildInCheckout(entryRel: string): string {
     const tmpDir = path.join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
     mkdirSync(tmpDir, { recursive: true });
     try {
-      buildBundle(entryRel, path.join(tmpDir, path.basename(out)));
+      buildBundle(entryRel, path.join(tmpDir, path.basename(out)), dir);
       // atomic renames, the entry last: parallel runs never see a half-written bundle or one without its companion
       for (const f of readdirSync(tmpDir).sort((a, b) => Number(a === path.basename(out)) - Number(b === path.basename(out)))) {
         renameSync(path.join(tmpDir, f), path.join(dir, f));

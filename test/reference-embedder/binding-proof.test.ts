@@ -13,7 +13,7 @@ import { loadOracle } from '../../harness/gguf/oracle.ts';
 import { getCodec } from '../../harness/protocol/codec.ts';
 import { DEFAULT_LIMITS, type Message, type Response } from '../../harness/protocol/messages.ts';
 import { connectStreams } from '../../harness/transport/stream-connection.ts';
-import { bundleEntry } from '../../harness/util/bundle.ts';
+import { bundleEntry, companionName, testChildName } from '../../harness/util/bundle.ts';
 import { tinyModel } from './helpers.ts';
 
 const TEST_MS = 120_000;
@@ -70,14 +70,14 @@ const proofFiles = (cache: string) => {
 describe.skipIf(process.platform !== 'linux')('reference embedder start-up: companion bundle and binary proof', () => {
   it('tests the binary on the first start and records a proof; the next start skips the test; same vectors, the oracle\'s', async () => {
     expect(bundle).toMatch(/\.mjs$/);
-    expect(fs.existsSync(bundle.replace(/\.mjs$/, '.node-llama-cpp.mjs'))).toBe(true);
+    expect(fs.existsSync(path.join(path.dirname(bundle), companionName()))).toBe(true);
     const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'gauntlet-proof-'));
     try {
       const first = await startOnce({ GAUNTLET_CACHE: cache });
       expect(first.stderr).toMatch(/runtime: bundled node-llama-cpp [\d.]+ .* getLlama \(binary test included\) took \d+ ms; proof recorded in /);
       // node-llama-cpp's test really ran (its test module knew itself; else it warns and assumes the binary loads)
       expect(first.stderr).not.toMatch(/is not independent/);
-      expect(fs.existsSync(path.join(path.dirname(bundle), `testBindingBinary.${path.basename(bundle)}`))).toBe(true);
+      expect(fs.existsSync(path.join(path.dirname(bundle), testChildName()))).toBe(true);
       expect(proofFiles(cache)).toHaveLength(1);
       const proof = JSON.parse(fs.readFileSync(proofFiles(cache)[0]!, 'utf8')) as { bindingPath: string };
       expect(path.basename(proof.bindingPath)).toBe('llama-addon.node');
