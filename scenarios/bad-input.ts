@@ -26,6 +26,8 @@ export default defineScenario({
   id: 'bad-input',
   title: 'Bad input: empty, over-long, invalid UTF-8, over-long and mixed batches',
   claims: ['embedder-survives-bad-frames-and-input', 'batch-limit-10', 'frame-limit-64kb', 'embedder-frames-small', 'host-never-crashes'],
+  // Its figures are counts and verdicts with wide time bounds: it may run beside another such run (runner lanes).
+  overlap: true,
   quick: { rounds: 1 },
   full: { rounds: 3 },
   timeoutMs: { quick: 60_000, full: 180_000 },

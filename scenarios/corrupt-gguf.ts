@@ -24,6 +24,8 @@ export default defineScenario({
   id: 'corrupt-gguf',
   title: 'Corrupt GGUF files: the corruption catalogue against the adapter',
   claims: ['corrupt-gguf-host-survives', 'corrupt-gguf-clear-error', 'host-never-crashes'],
+  // Its figures are counts and verdicts with wide time bounds: it may run beside another such run (runner lanes).
+  overlap: true,
   quick: { catalogue: 'auto', only: [] as string[], perPart: 2, probeTimeoutMs: 5000, hostChecks: 2 },
   full: { catalogue: 'all', only: [] as string[], perPart: 2, probeTimeoutMs: 20_000, hostChecks: 3 },
   timeoutMs: { quick: 150_000, full: 900_000 },

@@ -20,6 +20,8 @@ export default defineScenario({
   // quick: ~2,000 frames in about 5 s per adapter; probeEvery frames per batch, each batch followed by a probe. No
   // stream-ending frame in quick mode: each costs a restart (seconds over a socket, where the supervisor waits out
   // its grace before it ends an embedder that closed its connection); bad-input and pipe-disconnect send one each.
+  // Its figures are counts and verdicts with wide time bounds: it may run beside another such run (runner lanes).
+  overlap: true,
   quick: { frames: 2000, requests: 300, probeEvery: 25, httpProbeEvery: 10, streamEnderEvery: 0, slowClients: 3, probeDeadlineMs: 5000, recoverWithinMs: 15_000, maxCases: 3 },
   full: { frames: 20_000, requests: 3000, probeEvery: 25, httpProbeEvery: 10, streamEnderEvery: 2500, slowClients: 6, probeDeadlineMs: 10_000, recoverWithinMs: 30_000, maxCases: 20 },
   timeoutMs: { quick: 90_000, full: 600_000 },

@@ -24,6 +24,8 @@ export default defineScenario({
   id: 'model-file-changed',
   title: 'The mapped model file truncated, overwritten or replaced while loaded',
   claims: ['model-file-changed-no-silent-bad-vectors', 'host-never-crashes'],
+  // Its figures are counts and verdicts with wide time bounds: it may run beside another such run (runner lanes).
+  overlap: true,
   quick: { cases: ['truncate', 'overwrite', 'rename'], probes: 3, recoverWithinMs: 15_000 },
   full: { cases: ['truncate', 'overwrite', 'rename'], probes: 10, recoverWithinMs: 30_000 },
   timeoutMs: { quick: 150_000, full: 400_000 },

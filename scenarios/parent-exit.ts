@@ -31,6 +31,8 @@ export default defineScenario({
   appliesTo: (a) => (a.config.kind === 'in-process'
     ? 'the in-process adapter runs the model inside the host: when the host dies there is no separate embedder left to orphan'
     : true),
+  // Its figures are counts and verdicts with wide time bounds: it may run beside another such run (runner lanes).
+  overlap: true,
   quick: { modes: ['idle', 'busy'], trials: 1, limitMs: 1000, observeMs: 2500 },
   full: { modes: ['idle', 'busy'], trials: 3, limitMs: 1000, observeMs: 5000 },
   timeoutMs: { quick: 60_000, full: 180_000 },

@@ -23,10 +23,19 @@ import { createReporters, REPORTER_NAMES, writeReports } from '../report/reporte
 import type { ReporterSpec } from '../report/reporter.ts';
 import type { RunOptions } from '../runner/run.ts';
 import type { RunModel } from '../runner/types.ts';
-import { runGauntlet } from '../runner/run.ts';
+import { DEFAULT_LANES, runGauntlet } from '../runner/run.ts';
 import { parseShard } from '../runner/shard.ts';
 import { usageError } from '../util/errors.ts';
 import { allScenarios, SCENARIO_IDS } from '../../scenarios/index.ts';
+
+const OVERLAP_IDS = allScenarios().filter((s) => s.overlap === true).map((s) => s.id);
+
+function parseLanes(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_LANES;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < 1 || n > 16) throw usageError(`--lanes: expected a whole number from 1 to 16 (1 runs every scenario alone), got ${JSON.stringify(text)}`);
+  return n;
+}
 
 export const HELP = `usage: gauntlet run [options]
 
@@ -46,6 +55,8 @@ options:
                      claims and fill the report's Benchmarks section): quick, full, on (quick with --quick, else
                      full) or off (default: the config's bench, on; a sharded run benchmarks in shard 1 only)
   --bench-results FILE  use a bench.json written earlier by \`gauntlet bench --out DIR\` instead of measuring
+  --lanes N          runs in flight together (default ${DEFAULT_LANES}): only scenarios whose figures are counts and
+                     verdicts (${OVERLAP_IDS.join(', ')}) overlap, never with a timing or memory one; 1 = one by one
   --list             print the scenarios and adapters, and exit
 
 exit code: 0 every required claim passed, 1 a required claim failed, 2 harness error.
@@ -70,6 +81,7 @@ function parse(argv: string[]) {
         bench: { type: 'string' },
         'bench-results': { type: 'string' },
         list: { type: 'boolean', default: false },
+        lanes: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -172,6 +184,7 @@ async function modelInfo(config: ResolvedConfig, file: string): Promise<RunModel
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv);
+  const lanes = parseLanes(values.lanes);
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
@@ -246,6 +259,7 @@ export async function run(argv: string[]): Promise<number> {
     memoryLimitMechanism: pickMechanism(),
     afterScenarios: values.list ? undefined : benchStep(benchMode, values.quick, benchLoaded, shard),
     interrupt: interrupt.signal,
+    lanes,
   });
   const files = await writeReports(report, outDir, reporters);
   for (const p of problems) process.stderr.write(`gauntlet run: ${p.message} [${p.code}]\n`);

@@ -44,8 +44,9 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): Reporter 
   let started = now();
   let total = 0;
   let done = 0;
-  let current: ScenarioStartInfo | undefined;
-  let currentStart = 0;
+  // Runs in flight (two may overlap): key scenario/adapter -> start time.
+  const running = new Map<string, number>();
+  const key = (scenario: string, adapter: string) => `${scenario}\u0000${adapter}`;
 
   const eta = () => {
     if (done === 0 || total === 0) return '?';
@@ -62,19 +63,22 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): Reporter 
         + `${info.quick ? ', quick' : ''}${info.shard ? `, shard ${info.shard.index}/${info.shard.count}` : ''}\n`);
     },
     onScenarioStart(info: ScenarioStartInfo) {
-      current = info;
-      currentStart = now();
+      running.set(key(info.scenario, info.adapter), now());
       if (info.total) total = info.total;
       const width = String(total || '?').length;
       progress.write(`[${String(info.index + 1).padStart(width)}/${total || '?'}] ${info.scenario} x ${info.adapter}  (elapsed ${formatDuration(now() - started)}, ETA ${eta()})\n`);
     },
     onScenarioEnd(result: ScenarioResult) {
       done++;
-      const took = current && current.scenario === result.scenario && current.adapter === result.adapter ? now() - currentStart : result.durationMs;
+      const k = key(result.scenario, result.adapter);
+      const since = running.get(k);
+      running.delete(k);
+      const took = since !== undefined ? now() - since : result.durationMs;
       const err = result.errors?.[0];
       const why = err ? ` ${err.code}${err.signal ? ` ${err.signal}` : ''}${err.exitCode != null ? ` exit ${err.exitCode}` : ''}` : '';
-      progress.write(`      ${result.status}${why} in ${formatDuration(took)}\n`);
-      current = undefined;
+      // With runs overlapping, the line names the run it closes.
+      const whose = running.size > 0 || result.timing?.overlap ? ` (${result.scenario} x ${result.adapter})` : '';
+      progress.write(`      ${result.status}${why} in ${formatDuration(took)}${whose}\n`);
     },
     async onRunEnd(report: RunReport) {
       const lines = ['', renderTextMatrix(report), '', Object.entries(MARK_LEGEND).map(([k, v]) => `${k} ${v}`).join('; ')];

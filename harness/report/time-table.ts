@@ -6,13 +6,19 @@
 import type { RunReport, ScenarioResult } from './schema.ts';
 import { xmlText as esc } from './escape.ts';
 
-export interface TimeCell { wallMs: number; cpuMs: number | null; status: ScenarioResult['status'] }
+export interface TimeCell { wallMs: number; cpuMs: number | null; status: ScenarioResult['status']; overlapped: boolean }
 
 export interface TimeTable {
   adapters: string[];
   rows: Array<{ scenario: string; cells: Array<TimeCell | undefined>; wallMs: number; cpuMs: number | null }>;
-  /** Sums over every run that has timing. */
+  /** Sums over every run that has timing (cpuMs: of the runs that had the machine to themselves). */
   totals: { runs: number; wallMs: number; cpuMs: number | null; hostStartMs: number; hostStarts: number; bodyMs: number; settleMs: number; cleanupMs: number };
+  /**
+   * Runs that overlapped others (scenarios marked `overlap`): how many, their summed wall time, and the stretches of
+   * overlapping runs with their wall and combined CPU (a stretch's runs share it; their own CPU is not told apart).
+   * Approximate when stretches chain (a run overlapping two others is counted in the first stretch it was found in).
+   */
+  overlap: { runs: number; runWallMs: number; stretches: number; wallMs: number; cpuMs: number | null };
   /** The run's own wall time (report.durationMs): more than the sum when something ran outside the scenarios. */
   runWallMs: number;
 }
@@ -22,45 +28,58 @@ const addCpu = (a: number | null, b: number | null) => (a === null || b === null
 export function timeTable(report: Pick<RunReport, 'scenarios' | 'adapters' | 'durationMs'>): TimeTable | undefined {
   const runs = (report.scenarios ?? []).filter((s) => s.timing);
   if (!runs.length) return undefined;
-  const adapters = report.adapters.filter((a) => runs.some((r) => r.adapter === a));
+  const adapters = report.adapters.filter((a) => (report.scenarios ?? []).some((r) => r.adapter === a));
   const scenarios = [...new Set(runs.map((r) => r.scenario))];
+  const seen = new Set<number>();
+  const overlap: TimeTable['overlap'] = { runs: 0, runWallMs: 0, stretches: 0, wallMs: 0, cpuMs: 0 };
   const totals: TimeTable['totals'] = { runs: 0, wallMs: 0, cpuMs: 0, hostStartMs: 0, hostStarts: 0, bodyMs: 0, settleMs: 0, cleanupMs: 0 };
   const rows = scenarios.map((scenario) => {
     let wallMs = 0;
     let cpuMs: number | null = 0;
-    const cells = adapters.map((adapter) => {
-      const r = runs.find((x) => x.scenario === scenario && x.adapter === adapter);
+    const cells = adapters.map((adapter): TimeCell | undefined => {
+      const r = (report.scenarios ?? []).find((x) => x.scenario === scenario && x.adapter === adapter);
+      if (r?.status === 'skipped') return { wallMs: 0, cpuMs: null, status: 'skipped', overlapped: false };
       if (!r?.timing) return undefined;
       const t = r.timing;
       wallMs += t.wallMs;
-      cpuMs = addCpu(cpuMs, t.cpuMs);
+      cpuMs = t.overlap ? null : addCpu(cpuMs, t.cpuMs);
       totals.runs++;
       totals.wallMs += t.wallMs;
-      totals.cpuMs = addCpu(totals.cpuMs, t.cpuMs);
+      if (!t.overlap) totals.cpuMs = addCpu(totals.cpuMs, t.cpuMs);
       totals.hostStartMs += t.hostStartMs;
       totals.hostStarts += t.hostStarts;
       totals.bodyMs += t.bodyMs;
       totals.settleMs += t.settleMs;
       totals.cleanupMs += t.cleanupMs;
-      return { wallMs: t.wallMs, cpuMs: t.cpuMs, status: r.status };
+      if (t.overlap) {
+        const id = t.overlap.stretch;
+        if (!seen.has(id)) { seen.add(id); overlap.stretches++; overlap.wallMs += t.overlap.wallMs; overlap.cpuMs = addCpu(overlap.cpuMs, t.overlap.cpuMs); }
+        overlap.runs++;
+        overlap.runWallMs += t.wallMs;
+      }
+      return { wallMs: t.wallMs, cpuMs: t.cpuMs, status: r.status, overlapped: !!t.overlap };
     });
     return { scenario, cells, wallMs, cpuMs };
   });
   rows.sort((a, b) => b.wallMs - a.wallMs);
-  return { adapters, rows, totals, runWallMs: report.durationMs };
+  return { adapters, rows, totals, overlap, runWallMs: report.durationMs };
 }
 
 const sec = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
 const busy = (wallMs: number, cpuMs: number | null) => (cpuMs === null || wallMs <= 0 ? '' : ` ${Math.round((cpuMs / wallMs) * 100)}%`);
-const cellText = (c: TimeCell | undefined) => (!c ? '-' : c.status === 'skipped' ? 'n/a' : `${sec(c.wallMs)}${busy(c.wallMs, c.cpuMs)}`);
+const cellText = (c: TimeCell | undefined) => (!c ? '-' : c.status === 'skipped' ? 'n/a' : c.overlapped ? `${sec(c.wallMs)} ||` : `${sec(c.wallMs)}${busy(c.wallMs, c.cpuMs)}`);
 
 function summaryLine(t: TimeTable): string {
   const x = t.totals;
-  return `${x.runs} runs, ${sec(x.wallMs)} in scenarios of ${sec(t.runWallMs)} run wall time; busy (CPU of the run's processes) ${x.cpuMs === null ? 'unknown' : sec(x.cpuMs)}`
+  const v = t.overlap;
+  const alone = x.runs - v.runs;
+  return `${x.runs} runs, ${sec(x.wallMs)} of run time (summed) in ${sec(t.runWallMs)} of wall time`
+    + `; ${alone} run(s) alone: busy ${x.cpuMs === null ? 'unknown' : sec(x.cpuMs)}`
+    + (v.runs ? `; ${v.runs} run(s) overlapping (||): ${sec(v.runWallMs)} of run time in ${v.stretches} stretch(es) of ${sec(v.wallMs)} wall, busy ${v.cpuMs === null ? 'unknown' : `${sec(v.cpuMs)}${busy(v.wallMs, v.cpuMs)}`}` : '')
     + `; hosts starting ${sec(x.hostStartMs)} (${x.hostStarts} starts), settle waits ${sec(x.settleMs)}, clean-up ${sec(x.cleanupMs)}`;
 }
 
-export const TIME_LEGEND = 'each cell: wall time, then CPU time of the run\'s processes as a share of it (100% = one core busy all along; low = mostly waiting)';
+export const TIME_LEGEND = 'each cell: wall time, then CPU time of the run\'s processes as a share of it (100% = one core busy all along; low = mostly waiting); || = ran beside another run (scenarios whose figures are counts and verdicts, not timings or memory), its CPU counted with its stretch below';
 
 /** Fixed-width text for the console summary ('' without timing). */
 export function renderTimeText(report: Pick<RunReport, 'scenarios' | 'adapters' | 'durationMs'>): string {

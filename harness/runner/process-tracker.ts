@@ -12,6 +12,8 @@
  *   after a setsid(); /proc/PID/environ shows it. Only a process that scrubs its own environment escapes this one.
  * Leftovers get SIGTERM, then SIGKILL; the record says which one ended each.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { pidAlive, procParent, procStartTime } from '../faults/proc.ts';
 
@@ -97,6 +99,29 @@ export function killTaggedSync(tags: ReadonlySet<string> = activeTags): number[]
 
 let tagCounter = 0;
 
+/**
+ * The owner (scenario/adapter) of the code running now, carried through its awaits, timers and callbacks: two runs
+ * that overlap cannot both own process.env, so every process spawned from this orchestrator gets the owner of the
+ * async context that spawned it (ChildProcess.prototype.spawn is where spawn, fork, exec and execFile all end up,
+ * with the environment already turned into envPairs). Outside any owner's context nothing is changed.
+ */
+const ownerContext = new AsyncLocalStorage<string>();
+let spawnPatched = false;
+
+function patchSpawnOnce(): void {
+  if (spawnPatched) return;
+  spawnPatched = true;
+  const proto = ChildProcess.prototype as unknown as { spawn(options: { envPairs?: string[] }): unknown };
+  const original = proto.spawn;
+  proto.spawn = function spawnWithOwner(this: unknown, options: { envPairs?: string[] }) {
+    const owner = ownerContext.getStore();
+    if (owner !== undefined && options && Array.isArray(options.envPairs)) {
+      options.envPairs = [...options.envPairs.filter((e) => !e.startsWith(`${RUN_OWNER_VAR}=`)), `${RUN_OWNER_VAR}=${owner}`];
+    }
+    return original.call(this, options);
+  };
+}
+
 export class ProcessTracker {
   private readonly entries = new Map<number, Entry>();
   /** This run's tag: the orchestrator's pid, a time and a counter (two runs in one process differ). */
@@ -119,6 +144,15 @@ export class ProcessTracker {
   setOwner(owner: string | undefined): void {
     if (owner === undefined) delete process.env[RUN_OWNER_VAR];
     else process.env[RUN_OWNER_VAR] = owner;
+  }
+
+  /**
+   * Runs `fn` as `owner`: every process it spawns, however deep in its awaits, carries this owner in its environment,
+   * even while another owner's work runs at the same time (overlapping runs).
+   */
+  runAs<T>(owner: string, fn: () => Promise<T>): Promise<T> {
+    patchSpawnOnce();
+    return ownerContext.run(owner, fn);
   }
 
   /** Takes the tag out of the environment again (after the last sweep). */

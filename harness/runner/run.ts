@@ -15,6 +15,7 @@ import { toError } from '../util/errors.ts';
 import { environmentInfo } from './environment.ts';
 import { describeEnd, ProcessTracker, type Leftover } from './process-tracker.ts';
 import { runScenario } from './run-scenario.ts';
+import { treeCpuMs } from './timing.ts';
 import type { RunEnv, ScenarioDeps } from './scenario-context.ts';
 import { shardItems, type Shard } from './shard.ts';
 import type { AnyScenario, RunEvent, RunEventOf, RunEventType, RunModel } from './types.ts';
@@ -49,6 +50,8 @@ export interface RunOptions {
    * dropped, no other starts, the step after the scenarios is skipped; the report is marked partial.
    */
   interrupt?: AbortSignal;
+  /** Runs in flight together (see DEFAULT_LANES); 1 runs everything one after the other. */
+  lanes?: number;
 }
 
 /** The report plus what went wrong outside any scenario (claims evaluation, reporter hooks). */
@@ -58,6 +61,13 @@ export interface RunOutcome {
 }
 
 export interface PlannedRun { scenario: AnyScenario; adapter: ResolvedAdapter }
+
+/**
+ * How many runs may be in flight together (default 1; --lanes N): only runs of scenarios marked
+ * `overlap` (their figures are counts and verdicts with wide time bounds, not timings or memory) ever share the
+ * machine, and only with each other; every other run has it to itself.
+ */
+export const DEFAULT_LANES = 1;
 
 /** scenario-major order: every adapter of the first scenario, then the next scenario; then the shard's share. */
 export function planRuns(scenarios: AnyScenario[], adapters: ResolvedAdapter[], shard?: Shard): PlannedRun[] {
@@ -137,32 +147,70 @@ export class GauntletRun {
     for (const r of reporters) hook(r.name, () => r.onRunStart?.(startInfo));
 
     const results: ScenarioResult[] = [];
+    const lanes = Math.max(1, Math.floor(o.lanes ?? DEFAULT_LANES));
+    const byIndex = new Map<number, ScenarioResult>();
+    const stopped: number[] = [];
+    const started = new Set<number>();
+    // Overlap bookkeeping: which runs were in flight together, and the CPU of each stretch with more than one.
+    const windows = new Map<number, { start: number; end: number }>();
+    const inFlight = new Map<number, Promise<void>>();
+    let group: { cpu0: number | null; t0: number; members: number[] } | undefined;
+    const groups: Array<{ members: number[]; wallMs: number; cpuMs: number | null }> = [];
+    const runOne = async (index: number): Promise<void> => {
+      const { scenario, adapter } = plan[index]!;
+      started.add(index);
+      if (!group) group = { cpu0: treeCpuMs(), t0: performance.now(), members: [] };
+      group.members.push(index);
+      const info = { scenario: scenario.id, title: scenario.title, adapter: adapter.name, index, total: plan.length };
+      this.emit({ type: 'scenario-start', info }, problems);
+      for (const r of reporters) hook(r.name, () => r.onScenarioStart?.(info));
+      const t = performance.now();
+      const result = await tracker.runAs(`${scenario.id}/${adapter.name}`, () => runScenario(scenario, adapter, env));
+      windows.set(index, { start: t, end: performance.now() });
+      // Interrupted while it ran (a Ctrl-C also reaches the hosts and embedders in the terminal's process group):
+      // whatever it measured is not a finding, so it is dropped and listed as stopped.
+      if (o.interrupt?.aborted) { stopped.push(index); return; }
+      byIndex.set(index, result);
+      this.emit({ type: 'scenario-end', result }, problems);
+      for (const r of reporters) hook(r.name, () => r.onScenarioEnd?.(result));
+    };
+    const launch = (index: number) => {
+      const p = runOne(index).finally(() => {
+        inFlight.delete(index);
+        if (inFlight.size === 0 && group) {
+          const cpu1 = treeCpuMs();
+          groups.push({ members: group.members, wallMs: performance.now() - group.t0, cpuMs: group.cpu0 === null || cpu1 === null ? null : cpu1 - group.cpu0 });
+          group = undefined;
+        }
+      });
+      inFlight.set(index, p);
+      return p;
+    };
     try {
-      for (const [index, { scenario, adapter }] of plan.entries()) {
-        if (o.interrupt?.aborted) {
-          markInterrupted(undefined, plan.slice(index));
-          break;
+      for (const [index, { scenario }] of plan.entries()) {
+        if (o.interrupt?.aborted) break;
+        // A run whose figures are timings or memory runs alone; one marked `overlap` may run beside others like it.
+        if (lanes > 1 && scenario.overlap === true) {
+          while (inFlight.size >= lanes) await Promise.race(inFlight.values());
+          if (o.interrupt?.aborted) break;
+          void launch(index);
+        } else {
+          await Promise.all(inFlight.values());
+          if (o.interrupt?.aborted) break;
+          await launch(index);
         }
-        const info = { scenario: scenario.id, title: scenario.title, adapter: adapter.name, index, total: plan.length };
-        this.emit({ type: 'scenario-start', info }, problems);
-        for (const r of reporters) hook(r.name, () => r.onScenarioStart?.(info));
-        tracker.setOwner(`${scenario.id}/${adapter.name}`);
-        let result: ScenarioResult;
-        try {
-          result = await runScenario(scenario, adapter, env);
-        } finally {
-          tracker.setOwner(undefined);
-        }
-        // Interrupted while it ran (a Ctrl-C also reaches the hosts and embedders in the terminal's process group):
-        // whatever it measured is not a finding, so it is dropped and listed as stopped.
-        if (o.interrupt?.aborted) {
-          markInterrupted(plan[index], plan.slice(index + 1));
-          break;
-        }
-        results.push(result);
-        this.emit({ type: 'scenario-end', result }, problems);
-        for (const r of reporters) hook(r.name, () => r.onScenarioEnd?.(result));
       }
+      await Promise.all(inFlight.values());
+      if (o.interrupt?.aborted) {
+        const notStarted = plan.filter((_, i) => !started.has(i));
+        const stoppedRuns = stopped.sort((a, b) => a - b).map((i) => plan[i]!);
+        markInterrupted(stoppedRuns[0], [...stoppedRuns.slice(1), ...notStarted]);
+      }
+      for (const [index] of plan.entries()) {
+        const r = byIndex.get(index);
+        if (r) results.push(r);
+      }
+      markOverlaps(plan, byIndex, windows, groups);
     } finally {
       // Whatever happened: nothing the harness started may outlive the run.
       reportLeftovers(await tracker.sweep(undefined, 500), results, problems, 'at the end of the scenarios');
@@ -227,6 +275,29 @@ function reportLeftovers(left: Leftover[], results: ScenarioResult[], problems: 
     };
     if (owner) owner.errors.push(err);
     else problems.push(err);
+  }
+}
+
+/**
+ * A run that had another in flight beside it at some moment: its own CPU cannot be told apart from the other's, so
+ * its timing.cpuMs is null and timing.overlap holds the stretch it belonged to (runs, wall, CPU of all of them).
+ */
+function markOverlaps(plan: PlannedRun[], byIndex: Map<number, ScenarioResult>, windows: Map<number, { start: number; end: number }>,
+  groups: Array<{ members: number[]; wallMs: number; cpuMs: number | null }>): void {
+  for (const [stretch, g] of groups.entries()) {
+    if (g.members.length < 2) continue;
+    for (const i of g.members) {
+      const r = byIndex.get(i);
+      const w = windows.get(i);
+      if (!r?.timing || !w) continue;
+      const beside = g.members.filter((j) => j !== i && windows.has(j) && windows.get(j)!.start < w.end && windows.get(j)!.end > w.start);
+      if (!beside.length) continue;
+      r.timing.cpuMs = null;
+      r.timing.overlap = {
+        with: beside.map((j) => `${plan[j]!.scenario.id}/${plan[j]!.adapter.name}`),
+        stretch, runs: g.members.length, wallMs: Math.round(g.wallMs), cpuMs: g.cpuMs,
+      };
+    }
   }
 }
 

@@ -21,6 +21,11 @@ export interface ScenarioTiming {
   settleMs: number;
   /** Closing hosts, disposing faults, sweeping leftovers, ms. */
   cleanupMs: number;
+  /**
+   * Set when other runs were in flight beside this one (scenarios marked `overlap`): cpuMs is then null, and this is
+   * the stretch of overlapping runs it belonged to, with their combined wall and CPU time.
+   */
+  overlap?: { with: string[]; /** index of the stretch in the run */ stretch: number; runs: number; wallMs: number; cpuMs: number | null };
 }
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux

@@ -36,6 +36,11 @@ export interface ScenarioDefinition<S extends ScenarioSizes = ScenarioSizes> {
   appliesTo?: (adapter: ResolvedAdapter) => boolean | string;
   quick: S;
   full: S;
+  /**
+   * True when this scenario's figures are counts and verdicts with wide time bounds (no latency, restart time, load
+   * time or memory figure): its runs may then share the machine with other such runs (the runner's lanes).
+   */
+  overlap?: boolean;
   /** Hard limit for one adapter, ms; a number, or one per mode. */
   timeoutMs: number | { quick: number; full: number };
   run(ctx: ScenarioContext<S>): Promise<void>;
