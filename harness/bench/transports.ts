@@ -10,6 +10,7 @@ import { benchConnections } from './connections.ts';
 import { makePayload, startPeer, type Peer, type PeerWireCodec } from './peer-client.ts';
 import { round, runTasks } from './stats.ts';
 import { loadShmNative } from '../transport/shm-native.ts';
+import { busySpan } from './machine-busy.ts';
 import type { NdjsonCodecShare, PeerCodec, PeerTransport, PingRow, ShmBenchInfo, TransferRow, TransportResults } from './types.ts';
 
 export interface TransportBenchOptions {
@@ -102,12 +103,16 @@ export async function benchTransports(opts: TransportBenchOptions): Promise<Tran
     }
 
     const transfers: TransferRow[] = [];
+    const contention: NonNullable<TransportResults['contention']> = [];
     for (const bytes of opts.transferBytes) {
       opts.onStep?.(`transfers of ${bytes} bytes`);
       const payload = makePayload(bytes);
       const big = bytes >= 1024 * 1024;
       const tasks = peers.flatMap(({ peer }) => peer.forms.map((form) => ({ name: `${peer.label}|${form}`, fn: () => peer.transfer(payload, form) })));
+      const span = busySpan(peers.map(({ peer }) => peer.pid));
       const stats = await runTasks(tasks, { time: opts.transferTimeMs, iterations: big ? 4 : 32, warmupIterations: big ? 2 : 4, ...sig });
+      const busy = span.end();
+      if (busy) contention.push({ bytes, machineBusy: busy.machine, othersBusy: busy.others, cores: busy.cores });
       for (const { link, peer } of peers) {
         for (const form of peer.forms) {
           const s = stats.get(`${peer.label}|${form}`)!;
@@ -133,7 +138,14 @@ export async function benchTransports(opts: TransportBenchOptions): Promise<Tran
         + 'timed in a loop in this process (p50), / the stdio/ndjson 1 KiB text transfer p50; UTF-8 encode + decode of both lines likewise. '
         + 'A hot loop is the codec at its fastest, so the share is a lower bound.');
     }
+    const mib = contention.find((c) => c.bytes === 1024 * 1024);
+    if (mib) {
+      notes.push(`during the 1 MiB transfers the ${mib.cores} cores were ${Math.round(mib.machineBusy * 100)}% busy, ${Math.round(mib.othersBusy * 100)}% of them by other processes `
+        + '(a round trip between two processes needs both: when another process holds a core, sender and peer take turns on one, a 64 KiB socket or pipe buffer at a time; '
+        + 'compare 1 MiB figures of runs only at similar contention).');
+    }
     return {
+      ...(contention.length ? { contention } : {}),
       peer: 'harness/bench/echo-peer.ts (separate process; project codecs and transports; answers without work)', pings, transfers,
       transferFrameLimitBytes: frameLimit, ...(ndjsonCodecShare ? { ndjsonCodecShare } : {}), ...(shm ? { shm } : {}), notes,
     };

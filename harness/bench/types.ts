@@ -99,6 +99,11 @@ export interface TransportResults {
   ndjsonCodecShare?: NdjsonCodecShare;
   /** Connection stress and per-connection memory of a Unix-socket server, when it ran. */
   connections?: ConnectionResults;
+  /**
+   * How busy the machine was during each transfer size's measurements (all links of that size), and how much of it
+   * other processes took (share of all cores, 0..1): two-process round trips swing with it.
+   */
+  contention?: Array<{ bytes: number; machineBusy: number; othersBusy: number; cores: number }>;
   /** The shared-memory link: whether it could be measured on this machine (and why not), its rings, its server's memory per connection. */
   shm?: ShmBenchInfo;
   notes: string[];
