@@ -56,6 +56,16 @@ export function formatSections(r: BenchResult): string {
       out.push(`  server RSS ${mib(c.rssBeforeBytes)} before, ${mib(c.rssAfterBytes)} with ${c.openAtMeasure} open -> ${(c.perConnectionBytes / 1024).toFixed(1)} KiB per connection`);
       for (const n of c.notes) out.push(`note: ${n}`);
     }
+    if (t.shm) {
+      const c = t.shm.connections;
+      out.push('', t.shm.available
+        ? `Shared memory (seed 004): rings of ${t.shm.ringBytes} bytes${c ? `; ${c.connections} connections, each with a region, cost the server ${(c.perConnectionBytes / 1024).toFixed(1)} KiB each (errors ${c.errors})` : ''}`
+        : `Shared memory (seed 004): not measured: ${t.shm.reason}`);
+    }
+    if (t.contention?.length) {
+      out.push(`Cores busy during the transfers (of ${t.contention[0]!.cores}; others = processes outside this bench): `
+        + t.contention.map((c) => `${size(c.bytes)} ${pct(c.machineBusy)} (others ${pct(c.othersBusy)})`).join(', '));
+    }
     for (const n of t.notes) out.push(`note: ${n}`);
   }
   if (r.isolation) {
