@@ -16,7 +16,8 @@ export const HELP = `usage: gauntlet bench [--json] [--quick] [--out DIR] [--onl
 Benchmarks, each measured side by side in one run, each target printed as PASS or MISS with its figure:
   codecs      encode+decode of a 768-float vector and a batch of 10: msgpack (Float32 bin), msgpack (number
               arrays), NDJSON
-  transports  ping round trip and 1 KB / 1 MB / 10 MB transfers over stdio, Unix socket and HTTP, to an echo
+  transports  ping round trip and 1 KB / 1 MB / 10 MB transfers over stdio, Unix socket, HTTP and shared memory
+              (seed 004: payloads in a /dev/shm ring, control over the socket; where its addon builds), to an echo
               peer process (maxFrameBytes raised on both ends for the transfers); the JSON and UTF-8 share of
               the NDJSON 1 KB round trip; 500 concurrent connections to a Unix-socket server process,
               each checked for its own answer (errors, server RSS per open connection)
