@@ -67,12 +67,22 @@ export function shmCodec(state: ShmLinkState, limits: ProtocolLimits): Codec {
     state.inline++;
     return inline;
   };
+  // A message's payloads go through the region only when, together, they fit maxFrameBytes: the frame limit means
+  // the same over shm as inline (a batch too large for one frame is refused, wherever its bytes would travel).
+  const fits = (parts: Uint8Array[]) => parts.reduce((n, b) => n + b.length, 0) <= limits.maxFrameBytes;
   const toWire = (msg: Message): unknown => {
     switch (msg.type) {
       case 'embedding': { const b = vectorToBytes(msg.vector); return { ...msg, vector: payload(b, b) }; }
-      case 'embeddings': return { ...msg, vectors: msg.vectors.map((v) => { const b = vectorToBytes(v); return payload(b, b); }) };
+      case 'embeddings': {
+        const bs = msg.vectors.map(vectorToBytes);
+        return fits(bs) ? { ...msg, vectors: bs.map((b) => payload(b, b)) } : { ...msg, vectors: bs };
+      }
       case 'embed': return state.active ? { ...msg, text: payload(utf8.encode(msg.text), msg.text) } : msg;
-      case 'embed-batch': return state.active ? { ...msg, texts: msg.texts.map((t) => payload(utf8.encode(t), t)) } : msg;
+      case 'embed-batch': {
+        if (!state.active) return msg;
+        const bs = msg.texts.map((t) => utf8.encode(t));
+        return fits(bs) ? { ...msg, texts: bs.map((b, i) => payload(b, msg.texts[i])) } : msg;
+      }
       default: return msg;
     }
   };
@@ -140,6 +150,12 @@ class ShmDecoder implements FrameDecoder {
 
   /** Replaces every `$shm` payload of a known field with its bytes (vectors) or its text. */
   private resolve(o: Record<string, unknown>): void {
+    const list = o.type === 'embed-batch' ? o.texts : o.type === 'embeddings' ? o.vectors : undefined;
+    if (Array.isArray(list)) {
+      let total = 0;
+      for (const v of list) { const r = refFromWire(v); if (r && typeof r !== 'string') total += r.len; }
+      if (total > this.limits.maxFrameBytes) throw new ShmError('bad-ref', `the ${o.type} payloads add up to ${total} bytes, over the ${this.limits.maxFrameBytes}-byte frame limit`);
+    }
     const text = (v: unknown, where: string): unknown => {
       const bytes = this.take(v, where);
       if (bytes === undefined) return v;

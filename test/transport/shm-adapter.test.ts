@@ -67,6 +67,16 @@ describe.skipIf(!support.ok)(`reference-shm adapter (${support.ok ? 'addon built
     expect(await waitUntil(() => !fs.existsSync(region!), 3000)).toBeGreaterThanOrEqual(0);
   }, 60_000);
 
+  it('keeps the frame limit: a text or a batch over maxFrameBytes is refused as over uds, though its bytes would fit the ring', async () => {
+    const { c } = await client();
+    const big = 'a '.repeat(35_000); // 70 KB
+    await expect(c.embed(big)).rejects.toMatchObject({ code: 'GAUNTLET_PROTOCOL', message: expect.stringMatching(/over the 65536-byte frame limit/) });
+    const batch = Array.from({ length: 10 }, () => 'b '.repeat(4000)); // 10 x 8 KB
+    await expect(c.embedBatch(batch)).rejects.toMatchObject({ code: 'GAUNTLET_PROTOCOL', message: expect.stringMatching(/over the 65536-byte frame limit/) });
+    await expect(c.embed('still fine')).resolves.toHaveLength(64);
+    await c.close();
+  }, 60_000);
+
   it('never delivers a torn payload: an embedder that commits half a vector and dies gets a typed error, then a fresh embedder serves', async () => {
     const { c, model } = await client({ GAUNTLET_SHM_TORN_WRITE: '2' });
     const oracle = await loadOracle(model);
