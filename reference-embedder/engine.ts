@@ -25,6 +25,15 @@ export function warmRuntime(log: (line: string) => void): void {
   llama(log).catch(() => {}); // a failure is reported by the load that needs it
 }
 
+/**
+ * This process's node-llama-cpp runtime, started as the embedder starts it (createLlama: the fast import and the
+ * proven binary). The in-process adapter and the corrupt-gguf stand-in use it too, so "same engine, other isolation"
+ * differs in isolation only. The first caller's `log` receives the runtime's lines.
+ */
+export function nodeLlamaRuntime(log: (line: string) => void): Promise<Llama> {
+  return llama(log);
+}
+
 function llama(log: (line: string) => void): Promise<Llama> {
   llamaPromise ??= createLlama(log).then((l) => {
     runtimeReadyAt = performance.now();

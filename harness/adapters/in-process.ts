@@ -40,8 +40,10 @@ export class InProcessClient extends InProcessClientBase {
     try {
       // Imported here, not at the top: bundled into the host, a static import would load node-llama-cpp into every
       // host, including the process and http adapters' hosts whose RSS the claims measure.
-      const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
-      this.llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.warn });
+      // The runtime as the reference embedder starts it (getLlama gpu false, build never; its binary test skipped once a
+      // start proved this binary loads): the in-process adapter differs from the reference in isolation only.
+      const { nodeLlamaRuntime } = await import('../../reference-embedder/engine.ts');
+      this.llama = await nodeLlamaRuntime((line) => { if (/^llama\.cpp (error|fatal|warn)/.test(line)) process.stderr.write(`${line}\n`); });
       // useMmap false: llama.cpp reads the weights into anonymous buffers of this process instead of mapping the file.
       this.model = await this.llama.loadModel({ modelPath: r.model, useMmap: this.useMmap });
       const trained = this.model.trainContextSize;

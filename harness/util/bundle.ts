@@ -27,9 +27,9 @@ import path from 'node:path';
 import { CODE_ROOT, LAYOUT, PACKAGE_ROOT, dependencyManifest, packagePath, scriptArgs } from './ts-runner.ts';
 
 const require = createRequire(import.meta.url);
-const SOURCE_DIRS = ['harness', 'reference-embedder'];
+const SOURCE_DIRS = ['harness', 'reference-embedder', 'scenarios'];
 /** The entries bundled at pack time; others run as compiled modules. */
-export const BUNDLED_ENTRIES = ['harness/host/host-main.ts', 'reference-embedder/main.ts'] as const;
+export const BUNDLED_ENTRIES = ['harness/host/host-main.ts', 'reference-embedder/main.ts', 'scenarios/support/corrupt-gguf-inprocess-child.ts'] as const;
 let sourceHash: string | undefined;
 const built = new Map<string, string>();
 
@@ -65,18 +65,20 @@ export function companionName(): string {
 /** esbuild options shared by the pack-time build and a checkout's on-demand build. */
 export function bundleOptions(entryRel: string, outfile: string): import('esbuild').BuildOptions {
   const common: import('esbuild').BuildOptions = { entryPoints: [packagePath(entryRel)], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'silent' };
+  const nlcVersion = dependencyManifest('node-llama-cpp')?.version;
+  // Read by reference-embedder/load-node-llama-cpp.ts: the companion's file name and the version it holds. The host
+  // (in-process adapter) and the corrupt-gguf stand-in load node-llama-cpp as the embedder does: same start, same code.
+  const define = { __GAUNTLET_NLC_BUNDLE__: JSON.stringify(nlcVersion ? JSON.stringify({ file: companionName(), version: nlcVersion }) : '') };
   if (entryRel !== EMBEDDER_ENTRY) {
     // The host: its pure-JavaScript dependencies (execa, msgpack, zod, pidusage...) inlined, ~140 ms to boot instead
     // of ~335 ms walking their module files (median of 5 boots on the 2-core machine); the engines stay external.
-    return { ...common, banner: { js: REQUIRE_BANNER }, plugins: [bundlePackages((pkg) => !HOST_EXTERNAL.test(pkg))] };
+    return { ...common, banner: { js: REQUIRE_BANNER }, plugins: [bundlePackages((pkg) => !HOST_EXTERNAL.test(pkg))], define };
   }
-  const nlcVersion = dependencyManifest('node-llama-cpp')?.version;
   return {
     ...common,
     plugins: [bundlePackages((pkg, fromDependency) => INLINED_PACKAGES.includes(pkg) || fromDependency)],
     banner: { js: REQUIRE_BANNER }, // CommonJS dependencies bundled into ESM call require()
-    // Read by reference-embedder/load-node-llama-cpp.ts: the companion's file name and the version it holds.
-    define: { __GAUNTLET_NLC_BUNDLE__: JSON.stringify(nlcVersion ? JSON.stringify({ file: companionName(), version: nlcVersion }) : '') },
+    define,
   };
 }
 

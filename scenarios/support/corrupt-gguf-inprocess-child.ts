@@ -5,7 +5,7 @@
  * file per IPC request, reusing one Llama so that a file costs milliseconds instead of a process start.
  * A file that aborts llama.cpp kills this process, as it would kill the host: the parent records the signal.
  */
-import { getLlama, LlamaLogLevel, type Llama } from 'node-llama-cpp';
+import type { Llama } from 'node-llama-cpp';
 
 export interface InProcessProbeRequest { id: number; modelPath: string; text: string; threads: number; contextSize?: number; engine?: 'llama' | 'onnx' }
 export type InProcessProbeReply =
@@ -20,10 +20,11 @@ const errors: string[] = [];
 let llama: Promise<Llama> | undefined;
 
 function lib(): Promise<Llama> {
-  return (llama ??= getLlama({
-    gpu: false, build: 'never', logLevel: LlamaLogLevel.warn,
-    logger: (level, message) => { if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) errors.push(message.trimEnd()); },
-  }));
+  // node-llama-cpp started as the in-process adapter starts it (the reference embedder's runtime loader).
+  return (llama ??= import('../../reference-embedder/engine.ts').then(({ nodeLlamaRuntime }) => nodeLlamaRuntime((line) => {
+    const m = /^llama\.cpp (error|fatal): (.*)$/s.exec(line);
+    if (m) errors.push(m[2]!);
+  })));
 }
 
 function send(m: InProcessProbeReply): Promise<void> {
@@ -33,8 +34,19 @@ function send(m: InProcessProbeReply): Promise<void> {
   });
 }
 
+/**
+ * llama.cpp's reason for a failed load arrives on its log after the rejection: wait for it, up to 150 ms, but return
+ * once lines have come and 15 ms passed without another (most loads: a few ms instead of a fixed 150 ms each).
+ */
 async function settledLogs(): Promise<string> {
-  await new Promise((r) => setTimeout(r, 150)); // llama.cpp's reason arrives after the rejection
+  const t0 = performance.now();
+  let seen = errors.length;
+  let quietSince = performance.now();
+  while (performance.now() - t0 < 150) {
+    await new Promise((r) => setTimeout(r, 5));
+    if (errors.length !== seen) { seen = errors.length; quietSince = performance.now(); }
+    else if (seen > 0 && performance.now() - quietSince >= 15) break;
+  }
   return errors.splice(0).join(' | ');
 }
 

@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ResolvedAdapter } from '../../harness/adapters/types.ts';
-import { scriptArgs } from '../../harness/util/ts-runner.ts';
+import { nodeEntryArgs } from '../../harness/util/bundle.ts';
 import { TailBuffer } from '../../harness/util/tail-buffer.ts';
 import { toError } from '../../harness/util/errors.ts';
 import { spawnDirect, type DirectEmbedder } from './corrupt-gguf-driver.ts';
@@ -110,7 +110,7 @@ const CHILD = 'scenarios/support/corrupt-gguf-inprocess-child.ts';
 interface Child { proc: ChildProcess; ready: Promise<boolean>; exited: Promise<{ code: number | null; signal: string | null }>; tail: TailBuffer; onReply?: (m: InProcessProbeReply) => void }
 
 function startChild(signal: AbortSignal, engine: 'llama' | 'onnx'): Child {
-  const proc = spawn(process.execPath, scriptArgs(CHILD), {
+  const proc = spawn(process.execPath, nodeEntryArgs(CHILD), {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced', env: { ...process.env, GAUNTLET_PROBE_ENGINE: engine },
   });
   const tail = new TailBuffer(4096);
