@@ -13,3 +13,5 @@ export { createFaultInjector } from './injector.ts';
 export type { FaultInjector } from './injector.ts';
 export { epochClock } from './types.ts';
 export type { FaultKind, FaultRecord, FaultClock } from './types.ts';
+export { corruptShmRegion, findShmRegions, SHM_CORRUPTIONS } from './shm-region.ts';
+export type { ShmCorruption, ShmCorruptionRecord } from './shm-region.ts';
