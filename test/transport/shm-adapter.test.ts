@@ -163,9 +163,15 @@ describe('without shared memory', () => {
 
   it.each([
     ['GAUNTLET_SHM=off', { GAUNTLET_SHM: 'off' }, /GAUNTLET_SHM=off/],
-    ['no C compiler and nothing built', { CC: '/nonexistent/cc', GAUNTLET_CACHE: fs.mkdtempSync(path.join(os.tmpdir(), 'gauntlet-nocc-')) }, /no C compiler \(CC=\/nonexistent\/cc\)/],
+    ['no C compiler and nothing built', { CC: '/nonexistent/cc', GAUNTLET_CACHE: '<fresh>' }, /no C compiler \(CC=\/nonexistent\/cc\)/],
   ] as const)('%s: no reference-shm adapter, shm rows and claims not-applicable with the reason, the rest measured', async (_what, env, reason) => {
-    const r = await run(env as Record<string, string>);
+    const cache = 'GAUNTLET_CACHE' in env ? fs.mkdtempSync(path.join(os.tmpdir(), 'gauntlet-nocc-')) : undefined;
+    let r;
+    try {
+      r = await run({ ...env, ...(cache ? { GAUNTLET_CACHE: cache } : {}) } as Record<string, string>);
+    } finally {
+      if (cache) fs.rmSync(cache, { recursive: true, force: true });
+    }
     expect(r.support.ok).toBe(false);
     expect(r.support.reason).toMatch(reason);
     expect(r.likely.ok).toBe(false);
