@@ -157,8 +157,23 @@ export class RequestLedger {
 
   /** ms to wait before settle() can judge every timed-out request (0 when none is recent). */
   settleDelayMs(): number {
-    const last = Math.max(0, ...this.records.filter((r) => r.timedOut && r.endedAt !== undefined).map((r) => r.endedAt!));
-    return last === 0 ? 0 : Math.max(0, last + SETTLE_WINDOW_MS - this.clock.now());
+    // A request already explained by a fault or a lifecycle event stays explained whatever comes later: only the
+    // others need the window (a scenario whose faults ate its requests does not wait for nothing).
+    const now = this.clock.now();
+    const open = this.records.filter((r) => r.timedOut && r.endedAt !== undefined && !this.disturbed(r, Math.min(now, r.endedAt + SETTLE_WINDOW_MS)));
+    const last = Math.max(0, ...open.map((r) => r.endedAt!));
+    return last === 0 ? 0 : Math.max(0, last + SETTLE_WINDOW_MS - now);
+  }
+
+  /** Whether a fault, a disturbing lifecycle event or the host's exit falls between the request's send and `to`. */
+  private disturbed(rec: RequestRecord, to: number): boolean {
+    const events = this.events.get(rec.hostPid) ?? [];
+    // Lifecycle stamps are epoch ms, the ledger's clock is performance.now(): a few ms of slack either side.
+    const from = rec.sentAt - CLOCK_SLACK_MS;
+    const exit = this.exits.get(rec.hostPid);
+    return events.some((e) => DISTURBING.has(e.type) && e.t >= from && e.t <= to)
+      || this.clock.faultTimes().some((t) => t >= rec.sentAt - FAULT_SHADOW_MS && t <= to)
+      || (exit !== undefined && exit <= to);
   }
 
   /**
@@ -166,18 +181,10 @@ export class RequestLedger {
    * before the runner closes the hosts: their shutdown must not excuse a request that was lost before it.
    */
   settle(): LedgerSummary {
-    const faults = this.clock.faultTimes();
     for (const rec of this.records) {
       if (!rec.timedOut || rec.endedAt === undefined) continue;
+      if (this.disturbed(rec, rec.endedAt + SETTLE_WINDOW_MS)) { rec.outcome = 'failed'; continue; }
       const events = this.events.get(rec.hostPid) ?? [];
-      // Lifecycle stamps are epoch ms, the ledger's clock is performance.now(): a few ms of slack either side.
-      const from = rec.sentAt - CLOCK_SLACK_MS;
-      const to = rec.endedAt + SETTLE_WINDOW_MS;
-      const exit = this.exits.get(rec.hostPid);
-      const disturbed = events.some((e) => DISTURBING.has(e.type) && e.t >= from && e.t <= to)
-        || faults.some((t) => t >= rec.sentAt - FAULT_SHADOW_MS && t <= to)
-        || (exit !== undefined && exit <= to);
-      if (disturbed) { rec.outcome = 'failed'; continue; }
       const lateAnswer = rec.wireId !== undefined && events.some((e) => e.type === 'unmatched-response' && e.late === true && e.id === rec.wireId);
       rec.outcome = lateAnswer ? 'late' : 'lost';
     }

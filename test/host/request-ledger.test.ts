@@ -121,4 +121,14 @@ describe('request ledger', () => {
     await ledgerWith({ remainingMs: 1_000 }).embed(host, 'd', { timeoutMs: 123 });
     expect(calls.map((c) => c?.timeoutMs)).toEqual([30_000, 10_000, MIN_DEADLINE_MS, 123]);
   });
+  it('waits the settle window only for timed-out requests nothing explains yet', async () => {
+    const { host } = scriptedHost(() => timeout(1));
+    const explained = ledgerWith({ faults: [0] });
+    await expect(explained.embed(host, 'a')).rejects.toThrow(/did not finish/);
+    expect(explained.settleDelayMs()).toBe(0); // a fault at its send explains it, whatever comes later
+    expect(explained.settle().failed).toBe(1);
+    const unexplained = ledgerWith();
+    await expect(unexplained.embed(host, 'b')).rejects.toThrow(/did not finish/);
+    expect(unexplained.settleDelayMs()).toBeGreaterThan(1000); // it may still be explained by a hang probe
+  });
 });
