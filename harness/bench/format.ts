@@ -42,8 +42,9 @@ export function formatSections(r: BenchResult): string {
     out.push(table(['transport', 'codec', 'p50 us', 'p99 us', 'msg/s (1 at a time)', `msg/s (${t.pings[0]?.pipelineWindow ?? 0} in flight)`],
       t.pings.map((p) => [p.transport, p.codec, p.p50Us, p.p99Us, p.sequentialMsgsPerSec, p.pipelinedMsgsPerSec])));
     out.push('', 'Transports: transfers (payload out, small ack back)');
-    out.push(table(['transport', 'codec', 'payload', 'size', 'p50 ms', 'p99 ms', 'msg/s', 'MB/s', 'samples'],
-      t.transfers.map((x) => [x.transport, x.codec, x.payload, size(x.bytes), x.p50Ms, x.p99Ms, x.msgsPerSec, x.mbPerSec, x.samples])));
+    out.push(table(['transport', 'codec', 'payload', 'size', 'p50 ms', 'p99 ms', 'msg/s', 'MB/s', 'samples', 'cores busy (others)'],
+      t.transfers.map((x) => [x.transport, x.codec, x.payload, size(x.bytes), x.p50Ms, x.p99Ms, x.msgsPerSec, x.mbPerSec, x.samples,
+        x.machineBusy === undefined ? '-' : `${pct(x.machineBusy)} (${pct(x.othersBusy ?? 0)})`])));
     if (t.ndjsonCodecShare) {
       const c = t.ndjsonCodecShare;
       out.push('', `NDJSON 1 KiB round trip (stdio): p50 ${c.roundTripP50Us} us; JSON stringify+parse ${c.jsonUs} us (${pct(c.jsonShare)}), `

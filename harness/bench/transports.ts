@@ -11,7 +11,7 @@ import { makePayload, startPeer, type Peer, type PeerWireCodec } from './peer-cl
 import { round, runTasks } from './stats.ts';
 import { loadShmNative } from '../transport/shm-native.ts';
 import { busySpan } from './machine-busy.ts';
-import type { NdjsonCodecShare, PeerCodec, PeerTransport, PingRow, ShmBenchInfo, TransferRow, TransportResults } from './types.ts';
+import type { LatencyStats, NdjsonCodecShare, PeerCodec, PeerTransport, PingRow, ShmBenchInfo, TransferRow, TransportResults } from './types.ts';
 
 export interface TransportBenchOptions {
   pingTimeMs: number;
@@ -119,16 +119,26 @@ export async function benchTransports(opts: TransportBenchOptions): Promise<Tran
       const payload = makePayload(bytes);
       const big = bytes >= 1024 * 1024;
       const tasks = peers.flatMap(({ peer }) => peer.forms.map((form) => ({ name: `${peer.label}|${form}`, fn: () => peer.transfer(payload, form) })));
-      const span = busySpan(peers.map(({ peer }) => peer.pid));
-      const stats = await runTasks(tasks, { time: opts.transferTimeMs, iterations: big ? 4 : 32, warmupIterations: big ? 2 : 4, ...sig });
+      const pids = peers.map(({ peer }) => peer.pid);
+      const span = busySpan(pids);
+      // One task at a time, each with how busy the cores were while it ran: a row measured while another process
+      // held a core says so (the whole size's span averages a burst away).
+      const stats = new Map<string, { s: ReturnType<typeof latencyOf>; busy?: { machine: number; others: number } }>();
+      for (const task of tasks) {
+        const own = busySpan(pids);
+        const one = await runTasks([task], { time: opts.transferTimeMs, iterations: big ? 4 : 32, warmupIterations: big ? 2 : 4, ...sig });
+        const b = own.end();
+        stats.set(task.name, { s: latencyOf(one, task.name), ...(b ? { busy: { machine: b.machine, others: b.others } } : {}) });
+      }
       const busy = span.end();
       if (busy) contention.push({ bytes, machineBusy: busy.machine, othersBusy: busy.others, cores: busy.cores });
       for (const { link, peer } of peers) {
         for (const form of peer.forms) {
-          const s = stats.get(`${peer.label}|${form}`)!;
+          const { s, busy: b } = stats.get(`${peer.label}|${form}`)!;
           transfers.push({
             transport: link.transport, codec: codecOf(link), bytes, payload: form, p50Ms: round(s.p50Ms, 4), p99Ms: round(s.p99Ms, 4),
             msgsPerSec: Math.round(s.opsPerSec), mbPerSec: round(bytes / 1e6 / (s.p50Ms / 1000), 1), samples: s.samples,
+            ...(b ? { machineBusy: b.machine, othersBusy: b.others } : {}),
           });
         }
       }
@@ -162,6 +172,10 @@ export async function benchTransports(opts: TransportBenchOptions): Promise<Tran
   } finally {
     await Promise.all(peers.map(({ peer }) => peer.close()));
   }
+}
+
+function latencyOf(stats: Map<string, LatencyStats>, name: string): LatencyStats {
+  return stats.get(name)!;
 }
 
 /** benchTransports, then the connection stress (its own server process, once the link peers are gone). */

@@ -86,6 +86,9 @@ export interface TransferRow {
   /** bytes / p50. */
   mbPerSec: number;
   samples: number;
+  /** Share of all cores busy while this row was measured, and the share other processes took (0..1; Linux). */
+  machineBusy?: number;
+  othersBusy?: number;
 }
 
 export interface TransportResults {

@@ -34,6 +34,8 @@ describe.skipIf(!support.ok)(`shm link (real echo peer${support.ok ? '' : `; ski
       expect(row).toMatchObject({ codec: 'msgpack', payload: 'binary' });
       expect(row.p50Ms).toBeGreaterThan(0);
       expect(row.samples).toBeGreaterThan(3);
+      expect(row.machineBusy).toBeGreaterThan(0);
+      expect(row.othersBusy).toBeLessThanOrEqual(row.machineBusy!);
     }
     expect(r.transfers.some((x) => x.transport === 'shm' && x.payload === 'text')).toBe(false);
     expect(r.contention?.map((c) => c.bytes)).toEqual([1024, MiB]);
