@@ -119,11 +119,36 @@ async function runTrial(ctx: ScenarioContext<{ slicedRequests: number; faultRequ
     const parts = rs.map((r) => (r.ok ? (identical(r.value as Float32Array, before) ? 'answered' : 'WRONG vector') : `${r.code}`));
     return { summary: `request(s) in the fault: ${collapse(parts)}`, untyped, wrongVector, hung };
   };
+  /**
+   * The request sent into a one-shot fault (garbage, a bogus length prefix). It ends by itself (answer, typed error,
+   * the stream closing) or hangs until its limit; but once the host reports the protocol fault and a request sent
+   * after it is answered correctly on the same stream, the stream has resynchronised past the fault and the one in
+   * it is lost, not hung: no need to sit out the limit (an NDJSON embedder skips the bad line and goes on).
+   */
+  const inFault = async (): Promise<CallOutcome> => {
+    let onFault: ((e: { type?: string; fatal?: unknown }) => void) | undefined;
+    const faultSeen = new Promise<'fault'>((resolve) => {
+      onFault = (e) => { if (e.type === 'protocol-fault' && e.fatal !== true) resolve('fault'); };
+      host.on('lifecycle', onFault as never);
+    });
+    const pending = request();
+    try {
+      const first = await Promise.race([pending, faultSeen]);
+      if (first !== 'fault') return first;
+      const probe = await outcome(host.embed(TEXT, { signal: ctx.signal, timeoutMs: ctx.sizes.faultRequestTimeoutMs }));
+      if (!probe.ok || !identical(probe.value as Float32Array, before)) return await pending;
+      const settled = await Promise.race([pending, new Promise<undefined>((r) => setTimeout(r, 300))]);
+      return settled ?? { ok: false, ms: 0, code: 'LOST_IN_FAULT', typed: true, message: 'lost in the fault: a request sent after it was answered on the same stream' };
+    } finally {
+      host.off('lifecycle', onFault as never);
+    }
+  };
   const toxic = async (spec: ToxicSpec, direction: 'upstream' | 'downstream' | 'both', n = 1) => {
     // Garbage and bogus prefixes hit the connection under test once; the slicer stays for all n requests.
-    const t = await ctx.faults.toxic(proxy, spec, { direction, once: spec.type !== 'slicer' });
+    const once = spec.type !== 'slicer';
+    const t = await ctx.faults.toxic(proxy, spec, { direction, once });
     const rs: CallOutcome[] = [];
-    for (let i = 0; i < n; i++) rs.push(await request());
+    for (let i = 0; i < n; i++) rs.push(await (once ? inFault() : request()));
     t.stop();
     return judge(rs);
   };

@@ -1,6 +1,6 @@
 /**
  * The package round trip a user makes: `npm pack` in this checkout (prepack builds dist/), `npm install -D` of the
- * tarball into an empty project outside the repository (offline: the tarball and the npm cache that `npm ci` filled),
+ * tarball into an empty project outside the repository (preferring the npm cache that `npm ci` filled),
  * then gauntlet run from there with plain node: a TypeScript config importing 'gauntlet', an embedding that matches
  * the oracle, a real scenario run writing its reports into the project, every example config, and nothing written
  * inside node_modules/gauntlet. GAUNTLET_TARBALL=path reuses a tarball packed earlier.
@@ -86,7 +86,9 @@ beforeAll(async () => {
   }
   cpSync(path.join(PACKAGE_ROOT, 'examples'), path.join(project, 'examples'), { recursive: true });
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'my-embedder', version: '1.0.0', private: true }, null, 2));
-  ok(await sh('npm', ['install', '-D', '--offline', '--no-audit', '--no-fund', tarball], { timeoutMs: 300_000 }), 'npm install -D <tarball> --offline');
+  // --prefer-offline, not --offline: `npm ci` fills the cache with tarballs but not with the packuments a fresh install
+  // resolves versions from (a fresh machine failed with ENOTCACHED @msgpack/msgpack); the registry is reachable.
+  ok(await sh('npm', ['install', '-D', '--prefer-offline', '--no-audit', '--no-fund', tarball], { timeoutMs: 300_000 }), 'npm install -D <tarball> --prefer-offline');
   before = snapshot(installed);
 }, 600_000);
 
