@@ -67,7 +67,7 @@ export interface PlannedRun { scenario: AnyScenario; adapter: ResolvedAdapter }
  * `overlap` (their figures are counts and verdicts with wide time bounds, not timings or memory) ever share the
  * machine, and only with each other; every other run has it to itself.
  */
-export const DEFAULT_LANES = 1;
+export const DEFAULT_LANES = Math.min(2, os.availableParallelism());
 
 /** scenario-major order: every adapter of the first scenario, then the next scenario; then the shard's share. */
 export function planRuns(scenarios: AnyScenario[], adapters: ResolvedAdapter[], shard?: Shard): PlannedRun[] {

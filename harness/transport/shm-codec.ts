@@ -77,9 +77,11 @@ export function shmCodec(state: ShmLinkState, limits: ProtocolLimits): Codec {
         const bs = msg.vectors.map(vectorToBytes);
         return fits(bs) ? { ...msg, vectors: bs.map((b) => payload(b, b)) } : { ...msg, vectors: bs };
       }
-      case 'embed': return state.active ? { ...msg, text: payload(utf8.encode(msg.text), msg.text) } : msg;
+      // Only well-formed strings go through the ring: UTF-8 encoding would turn a lone surrogate into U+FFFD and a
+      // non-string into its String(), hiding bad input from the embedder. Anything else goes inline, as over uds.
+      case 'embed': return state.active && wellFormed(msg.text) ? { ...msg, text: payload(utf8.encode(msg.text), msg.text) } : msg;
       case 'embed-batch': {
-        if (!state.active) return msg;
+        if (!state.active || !Array.isArray(msg.texts) || !msg.texts.every(wellFormed)) return msg;
         const bs = msg.texts.map((t) => utf8.encode(t));
         return fits(bs) ? { ...msg, texts: bs.map((b, i) => payload(b, msg.texts[i])) } : msg;
       }
@@ -200,4 +202,9 @@ class ShmDecoder implements FrameDecoder {
     out.push({ fault });
     if (whole) { this.dead = true; this.queue.clear(); }
   }
+}
+
+/** A string the embedder would read back unchanged from its UTF-8 bytes. */
+function wellFormed(t: unknown): t is string {
+  return typeof t === 'string' && (t as string & { isWellFormed(): boolean }).isWellFormed();
 }
