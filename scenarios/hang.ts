@@ -49,6 +49,9 @@ export default defineScenario({
   appliesTo: (a) => (a.config.kind === 'in-process'
     ? 'the in-process adapter runs the model on the host\'s own thread: there is no embedder process to stop apart from the host'
     : true),
+  // Its one timed claim is hang.detectMs <= 31 s (a ~3 s detection here): a neighbouring run adds milliseconds, not
+  // seconds, so it may run beside another overlap run (runner lanes); the rest are counts and ratios.
+  overlap: true,
   quick: { trials: 1, deadlineMs: 1000, steps: 12, stepTimeoutMs: 3000, recoveryWindowMs: 10_000 },
   full: { trials: 3, deadlineMs: 0, steps: 30, stepTimeoutMs: 5000, recoveryWindowMs: 20_000 },
   timeoutMs: { quick: 60_000, full: 300_000 },

@@ -66,9 +66,9 @@ describe('runner lanes', () => {
     expect(renderTimeText(report)).toMatch(/counts\s+\d+\.\ds \|\|/);
   });
 
-  it('by default (one lane) nothing overlaps, and every run has its own CPU figure', async () => {
+  it('with --lanes 1 nothing overlaps, and every run has its own CPU figure', async () => {
     windows.clear();
-    const { report } = await runGauntlet(options([holding('counts', true)]));
+    const { report } = await runGauntlet(options([holding('counts', true)], { lanes: 1 }));
     expect(overlapped('counts/fake', 'counts/fake-2')).toBe(false);
     for (const s of report.scenarios) {
       expect(s.timing?.overlap).toBeUndefined();
