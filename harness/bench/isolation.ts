@@ -49,9 +49,10 @@ export function processCpuUs(pid: number): number | undefined {
 
 /**
  * Embeddings per second over `sliceMs`, keeping `concurrency` requests in flight, and the CPU time per embedding
- * of this process plus the embedder process (when it has its own pid).
+ * of this process plus the embedder process (when it has its own pid); `callerCpuUs` and `embedderCpuUs` are the
+ * two shares of `cpuUs` (the embedder's is 0 for an adapter without a process of its own).
  */
-export async function throughput(client: EmbedderClient, mode: IsolationMode, sliceMs: number, concurrency: number): Promise<{ eps: number; cpuUs: number | null }> {
+export async function throughput(client: EmbedderClient, mode: IsolationMode, sliceMs: number, concurrency: number): Promise<{ eps: number; cpuUs: number | null; callerCpuUs: number | null; embedderCpuUs: number | null }> {
   const pid = client.embedderPid();
   const self0 = process.cpuUsage();
   const other0 = pid === undefined ? 0 : processCpuUs(pid);
@@ -69,8 +70,27 @@ export async function throughput(client: EmbedderClient, mode: IsolationMode, sl
   const eps = done / ((performance.now() - t0) / 1000);
   const self = process.cpuUsage(self0);
   const other1 = pid === undefined ? 0 : processCpuUs(pid);
-  if (other0 === undefined || other1 === undefined || done === 0) return { eps, cpuUs: null };
-  return { eps, cpuUs: (self.user + self.system + other1 - other0) / done };
+  if (other0 === undefined || other1 === undefined || done === 0) return { eps, cpuUs: null, callerCpuUs: null, embedderCpuUs: null };
+  const caller = (self.user + self.system) / done;
+  const embedder = (other1 - other0) / done;
+  return { eps, cpuUs: caller + embedder, callerCpuUs: caller, embedderCpuUs: embedder };
+}
+
+/**
+ * What bounds an external/in-process ratio when the cores are the limit: lanes >= cores (in this bench the
+ * lane threads, the embedder's event loop and the host's share two cores), or other processes on them. Then
+ * throughput follows CPU time per embedding, and the ratio can reach at most in-process CPU / external CPU.
+ * Returns that note, with the caller / embedder split of the external CPU, or undefined without CPU figures.
+ */
+export function cpuBoundNote(r: {
+  model: string; adapter: string; lanes: number; mode: IsolationMode; ratio: number;
+  externalCpuUs: number | null; callerCpuUs: number | null; embedderCpuUs: number | null; inProcessCpuUs: number | null;
+}): string | undefined {
+  const { externalCpuUs: ext, inProcessCpuUs: inp } = r;
+  if (ext === null || inp === null || !(ext > 0) || !(inp > 0)) return undefined;
+  const split = r.callerCpuUs !== null && r.embedderCpuUs !== null ? ` (medians by process: host ${round(r.callerCpuUs, 0)}, embedder ${round(r.embedderCpuUs, 0)})` : '';
+  return `${r.model}, ${r.adapter}, ${r.lanes} lane(s), ${r.mode}: CPU per embedding ${round(ext, 0)} us${split} vs ${round(inp, 0)} us in-process `
+    + `(x${round(ext / inp, 3)}); with the cores the limit, the ratio can reach at most ${round(inp / ext, 3)} (measured ${r.ratio})`;
 }
 
 export async function modelFor(preset: 'tiny' | 'small'): Promise<{ path: string; bytes: number }> {
@@ -91,6 +111,7 @@ export async function benchIsolation(opts: IsolationBenchOptions): Promise<Isola
     'Each round measures every adapter in turn (order rotated per round); emb/s is the median over rounds, ext/in-process the median of per-round ratios. threads 1 per context.',
     'CPU per embedding = CPU time of the calling process + the embedder process (/proc, 10 ms ticks) / embeddings: what isolation costs in CPU, unaffected by waiting for a core.',
   ];
+  const cpuNotes: string[] = [];
   for (const preset of opts.presets) {
     opts.onStep?.(`model ${preset}: generating or reading from the cache`);
     const model = await modelFor(preset);
@@ -115,15 +136,19 @@ export async function benchIsolation(opts: IsolationBenchOptions): Promise<Isola
         }
         const samples = new Map<string, number[]>();
         const cpu = new Map<string, number[]>();
+        const callerCpu = new Map<string, number[]>();
+        const embedderCpu = new Map<string, number[]>();
         for (let r = 0; r < opts.rounds; r++) {
           opts.onStep?.(`model ${preset}, ${lanes} lane(s): round ${r + 1}/${opts.rounds}`);
           for (let k = 0; k < ADAPTERS.length; k++) {
             const idx = (k + r) % ADAPTERS.length;
             for (const mode of ['single', 'batch10'] as const) {
-              const { eps, cpuUs } = await throughput(clients[idx]!, mode, opts.sliceMs, mode === 'single' ? lanes : 1);
+              const { eps, cpuUs, callerCpuUs, embedderCpuUs } = await throughput(clients[idx]!, mode, opts.sliceMs, mode === 'single' ? lanes : 1);
               const key = `${idx}|${mode}`;
               (samples.get(key) ?? samples.set(key, []).get(key)!).push(eps);
               if (cpuUs !== null) (cpu.get(key) ?? cpu.set(key, []).get(key)!).push(cpuUs);
+              if (callerCpuUs !== null) (callerCpu.get(key) ?? callerCpu.set(key, []).get(key)!).push(callerCpuUs);
+              if (embedderCpuUs !== null) (embedderCpu.get(key) ?? embedderCpu.set(key, []).get(key)!).push(embedderCpuUs);
             }
           }
         }
@@ -140,10 +165,19 @@ export async function benchIsolation(opts: IsolationBenchOptions): Promise<Isola
             });
             if (a.kind !== 'process') continue;
             const roundRatios = rounds.map((x, r) => x / inProc[r]!);
+            const ratio = round(median(roundRatios), 3);
             ratios.push({
-              model: preset, adapter: a.name, lanes, mode, ratio: round(median(roundRatios), 3), roundRatios: roundRatios.map((x) => round(x, 3)),
+              model: preset, adapter: a.name, lanes, mode, ratio, roundRatios: roundRatios.map((x) => round(x, 3)),
               cpuRatio: cpuUs !== null && inProcCpu.length ? round(cpuUs / median(inProcCpu), 3) : null,
             });
+            if (mode === 'batch10') {
+              const of = (m: Map<string, number[]>) => { const xs = m.get(`${idx}|${mode}`) ?? []; return xs.length ? median(xs) : null; };
+              const note = cpuBoundNote({
+                model: preset, adapter: a.name, lanes, mode, ratio, externalCpuUs: cpuUs, callerCpuUs: of(callerCpu), embedderCpuUs: of(embedderCpu),
+                inProcessCpuUs: inProcCpu.length ? median(inProcCpu) : null,
+              });
+              if (note) cpuNotes.push(note);
+            }
           }
         }
       } catch (e) {
@@ -153,6 +187,12 @@ export async function benchIsolation(opts: IsolationBenchOptions): Promise<Isola
       }
     }
     models.push({ label: preset === 'tiny' ? 'tiny (IPC dominates: a text takes well under a millisecond)' : 'small (more compute per text)', preset, path: model.path, dims, bytes: model.bytes });
+  }
+  if (cpuNotes.length) {
+    notes.push('Throughput on a machine whose cores are all busy (lanes = cores here, or other processes running) follows CPU time per embedding: '
+      + 'the external design spends more per embedding (the host encodes, writes, reads and decodes every frame; the embedder decodes, checks and '
+      + 'encodes it; each process runs its own V8 with its own GC and compiler threads), so there the ratio cannot pass in-process CPU / external CPU:');
+    notes.push(...cpuNotes);
   }
   return { models, rows, ratios, adapterPings, notes };
 }
