@@ -86,7 +86,9 @@ export class InProcessClient extends InProcessClientBase {
     for (const lane of this.lanes) await lane.ctx.dispose().catch(() => {});
     this.lanes = [];
     await this.model?.dispose().catch(() => {});
-    await this.llama?.dispose().catch(() => {});
+    // The runtime is the process's one (nodeLlamaRuntime caches it): disposing it would hand the next in-process client
+    // in this process a disposed Llama ("Object is disposed"), as the isolation bench's second lane count got.
+    this.llama = undefined;
   }
 
   private pickLane(): Lane {

@@ -68,4 +68,18 @@ describe('in-process adapter (node-llama-cpp inside the host)', () => {
     const err = await startHost(a).catch((e) => e);
     expect(err).toMatchObject({ code: 'GAUNTLET_MODEL_INVALID' });
   });
+  it('a second in-process client in the same process starts after the first one closed (the runtime is shared, not disposed)', async () => {
+    const a = await adapterFor('in-process');
+    const first = new InProcessClient(a);
+    await first.start();
+    const v1 = await first.embed('hello world');
+    await first.close();
+    const second = new InProcessClient({ ...a, lanes: 2 });
+    try {
+      await second.start();
+      expect(Array.from(await second.embed('hello world'))).toEqual(Array.from(v1));
+    } finally {
+      await second.close();
+    }
+  });
 });
