@@ -79,7 +79,7 @@ export async function throughput(client: EmbedderClient, mode: IsolationMode, sl
 /**
  * What bounds an external/in-process ratio when the cores are the limit: lanes >= cores (in this bench the
  * lane threads, the embedder's event loop and the host's share two cores), or other processes on them. Then
- * throughput follows CPU time per embedding, and the ratio can reach at most in-process CPU / external CPU.
+ * throughput follows CPU time per embedding, and the ratio tracks in-process CPU / external CPU.
  * Returns that note, with the caller / embedder split of the external CPU, or undefined without CPU figures.
  */
 export function cpuBoundNote(r: {
@@ -90,7 +90,7 @@ export function cpuBoundNote(r: {
   if (ext === null || inp === null || !(ext > 0) || !(inp > 0)) return undefined;
   const split = r.callerCpuUs !== null && r.embedderCpuUs !== null ? ` (medians by process: host ${round(r.callerCpuUs, 0)}, embedder ${round(r.embedderCpuUs, 0)})` : '';
   return `${r.model}, ${r.adapter}, ${r.lanes} lane(s), ${r.mode}: CPU per embedding ${round(ext, 0)} us${split} vs ${round(inp, 0)} us in-process `
-    + `(x${round(ext / inp, 3)}); with the cores the limit, the ratio can reach at most ${round(inp / ext, 3)} (measured ${r.ratio})`;
+    + `(x${round(ext / inp, 3)}); where the cores are the limit the ratio tracks in-process / external CPU: ${round(inp / ext, 3)} (measured ${r.ratio})`;
 }
 
 export async function modelFor(preset: 'tiny' | 'small'): Promise<{ path: string; bytes: number }> {
@@ -191,7 +191,8 @@ export async function benchIsolation(opts: IsolationBenchOptions): Promise<Isola
   if (cpuNotes.length) {
     notes.push('Throughput on a machine whose cores are all busy (lanes = cores here, or other processes running) follows CPU time per embedding: '
       + 'the external design spends more per embedding (the host encodes, writes, reads and decodes every frame; the embedder decodes, checks and '
-      + 'encodes it; each process runs its own V8 with its own GC and compiler threads), so there the ratio cannot pass in-process CPU / external CPU:');
+      + 'encodes it; each process runs its own V8 with its own GC and compiler threads), so there the ratio tracks in-process CPU / external CPU '
+      + '(both figures are noisy on a loaded machine, CPU from 10 ms /proc ticks: compare them over runs):');
     notes.push(...cpuNotes);
   }
   return { models, rows, ratios, adapterPings, notes };

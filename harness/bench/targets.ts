@@ -52,7 +52,7 @@ export const TARGETS = {
     op: '>=', threshold: 0.9, unit: 'ratio',
     source: 'issue 6 (the price of isolation: an external embedder keeps >= 90% of in-process throughput)',
     basis: 'median embeddings/s over alternating rounds, external adapter / in-process adapter, same model and lanes; once the cores are the limit '
-      + '(lanes = cores, or other load) it follows CPU per embedding and cannot pass in-process CPU / external CPU, which the isolation notes give per ratio',
+      + '(lanes = cores, or other load) it follows CPU per embedding, tracking in-process CPU / external CPU, which the isolation notes give per ratio',
   }),
   perConnectionMemory: {
     id: 'uds-per-connection-memory', name: 'server memory per open Unix-socket connection', op: '<=', threshold: 1000, unit: 'KB',

@@ -8,7 +8,7 @@ describe('cpuBoundNote', () => {
   it('bounds the ratio by in-process CPU / external CPU and shows where the external CPU went', () => {
     const note = cpuBoundNote({ ...base, externalCpuUs: 800, callerCpuUs: 40, embedderCpuUs: 760, inProcessCpuUs: 600 })!;
     expect(note).toContain('CPU per embedding 800 us (medians by process: host 40, embedder 760) vs 600 us in-process (x1.333)');
-    expect(note).toContain('can reach at most 0.75 (measured 0.84)');
+    expect(note).toContain('the ratio tracks in-process / external CPU: 0.75 (measured 0.84)');
     expect(note.startsWith('tiny, reference-uds, 2 lane(s), batch10:')).toBe(true);
   });
 
