@@ -55,8 +55,8 @@ options:
                      claims and fill the report's Benchmarks section): quick, full, on (quick with --quick, else
                      full) or off (default: the config's bench, on; a sharded run benchmarks in shard 1 only)
   --bench-results FILE  use a bench.json written earlier by \`gauntlet bench --out DIR\` instead of measuring
-  --lanes N          runs in flight together (default ${DEFAULT_LANES}): only scenarios whose figures are counts and
-                     verdicts (${OVERLAP_IDS.join(', ')}) overlap, never with a timing or memory one; 1 = one by one
+  --lanes N          runs in flight together (default ${DEFAULT_LANES}): only scenarios whose claims are counts, verdicts
+                     and per-process memory (${OVERLAP_IDS.join(', ')}) overlap, never with a timing one; 1 = one by one
   --list             print the scenarios and adapters, and exit
 
 exit code: 0 every required claim passed, 1 a required claim failed, 2 harness error.

@@ -79,7 +79,7 @@ function summaryLine(t: TimeTable): string {
     + `; hosts starting ${sec(x.hostStartMs)} (${x.hostStarts} starts), settle waits ${sec(x.settleMs)}, clean-up ${sec(x.cleanupMs)}`;
 }
 
-export const TIME_LEGEND = 'each cell: wall time, then CPU time of the run\'s processes as a share of it (100% = one core busy all along; low = mostly waiting); || = ran beside another run (scenarios whose figures are counts and verdicts, not timings or memory), its CPU counted with its stretch below';
+export const TIME_LEGEND = 'each cell: wall time, then CPU time of the run\'s processes as a share of it (100% = one core busy all along; low = mostly waiting); || = ran beside another run (scenarios whose claims are counts, verdicts and per-process memory, not timings), its CPU counted with its stretch below';
 
 /** Fixed-width text for the console summary ('' without timing). */
 export function renderTimeText(report: Pick<RunReport, 'scenarios' | 'adapters' | 'durationMs'>): string {

@@ -64,7 +64,7 @@ export interface PlannedRun { scenario: AnyScenario; adapter: ResolvedAdapter }
 
 /**
  * How many runs may be in flight together (default 1; --lanes N): only runs of scenarios marked
- * `overlap` (their figures are counts and verdicts with wide time bounds, not timings or memory) ever share the
+ * `overlap` (their claims are counts, verdicts and per-process memory with wide time bounds, not timings) ever share the
  * machine, and only with each other; every other run has it to itself.
  */
 export const DEFAULT_LANES = Math.min(2, os.availableParallelism());

@@ -37,8 +37,9 @@ export interface ScenarioDefinition<S extends ScenarioSizes = ScenarioSizes> {
   quick: S;
   full: S;
   /**
-   * True when this scenario's figures are counts and verdicts with wide time bounds (no latency, restart time, load
-   * time or memory figure): its runs may then share the machine with other such runs (the runner's lanes).
+   * True when this scenario's claims are counts, verdicts and one process's memory, with time bounds far above the
+   * work (no latency, throughput, restart or cold-start claim): its runs may then share the machine with other such
+   * runs (the runner's lanes). A neighbour takes CPU, not this run's processes' pages.
    */
   overlap?: boolean;
   /** Hard limit for one adapter, ms; a number, or one per mode. */
