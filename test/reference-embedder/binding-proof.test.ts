@@ -104,7 +104,8 @@ describe.skipIf(process.platform !== 'linux')('reference embedder start-up: comp
       await startOnce({ GAUNTLET_CACHE: cache });
       const [file] = proofFiles(cache);
       const proof = JSON.parse(fs.readFileSync(file!, 'utf8')) as { signature: string };
-      fs.writeFileSync(file!, JSON.stringify({ ...proof, signature: `0${proof.signature.slice(1)}` })); // as if a file beside the binary changed
+      // As if a file beside the binary changed: another first digit (a fixed '0' left 1 signature in 16 unchanged).
+      fs.writeFileSync(file!, JSON.stringify({ ...proof, signature: `${proof.signature[0] === '0' ? '1' : '0'}${proof.signature.slice(1)}` }));
       const stale = await startOnce({ GAUNTLET_CACHE: cache });
       expect(stale.stderr).toMatch(/getLlama \(binary test included\) took \d+ ms; proof recorded/);
       expect(JSON.parse(fs.readFileSync(file!, 'utf8')).signature).toBe(proof.signature); // re-recorded by the tested start
