@@ -39,14 +39,23 @@ function decodeBody(body: Buffer): DecodeResult {
   return validateMessage(value, vectorFromBytes);
 }
 
-class MsgpackDecoder implements FrameDecoder {
-  private readonly queue = new ByteQueue();
-  private dead = false;
-  constructor(private readonly limits: ProtocolLimits) {}
+/**
+ * The 4-byte big-endian length-prefixed framing of the msgpack codec: the frame limit, empty frames, a stream that
+ * cannot be resynchronised. What a frame's body becomes is the subclass's (plain msgpack here; the shm codec
+ * resolves payload references first).
+ */
+export abstract class LengthPrefixedDecoder implements FrameDecoder {
+  protected readonly queue = new ByteQueue();
+  /** Set once the stream cannot be resynchronised: nothing more is decoded. */
+  protected dead = false;
+  constructor(protected readonly limits: ProtocolLimits) {}
 
   get buffered(): number {
     return this.queue.length;
   }
+
+  /** Turns one frame's body (`bytes`: with its prefix) into results; may set `dead`. */
+  protected abstract decodeFrame(body: Buffer, bytes: number, out: DecodeResult[]): void;
 
   push(chunk: Buffer): DecodeResult[] {
     if (this.dead) return [];
@@ -71,10 +80,17 @@ class MsgpackDecoder implements FrameDecoder {
         out.push({ fault: { code: 'bad-frame', message: 'empty frame (length prefix 0)', fatal: false } });
         continue;
       }
-      const result = decodeBody(this.queue.take(length));
-      out.push('message' in result ? { ...result, bytes: 4 + length } : result);
+      this.decodeFrame(this.queue.take(length), 4 + length, out);
+      if (this.dead) break;
     }
     return out;
+  }
+}
+
+class MsgpackDecoder extends LengthPrefixedDecoder {
+  protected decodeFrame(body: Buffer, bytes: number, out: DecodeResult[]): void {
+    const result = decodeBody(body);
+    out.push('message' in result ? { ...result, bytes } : result);
   }
 }
 

@@ -8,8 +8,8 @@
  * A payload that does not fit the ring (full, or larger than it) or is over maxFrameBytes also goes inline.
  */
 import { Encoder } from '@msgpack/msgpack';
-import { ByteQueue } from '../protocol/byte-queue.ts';
-import type { Codec, DecodeResult, FrameDecoder } from '../protocol/codec.ts';
+import { LengthPrefixedDecoder } from '../protocol/codec-msgpack.ts';
+import type { Codec, DecodeResult } from '../protocol/codec.ts';
 import type { ProtocolFault } from '../protocol/connection.ts';
 import type { Message, ProtocolLimits } from '../protocol/messages.ts';
 import { InvalidUtf8, MsgpackReadError, readMsgpack } from '../protocol/msgpack-read.ts';
@@ -95,32 +95,11 @@ export function shmCodec(state: ShmLinkState, limits: ProtocolLimits): Codec {
   };
 }
 
-class ShmDecoder implements FrameDecoder {
-  private readonly queue = new ByteQueue();
-  private dead = false;
-  constructor(private readonly state: ShmLinkState, private readonly limits: ProtocolLimits) {}
+class ShmDecoder extends LengthPrefixedDecoder {
+  constructor(private readonly state: ShmLinkState, limits: ProtocolLimits) { super(limits); }
 
-  get buffered(): number { return this.queue.length; }
-
-  push(chunk: Buffer): DecodeResult[] {
-    if (this.dead) return [];
-    this.queue.push(chunk);
-    const out: DecodeResult[] = [];
-    while (this.queue.length >= 4) {
-      const length = this.queue.peekUint32BE();
-      if (length > this.limits.maxFrameBytes) {
-        this.dead = true;
-        this.queue.clear();
-        out.push({ fault: { code: 'bad-frame', fatal: true, message: `length prefix announces ${length} bytes, over the ${this.limits.maxFrameBytes}-byte frame limit (or the stream is not msgpack-framed); the stream cannot be resynchronised` } });
-        break;
-      }
-      if (this.queue.length < 4 + length) break;
-      this.queue.take(4);
-      if (length === 0) { out.push({ fault: { code: 'bad-frame', message: 'empty frame (length prefix 0)', fatal: false } }); continue; }
-      this.decode(this.queue.take(length), 4 + length, out);
-      if (this.dead) break;
-    }
-    return out;
+  protected decodeFrame(body: Buffer, bytes: number, out: DecodeResult[]): void {
+    this.decode(body, bytes, out);
   }
 
   private decode(body: Buffer, bytes: number, out: DecodeResult[]): void {
