@@ -13,6 +13,7 @@ import { GauntletError } from '../util/errors.ts';
 import { defaultCacheDir } from '../config/defaults.ts';
 import { enginesDir, onPath, type EngineManifest } from './locate.ts';
 import { llamaSource } from './llama-source.ts';
+import { pidExists } from '../faults/proc.ts';
 
 export type BuildEvent =
   | { type: 'step'; label: string }
@@ -62,15 +63,6 @@ export function preflight(envPath = process.env.PATH ?? ''): { compiler: string;
   return { compiler: cxx, generator: ninja ? ['-G', 'Ninja'] : [] };
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Runs one build command, streaming its lines; rejects with the last lines when it fails. */
 function exec(cmd: string, args: string[], opts: { cwd?: string; onLine?: (line: string) => void; signal?: AbortSignal }): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -118,7 +110,7 @@ export async function buildLlamaServer(opts: BuildOptions = {}): Promise<BuildRe
     mkdirSync(lock);
   } catch {
     const holder = Number(readFileSync(path.join(lock, 'pid'), 'utf8').trim() || 0);
-    if (holder && pidAlive(holder)) throw new GauntletError('GAUNTLET_USAGE', `another build of ${path.basename(dir)} is running (pid ${holder}); wait for it, or kill it and run again`);
+    if (holder && pidExists(holder)) throw new GauntletError('GAUNTLET_USAGE', `another build of ${path.basename(dir)} is running (pid ${holder}); wait for it, or kill it and run again`);
     rmSync(lock, { recursive: true, force: true }); // left by a build that was killed
     mkdirSync(lock);
   }

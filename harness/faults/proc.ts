@@ -32,6 +32,19 @@ export function pidAlive(pid: number): boolean {
   return state !== null && state !== 'Z' && state !== 'X';
 }
 
+/**
+ * True while a process with this pid exists, a zombie included (kill(pid, 0); EPERM: it exists, owned by another
+ * user). For lock and region owners, where a zombie still holds its pid; pidAlive() above counts zombies as gone.
+ */
+export function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Process start time in clock ticks since boot (field 22): tells a pid apart from a later reuse of it. */
 export function procStartTime(pid: number): number | null {
   try {

@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GauntletError } from '../util/errors.ts';
 import type { ShmNative } from './shm-native.ts';
+import { pidExists } from '../faults/proc.ts';
 
 export const SHM_DIR = '/dev/shm';
 export const SHM_PREFIX = 'gauntlet-shm-';
@@ -79,21 +80,12 @@ export function sweepStaleRegions(opts: { dir?: string; all?: boolean } = {}): s
     try {
       const st = fs.lstatSync(file);
       if (!st.isFile() || (uid !== undefined && st.uid !== uid)) continue;
-      if (!opts.all && pidAlive(Number(m[1]))) continue;
+      if (!opts.all && pidExists(Number(m[1]))) continue;
       fs.unlinkSync(file);
       removed.push(file);
     } catch { /* gone meanwhile */ }
   }
   return removed;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 interface Ring { dataOffset: number; dataBytes: number; metaOffset: number }
