@@ -11,6 +11,9 @@ export default defineScenario({
   id: 'soak',
   title: 'Soak: leak slope of host heap and embedder anonymous memory over many requests',
   claims: ['host-heap-leak-slope-under-100kb-per-request', 'embedder-leak-slope-under-100kb-per-request', 'host-heap-growth-under-10mb-per-100-embeds', 'host-rss-under-100mb', 'embedder-working-set-under-50mb', 'host-never-crashes'],
+  // Its figures are bytes per request and memory of single processes, counted per request, never per second: a
+  // neighbouring run takes CPU, not this host's heap or this embedder's pages, so it may overlap (runner lanes).
+  overlap: true,
   quick: { requests: 300, sampleEvery: 15, warmup: 30 },
   full: { requests: 5000, sampleEvery: 50, warmup: 200 },
   timeoutMs: { quick: 120_000, full: 900_000 },

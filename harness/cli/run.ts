@@ -56,7 +56,9 @@ options:
                      full) or off (default: the config's bench, on; a sharded run benchmarks in shard 1 only)
   --bench-results FILE  use a bench.json written earlier by \`gauntlet bench --out DIR\` instead of measuring
   --lanes N          runs in flight together (default ${DEFAULT_LANES}): only scenarios whose claims are counts, verdicts
-                     and per-process memory (${OVERLAP_IDS.join(', ')}) overlap, never with a timing one; 1 = one by one
+                     and per-process memory (${OVERLAP_IDS.join(', ')}) overlap, never with a timing one; 1 = one by one.
+                     With more than one lane the timing runs go first, then the overlap runs, longest first by
+                     their wall time in the last run here (<cache>/run-durations.json); reports keep the usual order
   --list             print the scenarios and adapters, and exit
 
 exit code: 0 every required claim passed, 1 a required claim failed, 2 harness error.
@@ -260,6 +262,8 @@ export async function run(argv: string[]): Promise<number> {
     afterScenarios: values.list ? undefined : benchStep(benchMode, values.quick, benchLoaded, shard),
     interrupt: interrupt.signal,
     lanes,
+    // Only orders the overlap runs (longest first); a sharded run's durations are its shard's, merged in the same file.
+    durationsFile: path.join(config.cacheDir, 'run-durations.json'),
   });
   const files = await writeReports(report, outDir, reporters);
   for (const p of problems) process.stderr.write(`gauntlet run: ${p.message} [${p.code}]\n`);

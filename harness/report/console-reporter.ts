@@ -66,7 +66,7 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): Reporter 
       running.set(key(info.scenario, info.adapter), now());
       if (info.total) total = info.total;
       const width = String(total || '?').length;
-      progress.write(`[${String(info.index + 1).padStart(width)}/${total || '?'}] ${info.scenario} x ${info.adapter}  (elapsed ${formatDuration(now() - started)}, ETA ${eta()})\n`);
+      progress.write(`[${String(info.ordinal ?? info.index + 1).padStart(width)}/${total || '?'}] ${info.scenario} x ${info.adapter}  (elapsed ${formatDuration(now() - started)}, ETA ${eta()})\n`);
     },
     onScenarioEnd(result: ScenarioResult) {
       done++;

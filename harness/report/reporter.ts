@@ -19,8 +19,10 @@ export interface ScenarioStartInfo {
   scenario: string;
   title: string;
   adapter: string;
-  /** 0-based position of this run among RunStartInfo.totalRuns. */
+  /** 0-based position of this run in the plan (the reports' order) among RunStartInfo.totalRuns. */
   index: number;
+  /** 1-based count of runs started so far, this one included (with lanes, overlap runs start in another order). */
+  ordinal?: number;
   total: number;
 }
 
