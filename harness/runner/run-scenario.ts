@@ -197,7 +197,8 @@ async function cleanUp(state: ScenarioState, env: RunEnv): Promise<void> {
     h.expectedExit = true; // closed by the runner, not crashed
     await h.handle.close({ deadlineMs: CLOSE_DEADLINE_MS / 2, killAfterMs: CLOSE_DEADLINE_MS / 4 });
   });
-  await Promise.race([Promise.allSettled(closing), new Promise((r) => setTimeout(r, CLOSE_DEADLINE_MS + 1000))]);
+  // Unref'd: after the last scenario this bound must not keep the process alive for its 5 s once the hosts closed.
+  await Promise.race([Promise.allSettled(closing), new Promise((r) => setTimeout(r, CLOSE_DEADLINE_MS + 1000).unref())]);
   await state.faults.dispose().catch(() => undefined);
   const grace = env.sweepGraceMs ?? SWEEP_GRACE_MS;
   const left = await env.tracker.sweep(state.owner, grace);
