@@ -12,11 +12,12 @@ import memoryPressure from './memory-pressure.ts';
 import modelFileChanged from './model-file-changed.ts';
 import parentExit from './parent-exit.ts';
 import pipeDisconnect from './pipe-disconnect.ts';
+import restartLimit from './restart-limit.ts';
 import restartStorm from './restart-storm.ts';
 import soak from './soak.ts';
 import throughput from './throughput.ts';
 
-export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, forcedKill, throughput, concurrentEmbeds, hang, restartStorm, parentExit, badInput, memoryPressure, pipeDisconnect, corruptGguf, modelFileChanged, fuzz, soak];
+export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, forcedKill, throughput, concurrentEmbeds, hang, restartStorm, restartLimit, parentExit, badInput, memoryPressure, pipeDisconnect, corruptGguf, modelFileChanged, fuzz, soak];
 
 export const SCENARIO_IDS: readonly string[] = SCENARIOS.map((s) => s.id);
 

@@ -44,7 +44,7 @@ export default defineScenario({
     let current = '';
     let crashesThisHost = 0;
     // A fresh host once the supervisor's restart breaker (5 in 60 s by default) comes near: this scenario is about
-    // each break, not about the restart limit (restart-storm measures that).
+    // each break, not about the restart limit (restart-limit measures that).
     const open = async (): Promise<HostHandle> => {
       const h = await ctx.startHost({ adapter: { config: { ...c, command } } });
       crashesThisHost = 0;

@@ -25,8 +25,8 @@ export interface MetricDef<S extends string = ScenarioId> {
 }
 
 const FAULTS: ScenarioId[] = [
-  'forced-kill', 'restart-storm', 'hang', 'concurrent-embeds', 'memory-pressure', 'pipe-disconnect', 'corrupt-gguf',
-  'model-file-changed', 'bad-input', 'soak', 'fuzz',
+  'forced-kill', 'restart-storm', 'restart-limit', 'hang', 'concurrent-embeds', 'memory-pressure', 'pipe-disconnect',
+  'corrupt-gguf', 'model-file-changed', 'bad-input', 'soak', 'fuzz',
 ];
 
 export const METRICS = {
@@ -73,8 +73,8 @@ export const METRICS = {
   'forcedKill.vectorMismatches': { unit: 'count', kind: 'count', scenarios: ['forced-kill', 'restart-storm'], description: 'Embeddings after a restart whose dims or values differ from the ones before' },
   'restartStorm.availability': { unit: 'ratio', kind: 'ratio', scenarios: ['restart-storm'], description: 'Fraction of requests answered correctly within their deadline while the embedder is killed repeatedly' },
   'restartStorm.requests': { unit: 'count', kind: 'count', scenarios: ['restart-storm'], description: 'Requests the client sent during the storm: the sample restartStorm.availability is computed from' },
-  'restartStorm.endedWithClearError': { unit: 'boolean', kind: 'boolean', scenarios: ['restart-storm'], description: '1 when a permanently broken embedder ended in a give-up error within the restart limit (no endless loop)' },
-  'restartStorm.backoffGrows': { unit: 'boolean', kind: 'boolean', scenarios: ['restart-storm'], description: '1 when the delay between consecutive restarts of a crashing embedder grows' },
+  'restartLimit.endedWithClearError': { unit: 'boolean', kind: 'boolean', scenarios: ['restart-limit'], description: '1 when a permanently broken embedder ended in a give-up error within the restart limit (no endless loop)' },
+  'restartLimit.backoffGrows': { unit: 'boolean', kind: 'boolean', scenarios: ['restart-limit'], description: '1 when the delay between consecutive restarts of a crashing embedder grows' },
   'parentExit.orphans': { unit: 'count', kind: 'count', scenarios: ['parent-exit'], description: 'Embedder processes still alive after their host was killed and the grace period passed' },
   'corruptGguf.hostCrashes': { unit: 'count', kind: 'count', scenarios: ['corrupt-gguf'], description: 'Corrupt model files that killed the host' },
   'corruptGguf.unclearErrors': { unit: 'count', kind: 'count', scenarios: ['corrupt-gguf'], description: 'Corrupt model files that failed without an error naming the problem (or loaded silently)' },

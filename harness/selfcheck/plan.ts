@@ -79,7 +79,7 @@ const ENTRIES: Record<FaultName, PlanEntry> = {
     why: 'SIGTERM, the shutdown request, the end of stdin and the parent\'s death are all ignored, and a helper child runs in a session of its own: the embedder outlives its SIGKILLed host (an orphan), and only the run\'s sweep (by run tag, SIGTERM then SIGKILL) ends it and the helper',
   },
   'abort-on-load': {
-    scenarios: ['restart-storm', 'cold-start'],
+    scenarios: ['restart-limit', 'cold-start'],
     expect: ['restart-limit-ends-in-clear-error'],
     why: 'every start aborts (SIGABRT) while loading: the supervisor must give up with a clear error, and nothing is ever embedded',
   },

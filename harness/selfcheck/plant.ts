@@ -1,7 +1,7 @@
 /**
  * A planted fault as an adapter: the base (reference) adapter whose embedder command gets `--fault NAME[=VALUE]`.
  * Flags rather than GAUNTLET_FAULTS in the adapter's env, so that a scenario which plants a fault of its own through
- * the environment (restart-storm's abort-on-load case) still can, in the clean run and in every planted one.
+ * the environment (restart-limit's abort-on-load case) still can, in the clean run and in every planted one.
  */
 import type { ResolvedAdapter } from '../adapters/types.ts';
 import { GauntletError } from '../util/errors.ts';

@@ -144,7 +144,7 @@ describe('scenario figure units', () => {
     const { unitOf } = await import('../../harness/report/html/render-scenarios.ts');
     expect(unitOf('memoryPressure.large.loadMs')).toBe('ms');
     expect(unitOf('hang.deadlineMs')).toBe('ms');
-    expect(unitOf('restartStorm.giveUpMs')).toBe('ms');
+    expect(unitOf('restartLimit.giveUpMs')).toBe('ms');
     expect(unitOf('coldStart.loadMs.max')).toBe('ms');
     expect(unitOf('memoryPressure.rssGrowth.100')).toBe('bytes');
     expect(unitOf('memoryPressure.requests')).toBe('');

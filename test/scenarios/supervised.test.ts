@@ -1,6 +1,7 @@
 /** Which adapters the kill/restart/hang scenarios treat as supervised: http only when the adapter starts the server. */
 import { describe, expect, it } from 'vitest';
 import forcedKill from '../../scenarios/forced-kill.ts';
+import restartLimit from '../../scenarios/restart-limit.ts';
 import restartStorm from '../../scenarios/restart-storm.ts';
 import { supervised } from '../../scenarios/support/supervised.ts';
 import type { AdapterConfig } from '../../harness/adapters/types.ts';
@@ -19,8 +20,8 @@ describe('supervised adapters', () => {
     expect(supervised({ config: inProcess })).toBe(false);
   });
 
-  it('forced-kill and restart-storm apply to a started http server and say why not for an external one', () => {
-    for (const s of [forcedKill, restartStorm]) {
+  it('forced-kill, restart-storm and restart-limit apply to a started http server and say why not for an external one', () => {
+    for (const s of [forcedKill, restartStorm, restartLimit]) {
       const applies = s.appliesTo as (a: { config: AdapterConfig }) => true | string;
       expect(applies({ config: started })).toBe(true);
       expect(applies({ config: proc })).toBe(true);

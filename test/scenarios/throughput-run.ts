@@ -1,7 +1,7 @@
 /**
  * Runs one scenario once through the runner at quick size for one default adapter, optionally with reference
  * embedder fault switches (GAUNTLET_FAULTS in the adapter's env) or another command. Shared by the tests of
- * throughput, restart-storm, hang, concurrent-embeds, parent-exit and bad-input.
+ * throughput, restart-storm, restart-limit, hang, concurrent-embeds, parent-exit and bad-input.
  */
 import { ensureModel } from '../../harness/config/ensure-model.ts';
 import { loadConfig } from '../../harness/config/load-config.ts';

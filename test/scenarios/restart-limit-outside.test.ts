@@ -1,12 +1,12 @@
 /**
  * restart-limit-ends-in-clear-error is judgeable on an embedder we did not write: the Python skeleton ignores the
- * reference's abort-on-load switch, so restart-storm gives it a file that is not GGUF and a missing path; it refuses
+ * reference's abort-on-load switch, so restart-limit gives it a file that is not GGUF and a missing path; it refuses
  * both (model-invalid), which ends clearly. One that "loads" anything is caught.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import scenario from '../../scenarios/restart-storm.ts';
+import scenario from '../../scenarios/restart-limit.ts';
 import { runGauntlet } from '../../harness/runner/run.ts';
 import type { ScenarioResult } from '../../harness/report/schema.ts';
 import { adapterFor } from './throughput-run.ts';
@@ -19,24 +19,24 @@ async function runOn(command: string[]): Promise<ScenarioResult> {
   const base = await adapterFor('reference');
   const adapter = { ...base, name: 'python-sidecar', config: { ...base.config, command, transport: 'stdio', codec: 'ndjson' } as typeof base.config };
   const { report } = await runGauntlet({
-    scenarios: [{ ...scenario, quick: { ...scenario.quick, kills: 1, minRequests: 20 } }], adapters: [adapter], seed: 5, quick: true,
+    scenarios: [scenario], adapters: [adapter], seed: 5, quick: true,
     command: 'vitest', model: { path: adapter.model }, evaluate: () => [],
   });
   return report.scenarios[0]!;
 }
 
-describe('restart-storm on an outside embedder', () => {
+describe('restart-limit on an outside embedder', () => {
   it('the Python skeleton refuses an invalid file and a missing path: ended with a clear error', async () => {
     const r = await runOn(['python3', PYTHON]);
     console.log(r.notes.join('\n'), JSON.stringify(r.errors));
-    expect(r.metrics['restartStorm.endedWithClearError']).toBe(1);
+    expect(r.metrics['restartLimit.endedWithClearError']).toBe(1);
     expect(r.notes.some((n) => /broken embedder \(invalid-file\)/.test(n))).toBe(true);
     expect(r.notes.some((n) => /broken embedder \(missing-path\)/.test(n))).toBe(true);
   }, 120_000);
 
   it('an embedder that starts with any model path fails it', async () => {
     const r = await runOn(['python3', '-c', LOADS_ANYTHING]);
-    expect(r.metrics['restartStorm.endedWithClearError']).toBe(0);
+    expect(r.metrics['restartLimit.endedWithClearError']).toBe(0);
     expect(r.errors.filter((e) => e.code === 'BROKEN_MODEL_LOADED')).toHaveLength(2);
   }, 120_000);
 });

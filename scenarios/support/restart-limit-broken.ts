@@ -1,5 +1,5 @@
 /**
- * The second half of restart-storm: an embedder that can never start. First the reference's abort-on-load switch
+ * The broken embedder of restart-limit: an embedder that can never start. First the reference's abort-on-load switch
  * (GAUNTLET_FAULTS in the environment the embedder inherits); an embedder that ignores the switch (any embedder we
  * did not write) is given models it cannot load instead: a structurally invalid file (the bad-magic corruption of
  * the run's model) and a path that does not exist; each must end clearly. The supervisor must stop after its
@@ -40,15 +40,15 @@ export function delaysGrow(delays: number[]): boolean | null {
 export async function brokenEmbedder(ctx: ScenarioContext, policy: RestartPolicy, watchMs: number, patienceMs: number): Promise<BrokenOutcome> {
   const viaSwitch = await brokenOnce(ctx, policy, watchMs, patienceMs, 'abort-on-load', { env: { GAUNTLET_FAULTS: 'abort-on-load' } });
   if (viaSwitch) return viaSwitch;
-  ctx.note('restart-storm: the abort-on-load switch (GAUNTLET_FAULTS) had no effect on this embedder; it is given models it cannot load instead (a file with a bad magic, a missing path).');
-  const invalid = path.join(ctx.tmpDir, `restart-storm-invalid-${ctx.adapter.name}.gguf`);
+  ctx.note('restart-limit: the abort-on-load switch (GAUNTLET_FAULTS) had no effect on this embedder; it is given models it cannot load instead (a file with a bad magic, a missing path).');
+  const invalid = path.join(ctx.tmpDir, `restart-limit-invalid-${ctx.adapter.name}.gguf`);
   writeFileSync(invalid, Buffer.concat([Buffer.from('GGML'), Buffer.alloc(60, 0x5a)])); // not GGUF: the magic is wrong
-  const missing = path.join(ctx.tmpDir, `restart-storm-missing-${ctx.adapter.name}`, 'no-such-model.gguf');
+  const missing = path.join(ctx.tmpDir, `restart-limit-missing-${ctx.adapter.name}`, 'no-such-model.gguf');
   const outcomes: BrokenOutcome[] = [];
   for (const [label, model] of [['invalid-file', invalid], ['missing-path', missing]] as const) {
     const o = await brokenOnce(ctx, policy, watchMs, patienceMs, label, { adapter: { model } });
     if (o) outcomes.push(o);
-    else ctx.error('BROKEN_MODEL_LOADED', `restart-storm: the embedder started with ${label === 'invalid-file' ? 'a file that is not GGUF' : 'a model path that does not exist'} (${model}) instead of refusing it`);
+    else ctx.error('BROKEN_MODEL_LOADED', `restart-limit: the embedder started with ${label === 'invalid-file' ? 'a file that is not GGUF' : 'a model path that does not exist'} (${model}) instead of refusing it`);
   }
   if (outcomes.length < 2) {
     return { endedWithClearError: 0, backoffGrows: null, spawns: 0, spawnsAfterGiveUp: 0, giveUpMs: null, delays: [], via: 'invalid-file+missing-path', ...(outcomes[0] ? { spawns: outcomes[0].spawns } : {}) };
