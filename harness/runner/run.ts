@@ -71,11 +71,12 @@ export interface PlannedRun { scenario: AnyScenario; adapter: ResolvedAdapter }
 /**
  * How many runs may be in flight together (--lanes N): only runs of scenarios marked `overlap` (their claims are
  * counts, verdicts and per-process memory with wide time bounds, not timings) ever share the machine, and only with
- * each other; every other run has it to itself. Default: one more than the cores, at most 4 (1 on one core). The
- * overlap runs keep a core ~75% busy on average (118 s of CPU in 157 s run one by one, 2 cores), so on two cores
- * three of them still fit: the stretch took 91 s with 2 lanes and 77 s with 3, with the same verdicts.
+ * each other; every other run has it to itself. Default: two more than the cores, at most 4 (1 on one core). The
+ * overlap runs keep a core ~75% busy on average (118 s of CPU in 157 s run one by one, 2 cores) and wait the rest
+ * (hang, restart-limit, pipe-disconnect), so on two cores four of them fit: the stretch took 91 s with 2 lanes,
+ * 77 s with 3, and with restart-limit and soak added 86 s with 3 and 81 s with 4, with the same verdicts.
  */
-export const DEFAULT_LANES = os.availableParallelism() < 2 ? 1 : Math.min(4, os.availableParallelism() + 1);
+export const DEFAULT_LANES = os.availableParallelism() < 2 ? 1 : Math.min(4, os.availableParallelism() + 2);
 
 /** scenario-major order: every adapter of the first scenario, then the next scenario; then the shard's share. */
 export function planRuns(scenarios: AnyScenario[], adapters: ResolvedAdapter[], shard?: Shard): PlannedRun[] {
