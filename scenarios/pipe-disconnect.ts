@@ -12,7 +12,7 @@ import type { FaultProxy, ToxicSpec } from '../harness/faults/index.ts';
 import type { HostHandle } from '../harness/host/types.ts';
 import { defineScenario } from '../harness/runner/define-scenario.ts';
 import type { ScenarioContext } from '../harness/runner/types.ts';
-import { scriptArgs } from '../harness/util/ts-runner.ts';
+import { nodeEntryArgs } from '../harness/util/bundle.ts';
 import { identical, nextGoodEmbedding, outcome, type CallOutcome } from './support/measure.ts';
 
 const RELAY = 'scenarios/support/pipe-disconnect-relay.ts';
@@ -39,7 +39,7 @@ export default defineScenario({
     const listen = path.join(ctx.tmpDir, `pd-${process.pid}-${ctx.adapter.name}-l.sock`);
     const target = path.join(ctx.tmpDir, `pd-${process.pid}-${ctx.adapter.name}-t.sock`);
     const proxy = await ctx.faults.proxy({ listen, target });
-    const command = [process.execPath, ...scriptArgs(RELAY), c.transport, listen, target, '--', ...c.command.map((a) => a.replace('{socket}', target))];
+    const command = [process.execPath, ...nodeEntryArgs(RELAY), c.transport, listen, target, '--', ...c.command.map((a) => a.replace('{socket}', target))];
     const deaths: Array<{ trial: string; reason: string; signal: string | null; exitCode: number | null }> = [];
     let current = '';
     let crashesThisHost = 0;

@@ -17,7 +17,7 @@ import { connectUds } from '../transport/uds.ts';
 import { httpEmbed, httpHealth } from '../transport/http-client.ts';
 import { connectShm } from '../transport/shm-connection.ts';
 import { GauntletError } from '../util/errors.ts';
-import { scriptArgs } from '../util/ts-runner.ts';
+import { nodeEntryArgs } from '../util/bundle.ts';
 import { withDeadline } from '../util/deadline.ts';
 import type { PeerTransport } from './types.ts';
 
@@ -148,7 +148,7 @@ export async function startPeer(opts: PeerOptions): Promise<Peer> {
   const codec = opts.transport === 'http' ? 'json-http' : opts.codec;
   const label = `${opts.transport}/${codec}`;
   const socket = opts.transport === 'uds' || opts.transport === 'shm' ? path.join(os.tmpdir(), `gb-${process.pid}-${randomBytes(3).toString('hex')}.sock`) : undefined;
-  const args = [...scriptArgs('harness/bench/echo-peer.ts'), '--transport', opts.transport,
+  const args = [...nodeEntryArgs('harness/bench/echo-peer.ts'), '--transport', opts.transport,
     '--codec', opts.codec, '--max-frame-bytes', String(maxFrameBytes), ...(socket ? ['--socket', socket] : []),
     ...(opts.fault ? ['--fault', opts.fault] : []), ...(opts.ringBytes ? ['--ring-bytes', String(opts.ringBytes)] : [])];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -29,7 +29,17 @@ import { CODE_ROOT, LAYOUT, PACKAGE_ROOT, dependencyManifest, packagePath, scrip
 const require = createRequire(import.meta.url);
 const SOURCE_DIRS = ['harness', 'reference-embedder', 'scenarios'];
 /** The entries bundled at pack time; others run as compiled modules. */
-export const BUNDLED_ENTRIES = ['harness/host/host-main.ts', 'reference-embedder/main.ts', 'scenarios/support/corrupt-gguf-inprocess-child.ts'] as const;
+export const BUNDLED_ENTRIES = [
+  'harness/host/host-main.ts', 'reference-embedder/main.ts', 'scenarios/support/corrupt-gguf-inprocess-child.ts',
+  // pipe-disconnect's relay starts with every embedder (re)start there (~55 per suite run); the bench's 8 echo peers.
+  // Through tsx each start took ~0.2 s and ~0.3 s of CPU, bundled ~0.06 s.
+  'scenarios/support/pipe-disconnect-relay.ts', 'harness/bench/echo-peer.ts',
+] as const;
+/**
+ * Entries that import nothing but node's own modules: bundled in-process with esbuild's synchronous API (~20 ms), not
+ * in a child (~1-2 s), so that building one on first use (a fresh checkout) does not hold up the runs in flight.
+ */
+const PLAIN_ENTRIES = new Set<string>(['scenarios/support/pipe-disconnect-relay.ts']);
 let sourceHash: string | undefined;
 const built = new Map<string, string>();
 
@@ -69,6 +79,7 @@ export function bundleOptions(entryRel: string, outfile: string): import('esbuil
   // Read by reference-embedder/load-node-llama-cpp.ts: the companion's file name and the version it holds. The host
   // (in-process adapter) and the corrupt-gguf stand-in load node-llama-cpp as the embedder does: same start, same code.
   const define = { __GAUNTLET_NLC_BUNDLE__: JSON.stringify(nlcVersion ? JSON.stringify({ file: companionName(), version: nlcVersion }) : '') };
+  if (PLAIN_ENTRIES.has(entryRel)) return { ...common, packages: 'external' };
   if (entryRel !== EMBEDDER_ENTRY) {
     // The host: its pure-JavaScript dependencies (execa, msgpack, zod, pidusage...) inlined, ~140 ms to boot instead
     // of ~335 ms walking their module files (median of 5 boots on the 2-core machine); the engines stay external.
