@@ -1,8 +1,8 @@
 /**
  * `npm run build` (run by `prepack`): the installed package's dist/. Compiled JavaScript plus .d.ts for every module
  * (tsc, tsconfig.build.json, `.ts` import paths rewritten to `.js`), the HTML report's static assets, and the bundles
- * of the two processes gauntlet starts most (host, reference embedder), so that nothing is built inside a user's
- * node_modules. Prints what it wrote and how long it took.
+ * of the processes gauntlet starts most (harness/util/bundle.ts BUNDLED_ENTRIES: host, reference embedder, corrupt-gguf's
+ * stand-in, pipe-disconnect's relay, the bench's echo peer), so that nothing is built inside a user's node_modules. Prints what it wrote and how long it took.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';

@@ -35,7 +35,7 @@ export const FAULTS: readonly FaultSpec[] = [
   { name: 'hang-after', value: { unit: 'requests', default: 10 }, description: 'stops answering after VALUE requests but stays alive', caughtBy: 'hang' },
   { name: 'swap-ids', description: 'under concurrency, answers go out with each other\'s request ids', caughtBy: 'concurrent-embeds' },
   { name: 'ignore-shutdown', description: 'ignores SIGTERM and the shutdown request', caughtBy: 'forced-kill' },
-  { name: 'abort-on-load', description: 'calls process.abort() while handling initialize', caughtBy: 'restart-limit' },
+  { name: 'abort-on-load', description: 'calls process.abort() while handling initialize', caughtBy: 'cold-start' },
   { name: 'drop-every', value: { unit: 'requests', default: 40 }, description: 'silently never answers every VALUE-th embed / embed-batch request of a connection, while still answering pings and the rest (stdio and uds)', caughtBy: 'latency' },
   { name: 'ignore-everything', value: { unit: 'children', default: 1 }, description: 'ignores SIGTERM, the shutdown request, the end of stdin and its parent\'s death, and starts VALUE helper processes in a session of their own that ignore SIGTERM too', caughtBy: 'parent-exit' },
   { name: 'crash-on-rare-frame', description: 'raises SIGSEGV on itself when an embed-batch frame carries one of its texts as MessagePack binary (a shape seeded fuzzing reaches about once in 400 frames; no hand-picked bad-input frame has it)', caughtBy: 'fuzz' },

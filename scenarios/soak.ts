@@ -38,7 +38,6 @@ export default defineScenario({
       const e = pid !== undefined ? ctx.sampleEmbedder(pid) : undefined;
       if (e) anon.push({ x: n, y: e.rssAnon });
     };
-    const t0 = performance.now();
     await sample(0);
     for (let n = 1; n <= requests; n++) {
       try {
@@ -50,7 +49,6 @@ export default defineScenario({
       }
       if (n % sampleEvery === 0 || n === 100 || n === requests) await sample(n);
     }
-    const wallMs = performance.now() - t0;
 
     const hostFit = leakSlope(heap);
     const embFit = leakSlope(anon);
@@ -65,8 +63,8 @@ export default defineScenario({
     ctx.metric('soak.errors', errors);
     ctx.metric('soak.badVectors', bad);
     ctx.metric('soak.samples', heap.length);
-    ctx.metric('soak.reqPerSec', requests / (wallMs / 1000));
     const kb = (b: number) => `${(b / 1024).toFixed(2)} KB`;
+    // No requests-per-second figure: soak overlaps other runs (runner lanes), so a rate would measure its neighbours.
     ctx.note(`${requests} requests after ${warmup} warm-up, ${heap.length} samples: host heap slope ${hostFit ? `${kb(hostFit.slope)}/request (r2 ${hostFit.r2.toFixed(2)})` : 'n/a'}, ` +
       `embedder RssAnon slope ${embFit ? `${kb(embFit.slope)}/request (r2 ${embFit.r2.toFixed(2)})` : pid === undefined ? 'n/a (no embedder process)' : 'n/a'}; ${errors} errors.`);
     if (errors) ctx.error('SOAK_ERRORS', `${errors} of ${requests} requests failed`);

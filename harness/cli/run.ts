@@ -55,7 +55,7 @@ options:
                      claims and fill the report's Benchmarks section): quick, full, on (quick with --quick, else
                      full) or off (default: the config's bench, on; a sharded run benchmarks in shard 1 only)
   --bench-results FILE  use a bench.json written earlier by \`gauntlet bench --out DIR\` instead of measuring
-  --lanes N          runs in flight together (default ${DEFAULT_LANES}): only scenarios whose claims are counts, verdicts
+  --lanes N          runs in flight together (default ${DEFAULT_LANES}: cores + 2, at most 4, 1 on one core): only scenarios whose claims are counts, verdicts
                      and per-process memory (${OVERLAP_IDS.join(', ')}) overlap, never with a timing one; 1 = one by one.
                      With more than one lane the timing runs go first, then the overlap runs, longest first by
                      their wall time in the last run here (<cache>/run-durations.json); reports keep the usual order

@@ -1,5 +1,6 @@
 /**
- * Child processes the harness starts many times (the host, the reference embedder) run from a bundle: one plain
+ * Child processes the harness starts many times (the host, the reference embedder, corrupt-gguf's in-process stand-in,
+ * pipe-disconnect's relay, the bench's echo peers: BUNDLED_ENTRIES) run from a bundle: one plain
  * JavaScript file, no TypeScript loader thread and no module graph to walk at start-up. Measured on the 2-core
  * machine: the reference embedder starts in ~0.65 s instead of ~1.2 s under tsx, with ~50 MB less anonymous RSS.
  * That matters because start-up time and RSS are what the seeds' claims are about.

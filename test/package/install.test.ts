@@ -101,6 +101,8 @@ describe('npm pack', () => {
     expect(files).toContain('dist/harness/index.d.ts');
     expect(files).toContain('dist/bundles/reference-embedder-main.mjs');
     expect(files).toContain('dist/bundles/harness-host-host-main.mjs');
+    expect(files).toContain('dist/bundles/scenarios-support-pipe-disconnect-relay.mjs');
+    expect(files).toContain('dist/bundles/harness-bench-echo-peer.mjs');
     expect(files).toContain('dist/harness/report/html/client.js');
     const bad = files.filter((f) => /(^|\/)(test|reports|\.cache|node_modules)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')));
     expect(bad).toEqual([]);

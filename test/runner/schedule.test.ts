@@ -34,6 +34,11 @@ describe('startOrder', () => {
     expect(startOrder(plan, 3, true, d)).toEqual([0, 3, 2, 4, 1]);
     // Only quick durations were recorded: a full run has none, so the overlap runs keep the plan's order.
     expect(startOrder(plan, 3, false, d)).toEqual([0, 3, 1, 2, 4]);
+    // o1/a was never timed: it goes first, before the longest timed one (o1/b), then o2/a.
+    const partial = new Map([[durationKey('o1', 'b', true), 5000], [durationKey('o2', 'a', true), 3000]]);
+    expect(startOrder(plan, 2, true, partial)).toEqual([0, 3, 1, 2, 4]);
+    const onlyShort = new Map([[durationKey('o1', 'a', true), 10]]);
+    expect(startOrder(plan, 2, true, onlyShort)).toEqual([0, 3, 2, 4, 1]);
   });
 });
 
