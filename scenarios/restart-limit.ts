@@ -13,11 +13,8 @@
  * ours to restart) or in-process (no embedder process apart from the host).
  */
 import { defineScenario } from '../harness/runner/define-scenario.ts';
-import type { HttpAdapterConfig, ProcessAdapterConfig } from '../harness/adapters/types.ts';
-import { DEFAULT_RESTART } from '../harness/supervisor/options.ts';
-import type { RestartPolicy } from '../harness/supervisor/types.ts';
 import { brokenEmbedder } from './support/restart-limit-broken.ts';
-import { supervised } from './support/supervised.ts';
+import { restartPolicyOf, supervised } from './support/supervised.ts';
 
 export default defineScenario({
   id: 'restart-limit',
@@ -35,7 +32,7 @@ export default defineScenario({
   full: { watchMs: 3000, brokenPatienceMs: 90_000 },
   timeoutMs: { quick: 60_000, full: 200_000 },
   async run(ctx) {
-    const policy: RestartPolicy = { ...DEFAULT_RESTART, ...((ctx.adapter.config as ProcessAdapterConfig | HttpAdapterConfig).supervisor?.restart ?? {}) };
+    const policy = restartPolicyOf(ctx.adapter);
     const broken = await brokenEmbedder(ctx, policy, ctx.sizes.watchMs, ctx.sizes.brokenPatienceMs);
     ctx.metric('restartLimit.endedWithClearError', broken.endedWithClearError);
     ctx.metric('restartLimit.backoffGrows', broken.backoffGrows);

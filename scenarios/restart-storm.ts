@@ -12,12 +12,9 @@
  */
 import { defineScenario } from '../harness/runner/define-scenario.ts';
 import type { LifecycleEvent } from '../harness/adapters/types.ts';
-import type { HttpAdapterConfig, ProcessAdapterConfig } from '../harness/adapters/types.ts';
-import { DEFAULT_RESTART } from '../harness/supervisor/options.ts';
-import type { RestartPolicy } from '../harness/supervisor/types.ts';
 import { sleep } from '../harness/util/deadline.ts';
 import { identical, outcome, recordLatency } from './support/measure.ts';
-import { supervised } from './support/supervised.ts';
+import { restartPolicyOf, supervised } from './support/supervised.ts';
 import { recordPhases, recordSpareMemory, RestartWatch, standbyOf, type RestartPhaseRecord } from './support/restart-phases.ts';
 
 const standbyNote = (ctx: Parameters<typeof standbyOf>[0]): string =>
@@ -36,7 +33,7 @@ export default defineScenario({
   full: { kills: 20, intervalMs: 1000, recoverWithinMs: 15_000, minRequests: 1000, minRequestsWithinMs: 20_000 },
   timeoutMs: { quick: 90_000, full: 400_000 },
   async run(ctx) {
-    const policy: RestartPolicy = { ...DEFAULT_RESTART, ...((ctx.adapter.config as ProcessAdapterConfig | HttpAdapterConfig).supervisor?.restart ?? {}) };
+    const policy = restartPolicyOf(ctx.adapter);
     const killsPerHost = Math.max(1, policy.maxRestarts - 1);
     const text = 'restart storm vector check';
     let before: Float32Array | undefined;

@@ -177,8 +177,9 @@ export class GauntletRun {
       for (const r of reporters) hook(r.name, () => r.onScenarioStart?.(info));
       const t = performance.now();
       const result = await tracker.runAs(`${scenario.id}/${adapter.name}`, () => runScenario(scenario, adapter, env));
-      windows.set(index, { start: t, end: performance.now() });
-      if (result.status !== 'skipped') measured.set(durationKey(scenario.id, adapter.name, o.quick), performance.now() - t);
+      const end = performance.now();
+      windows.set(index, { start: t, end });
+      if (result.status !== 'skipped') measured.set(durationKey(scenario.id, adapter.name, o.quick), end - t);
       // Interrupted while it ran (a Ctrl-C also reaches the hosts and embedders in the terminal's process group):
       // whatever it measured is not a finding, so it is dropped and listed as stopped.
       if (o.interrupt?.aborted) { stopped.push(index); return; }

@@ -88,6 +88,11 @@ function valueAt(root: unknown, path: PropertyKey[]): unknown {
   return cur;
 }
 
+/** A restart policy with the defaults filled in (a field given as undefined takes its default), as the supervisor uses it. */
+export function restartPolicy(restart?: Partial<RestartPolicy>): RestartPolicy {
+  return { ...DEFAULT_RESTART, ...stripUndefined(restart ?? {}) };
+}
+
 /** Fills defaults and validates once; throws GAUNTLET_CONFIG_INVALID naming the field and the bad value. */
 export function resolveSupervisorOptions(input: SupervisorOptions): ResolvedSupervisorOptions {
   const parsed = schema.safeParse(input);
@@ -100,7 +105,7 @@ export function resolveSupervisorOptions(input: SupervisorOptions): ResolvedSupe
   }
   const o = parsed.data;
   const limits = { ...DEFAULT_LIMITS, ...stripUndefined(o.limits ?? {}) };
-  const restart = { ...DEFAULT_RESTART, ...stripUndefined(o.restart ?? {}) };
+  const restart = restartPolicy(o.restart);
   if (restart.backoffMaxMs < restart.backoffBaseMs) {
     throw new GauntletError(
       'GAUNTLET_CONFIG_INVALID',
