@@ -6,12 +6,12 @@ import { describeLlama, writeCorruptionReport } from '../gguf/corruption-report.
 import { GgufFormatError } from '../gguf/errors.ts';
 import { generateModel, parseSize } from '../gguf/generator.ts';
 import { inspectJson, inspectText } from '../gguf/inspect.ts';
-import type { Dtype, Preset } from '../gguf/model-spec.ts';
+import type { Arch, Dtype, Pooling, Preset } from '../gguf/model-spec.ts';
 import { readGguf } from '../gguf/reader.ts';
 
 const USAGE = `usage: gauntlet gguf <subcommand> [options]
 
-  generate (--preset tiny|small | --size 1GB) [--dtype f32|f16|q8_0] --seed N --out FILE
+  generate (--preset tiny|small | --size 1GB) [--arch bert|nomic-bert|qwen3] [--pooling mean|cls|last] [--dtype f32|f16|q8_0] --seed N --out FILE
   inspect FILE [--json]
   check FILE [--json] [--scan-data | --no-scan-data]     exit 0 valid, 1 invalid
   corrupt --list [--json]
@@ -49,6 +49,7 @@ function need(v: unknown, name: string): string {
 async function generate(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     preset: { type: 'string' }, size: { type: 'string' }, dtype: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+    arch: { type: 'string' }, pooling: { type: 'string' },
   });
   if (values.preset && values.size) throw usageError('give --preset or --size, not both');
   const sizeBytes = typeof values.size === 'string' ? parseSize(values.size) : undefined;
@@ -58,6 +59,8 @@ async function generate(argv: string[]): Promise<number> {
     preset: values.preset as Preset | undefined,
     sizeBytes,
     dtype: values.dtype as Dtype | undefined,
+    arch: values.arch as Arch | undefined,
+    pooling: values.pooling as Pooling | undefined,
     seed: int(values.seed, '--seed'),
     out: need(values.out, '--out'),
     onProgress: big
@@ -68,7 +71,8 @@ async function generate(argv: string[]): Promise<number> {
   if (values.json) process.stdout.write(JSON.stringify(out) + '\n');
   else {
     const s = r.spec;
-    process.stdout.write(`${r.path}: ${r.bytes} bytes, sha256 ${r.sha256}\n  bert E${s.embedding} L${s.layers} H${s.heads} F${s.ffn} C${s.context} vocab ${s.vocab} ${s.dtype}, ${out.durationMs} ms\n`);
+    const kv = s.headsKv !== s.heads ? `/${s.headsKv}kv` : '';
+    process.stdout.write(`${r.path}: ${r.bytes} bytes, sha256 ${r.sha256}\n  ${s.arch} E${s.embedding} L${s.layers} H${s.heads}${kv}x${s.headDim} F${s.ffn} C${s.context} vocab ${s.vocab} ${s.dtype} ${s.pooling} pooling, ${out.durationMs} ms\n`);
   }
   return 0;
 }

@@ -80,7 +80,7 @@ export function defaultAdapters(): Record<string, AdapterConfig> {
   };
 }
 
-export const DEFAULT_MODEL = { preset: 'tiny', seed: 1, dtype: 'f32' } as const;
+export const DEFAULT_MODEL = { preset: 'tiny', seed: 1, dtype: 'f32', arch: 'bert' } as const;
 
 export const DEFAULT_LIMITS_CONFIG: Required<LimitsConfig> = {
   maxFrameBytes: DEFAULT_LIMITS.maxFrameBytes,

@@ -28,7 +28,7 @@ export async function ensureModel(model: ModelSource): Promise<string> {
   await mkdir(path.dirname(model.path), { recursive: true });
   const tmp = `${model.path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await generateModel({ preset: model.preset, seed: model.seed, dtype: model.dtype, out: tmp });
+    await generateModel({ preset: model.preset, seed: model.seed, dtype: model.dtype, arch: model.arch, pooling: model.pooling, out: tmp });
     await rename(tmp, model.path);
   } catch (e) {
     await rm(tmp, { force: true });

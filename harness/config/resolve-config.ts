@@ -3,10 +3,11 @@ import path from 'node:path';
 import type { AdapterConfig, ResolvedAdapter } from '../adapters/types.ts';
 import { GauntletError } from '../util/errors.ts';
 import { PACKAGE_ROOT } from '../util/ts-runner.ts';
+import { DEFAULT_POOLING, type Arch, type Pooling } from '../gguf/model-spec.ts';
 import { DEFAULT_LIMITS_CONFIG, DEFAULT_MODEL, DEFAULTS, defaultAdapters, defaultCacheDir } from './defaults.ts';
 import { describeValue, formatIssues } from './format-issues.ts';
 import { resolveExtensions } from './resolve-extensions.ts';
-import { configSchema, KINDS } from './schema.ts';
+import { configSchema, KINDS, modelObjectSchema } from './schema.ts';
 import { REPORTER_NAMES } from '../report/reporters.ts';
 import type { GauntletConfig, ModelSource, ResolvedConfig } from './types.ts';
 
@@ -35,8 +36,11 @@ function checkKinds(input: GauntletConfig): string[] {
   return lines;
 }
 
-export function modelFileName(m: { preset: string; seed: number; dtype: string }): string {
-  return `${m.preset}-seed${m.seed}-${m.dtype}.gguf`;
+/** tiny-seed1-f32.gguf for BERT with its mean pooling (the name files had before other architectures), else prefixed. */
+export function modelFileName(m: { preset: string; seed: number; dtype: string; arch?: Arch; pooling?: Pooling }): string {
+  const arch = m.arch ?? 'bert';
+  const pooling = m.pooling && m.pooling !== DEFAULT_POOLING[arch] ? `-${m.pooling}` : '';
+  return `${arch === 'bert' ? '' : `${arch}-`}${m.preset}-seed${m.seed}-${m.dtype}${pooling}.gguf`;
 }
 
 /**
@@ -60,6 +64,11 @@ function anchorAdapters(own: Record<string, AdapterConfig>, root: string, fromFi
 export function resolveConfig(input: GauntletConfig = {}, opts: ResolveOptions = {}): ResolvedConfig {
   const kindLines = checkKinds(input);
   if (kindLines.length > 0) throw invalid(kindLines, opts.configFile);
+  const m0 = (input as { model?: unknown }).model;
+  if (m0 !== null && typeof m0 === 'object' && !Array.isArray(m0)) {
+    const pm = modelObjectSchema.safeParse(m0);
+    if (!pm.success) throw invalid(formatIssues(pm.error.issues.map((i) => ({ ...i, path: ['model', ...i.path] })), input), opts.configFile);
+  }
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) throw invalid(formatIssues(parsed.error.issues, input), opts.configFile);
   const c = parsed.data;
@@ -73,7 +82,8 @@ export function resolveConfig(input: GauntletConfig = {}, opts: ResolveOptions =
     model = { kind: 'file', path: path.resolve(root, c.model) };
   } else {
     const m = { ...DEFAULT_MODEL, ...(c.model ?? {}) };
-    model = { kind: 'generated', preset: m.preset, seed: m.seed, dtype: m.dtype, path: path.join(cacheDir, 'models', modelFileName(m)) };
+    const pooling = m.pooling ?? DEFAULT_POOLING[m.arch];
+    model = { kind: 'generated', preset: m.preset, seed: m.seed, dtype: m.dtype, arch: m.arch, pooling, path: path.join(cacheDir, 'models', modelFileName({ ...m, pooling })) };
   }
 
   const own = anchorAdapters((c.adapters ?? {}) as Record<string, AdapterConfig>, root, opts.configFile !== undefined);

@@ -64,16 +64,18 @@ export const adapterSchema = z.discriminatedUnion('kind', [processAdapter, inPro
   error: `expected an object with kind "process", "in-process" or "http"`,
 });
 
+/** A generated model (its own export so that a bad field is reported by name, not as the union's message). */
+export const modelObjectSchema = z.strictObject({
+  preset: z.enum(['tiny', 'small'], { error: 'expected "tiny" or "small"' }).optional(),
+  seed: z.number().int().nonnegative({ error: 'expected a non-negative integer' }).optional(),
+  dtype: z.enum(['f32', 'f16', 'q8_0'], { error: 'expected "f32", "f16" or "q8_0"' }).optional(),
+  arch: z.enum(['bert', 'nomic-bert', 'qwen3'], { error: 'expected "bert", "nomic-bert" or "qwen3"' }).optional(),
+  pooling: z.enum(['mean', 'cls', 'last'], { error: 'expected "mean", "cls" or "last"' }).optional(),
+});
+
 const modelSchema = z.union(
-  [
-    z.string().min(1),
-    z.strictObject({
-      preset: z.enum(['tiny', 'small'], { error: 'expected "tiny" or "small"' }).optional(),
-      seed: z.number().int().nonnegative({ error: 'expected a non-negative integer' }).optional(),
-      dtype: z.enum(['f32', 'f16', 'q8_0'], { error: 'expected "f32", "f16" or "q8_0"' }).optional(),
-    }),
-  ],
-  { error: 'expected a GGUF file path or { preset, seed, dtype }' },
+  [z.string().min(1), modelObjectSchema],
+  { error: 'expected a GGUF file path or { preset, seed, dtype, arch, pooling }' },
 );
 
 const reporterEntry = z.union([z.string().min(1), z.tuple([z.string().min(1), z.record(z.string(), z.unknown())])], {

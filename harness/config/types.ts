@@ -1,15 +1,15 @@
 /** The gauntlet config as users write it (GauntletConfig) and as the harness uses it (ResolvedConfig). */
 import type { AdapterConfig } from '../adapters/types.ts';
 import type { MetricKind, UserClaim } from '../claims/types.ts';
-import type { Dtype, Preset } from '../gguf/model-spec.ts';
+import type { Arch, Dtype, Pooling, Preset } from '../gguf/model-spec.ts';
 import type { AnyScenario } from '../runner/types.ts';
 
 /** A model file on disk, or a synthetic model generated (once, then cached) from a seed. */
-export type ModelInput = string | { preset?: Preset; seed?: number; dtype?: Dtype };
+export type ModelInput = string | { preset?: Preset; seed?: number; dtype?: Dtype; arch?: Arch; pooling?: Pooling };
 
 export type ModelSource =
   | { kind: 'file'; path: string }
-  | { kind: 'generated'; path: string; preset: Preset; seed: number; dtype: Dtype };
+  | { kind: 'generated'; path: string; preset: Preset; seed: number; dtype: Dtype; arch?: Arch; pooling?: Pooling };
 
 export interface LimitsConfig {
   /** Largest protocol frame, bytes. */

@@ -4,12 +4,12 @@
  * only on [UNK]), and tiny models with one metadata key or tensor type changed.
  */
 import { modelKvs, modelTensors } from './generator.ts';
-import { PRESETS } from './model-spec.ts';
+import { archShape, PRESETS } from './model-spec.ts';
 import { baseVocab } from './vocab.ts';
 import { writeGguf, type GgufKv, type GgufTensorSpec } from './writer.ts';
 import { preprocessWpm } from './tokenizer.ts';
 import { CORPUS } from './corpus.ts';
-import type { ModelSpec } from './types.ts';
+import type { Arch, ModelSpec, Pooling } from './types.ts';
 
 const WORD_START = '\u2581';
 
@@ -43,17 +43,20 @@ export interface TestModelOptions {
   seed?: number;
   tokens?: string[];
   dtype?: ModelSpec['dtype'];
+  /** A WordPiece architecture (bert, nomic-bert; default bert). */
+  arch?: Exclude<Arch, 'qwen3'>;
+  pooling?: Pooling;
   /** Changes applied to the metadata before writing. */
   editKvs?: (kvs: GgufKv[]) => GgufKv[];
   /** Changes applied to the tensor list before writing. */
   editTensors?: (tensors: GgufTensorSpec[]) => GgufTensorSpec[];
 }
 
-/** Writes a tiny-preset BERT model, optionally with its own vocabulary or edited keys/tensors. */
+/** Writes a tiny-preset WordPiece model (BERT unless `arch` says nomic-bert), optionally with its own vocabulary or edited keys/tensors. */
 export async function writeTestModel(out: string, opts: TestModelOptions = {}): Promise<string> {
   const seed = opts.seed ?? 7;
   const tokens = opts.tokens ?? baseVocab();
-  const spec: ModelSpec = { ...PRESETS.tiny, vocab: tokens.length, dtype: opts.dtype ?? 'f32' };
+  const spec: ModelSpec = archShape(opts.arch ?? 'bert', { ...PRESETS.tiny, vocab: tokens.length }, opts.dtype ?? 'f32', opts.pooling);
   let kvs = modelKvs(spec, seed, tokens);
   let tensors = modelTensors(spec, seed);
   if (opts.editKvs) kvs = opts.editKvs(kvs);

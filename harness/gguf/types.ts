@@ -90,11 +90,22 @@ export interface GgufFile {
   kvInfo: Map<string, GgufKvInfo>;
 }
 
-/** The shape of a synthetic BERT model. */
+/** The architectures the generator writes and the oracle runs (llama.cpp's general.architecture names). */
+export type Arch = 'bert' | 'nomic-bert' | 'qwen3';
+/** How token states become one vector (llama.cpp's pooling types 1 mean, 2 cls, 3 last). */
+export type Pooling = 'mean' | 'cls' | 'last';
+
+/** The shape of a synthetic embedding model. */
 export interface ModelSpec {
+  arch: Arch;
+  pooling: Pooling;
   embedding: number;
   layers: number;
   heads: number;
+  /** Key/value heads (grouped-query attention when below `heads`; qwen3 only, else = heads). */
+  headsKv: number;
+  /** Width of one head (embedding / heads except for qwen3, whose q/k/v width is heads * headDim). */
+  headDim: number;
   ffn: number;
   context: number;
   vocab: number;

@@ -18,13 +18,13 @@ export const TOKEN_TYPE_CONTROL = 3;
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz'.split('');
 const DIGITS = '0123456789'.split('');
 const PUNCT = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~'.split('');
-const WORDS = [
+export const WORDS = [
   'the', 'and', 'of', 'to', 'in', 'is', 'it', 'that', 'for', 'was', 'on', 'are', 'with', 'as', 'be', 'this',
   'have', 'from', 'or', 'by', 'not', 'but', 'what', 'all', 'were', 'when', 'can', 'there', 'an', 'which',
   'hello', 'world', 'model', 'file', 'data', 'test', 'text', 'process', 'memory', 'crash',
 ];
-const SUFFIXES = ['ing', 'ed', 'er', 'ly', 'tion', 'es', 'est', 'ment', 'ness', 'able'];
-const SYLLABLES = [
+export const SUFFIXES = ['ing', 'ed', 'er', 'ly', 'tion', 'es', 'est', 'ment', 'ness', 'able'];
+export const SYLLABLES = [
   'ba', 'be', 'bi', 'bo', 'bu', 'da', 'de', 'di', 'do', 'du', 'ka', 'ke', 'ki', 'ko', 'ku', 'la', 'le', 'li',
   'lo', 'lu', 'ma', 'me', 'mi', 'mo', 'mu', 'na', 'ne', 'ni', 'no', 'nu', 'ra', 're', 'ri', 'ro', 'ru', 'sa',
   'se', 'si', 'so', 'su', 'ta', 'te', 'ti', 'to', 'tu', 'va', 've', 'vi', 'vo', 'vu',

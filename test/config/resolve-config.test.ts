@@ -36,6 +36,15 @@ describe('resolveConfig', () => {
     expect(c.reporters[0]).toEqual(['console', {}]);
   });
 
+  it('names a generated model by its architecture and a pooling other than the architecture\'s own', () => {
+    const q = resolveConfig({ model: { arch: 'qwen3' } }, { root: tmp });
+    expect(q.model).toMatchObject({ kind: 'generated', arch: 'qwen3', pooling: 'last' });
+    expect(q.model.path).toMatch(/models[/\\]qwen3-tiny-seed1-f32\.gguf$/);
+    const cls = resolveConfig({ model: { pooling: 'cls', seed: 3 } }, { root: tmp });
+    expect(cls.model.path).toMatch(/models[/\\]tiny-seed3-f32-cls\.gguf$/);
+    expect(resolveConfig({ model: { arch: 'bert', pooling: 'mean' } }, { root: tmp }).model.path).toMatch(/models[/\\]tiny-seed1-f32\.gguf$/);
+  });
+
   it('merges user adapters over the defaults and resolves relative paths from the root', () => {
     const c = resolveConfig(
       { model: 'm/x.gguf', adapters: { mine: { kind: 'http', baseUrl: 'http://127.0.0.1:9' } }, lanes: 2, cacheDir: 'cache' },
@@ -73,7 +82,9 @@ describe('resolveConfig', () => {
     [{ lanes: 0 }, 'lanes: expected a positive integer, got 0 (number)'],
     [{ threads: '2' }, 'threads: expected a positive integer, got "2" (string)'],
     [{ limits: { maxBatch: 2.5 } }, 'limits.maxBatch: expected a positive integer, got 2.5 (number)'],
-    [{ model: 42 }, 'model: expected a GGUF file path or { preset, seed, dtype }, got 42 (number)'],
+    [{ model: 42 }, 'model: expected a GGUF file path or { preset, seed, dtype, arch, pooling }, got 42 (number)'],
+    [{ model: { arch: 'llama' } }, 'model.arch: expected "bert", "nomic-bert" or "qwen3", got "llama" (string)'],
+    [{ model: { pooling: 'max' } }, 'model.pooling: expected "mean", "cls" or "last", got "max" (string)'],
     [{ lanse: 2 }, '(config): unknown key "lanse" = 2 (number)'],
     [{ reporters: ['pdf'] }, 'reporters.0: unknown reporter "pdf" (string); known: '],
     [{ defaultAdapters: ['nope'] }, 'defaultAdapters: unknown adapter "nope" (string); known: reference, '],

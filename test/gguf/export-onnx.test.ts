@@ -17,6 +17,7 @@ import { decodeModel, onnx } from '../../harness/gguf/export-onnx-graph.ts';
 import { exportOnnx, sha256File } from '../../harness/gguf/export-onnx.ts';
 import { generateModel } from '../../harness/gguf/generator.ts';
 import { modelKvs, modelTensors } from '../../harness/gguf/generator.ts';
+import { archShape } from '../../harness/gguf/model-spec.ts';
 import { cosine } from '../../harness/gguf/oracle-math.ts';
 import { loadOracle, type Oracle } from '../../harness/gguf/oracle.ts';
 import { readGguf, readTensorF32 } from '../../harness/gguf/reader.ts';
@@ -53,7 +54,7 @@ beforeAll(async () => {
   gguf = path.join(tmp, 'tiny.gguf');
   await generateModel({ preset: 'tiny', seed: 7, out: gguf });
   // the same model without token-type embeddings (the graph then takes no token_type_ids)
-  const spec = { embedding: 64, layers: 1, heads: 4, ffn: 128, context: 64, vocab: 200, dtype: 'f32' as const };
+  const spec = archShape('bert', { embedding: 64, layers: 1, heads: 4, ffn: 128, context: 64, vocab: 200 }, 'f32');
   noTypes = path.join(tmp, 'no-types.gguf');
   await writeGguf(noTypes, modelKvs(spec, 3, buildVocab(200)), modelTensors(spec, 3).filter((t) => t.name !== 'token_types.weight'));
   notBert = path.join(tmp, 'not-bert.gguf');
