@@ -7,6 +7,7 @@ export type FaultName =
   | 'crash-on-concurrent'
   | 'leak'
   | 'slow-start'
+  | 'slow-embed'
   | 'wrong-dims'
   | 'nondeterministic'
   | 'hang-after'
@@ -30,6 +31,7 @@ export const FAULTS: readonly FaultSpec[] = [
   { name: 'crash-on-concurrent', description: 'raises SIGSEGV on itself when two embed requests overlap', caughtBy: 'concurrent-embeds' },
   { name: 'leak', value: { unit: 'KB', default: 256 }, description: 'retains VALUE KB of touched memory per request, never freed', caughtBy: 'memory-pressure' },
   { name: 'slow-start', value: { unit: 'ms', default: 6000 }, description: 'waits VALUE ms before loading the model', caughtBy: 'cold-start' },
+  { name: 'slow-embed', value: { unit: 'x', default: 1.5 }, description: 'makes every embed / embed-batch request take VALUE times as long as the engine took (busy-waits the extra time: a slower engine, not an idle one)', caughtBy: 'latency' },
   { name: 'wrong-dims', description: 'drops the last dimension of every vector (initialized still reports the true dims)', caughtBy: 'latency' },
   { name: 'nondeterministic', value: { unit: 'seed', default: 1 }, description: 'adds tiny seeded noise (~1e-3) that differs on every call', caughtBy: 'concurrent-embeds' },
   { name: 'hang-after', value: { unit: 'requests', default: 10 }, description: 'stops answering after VALUE requests but stays alive', caughtBy: 'hang' },

@@ -146,7 +146,10 @@ export class Service {
         process.kill(process.pid, 'SIGSEGV');
         await sleep(10_000);
       }
+      const began = performance.now();
       const vectors = await Promise.all(texts.map((t) => engine.embed(t)));
+      const slow = this.opts.faults['slow-embed'];
+      if (typeof slow === 'number' && slow > 1) await stretch((performance.now() - began) * (slow - 1));
       return vectors.map((v) => this.postprocess(v));
     } finally {
       this.inFlight--;
@@ -202,4 +205,17 @@ export function errorFields(error: unknown): { code: ErrorCode; message: string;
   if (error instanceof EngineError) return { code: error.code, message: error.message, retryable: error.retryable };
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'internal', message: `internal error: ${message}`, retryable: true };
+}
+
+/**
+ * The slow-embed fault's extra time: spun (the CPU busy, as a slower engine would keep it) in slices of at most
+ * 5 ms with the event loop let through between them, so pings and other connections are still served.
+ */
+async function stretch(ms: number): Promise<void> {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    const slice = Math.min(end, performance.now() + 5);
+    while (performance.now() < slice) { /* busy */ }
+    if (performance.now() < end) await new Promise<void>((r) => setImmediate(r));
+  }
 }

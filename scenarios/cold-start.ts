@@ -85,8 +85,7 @@ export default defineScenario({
       await host.close();
     }
     recordLatency(ctx, 'coldStart.readyMs', 'coldStart', ready);
-    recordMax(ctx, 'coldStart.loadMs', load);
-    ctx.metric('coldStart.loadMs.p50', load.length ? load.slice().sort((a, b) => a - b)[Math.floor(load.length / 2)]! : null);
+    recordLatency(ctx, 'coldStart.loadMs', 'coldStartLoad', load);
     if (ctx.adapter.config.kind === 'process') {
       recordLatency(ctx, 'restart.recoveryMs', 'restart', restart, ctx.sizes.trials - restart.length);
       recordPhases(ctx, phases);

@@ -7,7 +7,7 @@
  * is sent, then SIGCONT lets it take effect, so the request is always in flight when the process dies.
  */
 import { defineScenario } from '../harness/runner/define-scenario.ts';
-import { supervised } from './support/supervised.ts';
+import { restartPolicyOf, supervised } from './support/supervised.ts';
 import { sleep } from '../harness/util/deadline.ts';
 import { cosine, identical, nextGoodEmbedding, oracleVectors, outcome, recordLatency, type CallOutcome } from './support/measure.ts';
 import { epochNow, recordPhases, recordSpareMemory, RestartWatch, type RestartPhaseRecord } from './support/restart-phases.ts';
@@ -21,8 +21,8 @@ export default defineScenario({
   appliesTo: (a) => (supervised(a) ? true
     : a.config.kind === 'http' ? 'an external http server (baseUrl, no command) is not the harness\'s to kill and restart'
       : `the ${a.config.kind} adapter has no separate embedder process under a supervisor to kill and restart`),
-  quick: { signals: ['SIGKILL', 'SIGTERM', 'SIGSEGV'], modes: ['idle', 'mid-request'], trials: 1 },
-  full: { signals: ['SIGKILL', 'SIGTERM', 'SIGSEGV'], modes: ['idle', 'mid-request'], trials: 3 },
+  quick: { signals: ['SIGKILL', 'SIGTERM', 'SIGSEGV'], modes: ['idle', 'mid-request'], trials: 1, extraKills: 2 },
+  full: { signals: ['SIGKILL', 'SIGTERM', 'SIGSEGV'], modes: ['idle', 'mid-request'], trials: 3, extraKills: 2 },
   timeoutMs: { quick: 180_000, full: 600_000 },
   async run(ctx) {
     const text = 'forced kill vector check';
@@ -35,6 +35,7 @@ export default defineScenario({
     const phases: RestartPhaseRecord[] = [];
     let spareSampled = false;
     let kills = 0, recovered = 0, mismatches = 0, untyped = 0, inflightFailed = 0, inflightAnswered = 0, noEffect = 0, sigtermIgnored = 0;
+    const extraKills = Math.max(0, Math.min(ctx.sizes.extraKills, restartPolicyOf(ctx.adapter).maxRestarts - 1 - ctx.sizes.modes.length));
     // One host per signal and trial: a few kills each, so that the supervisor's restart limit (meant for
     // restart storms) is not what this scenario measures.
     for (let trial = 0; trial < ctx.sizes.trials; trial++) {
@@ -51,8 +52,15 @@ export default defineScenario({
           ctx.error('VECTOR_MISMATCH', `a fresh embedder (${signal} trial ${trial + 1}) gave a different vector than the first one`);
         }
         if (reference) minCos = Math.min(minCos, cosine(first, reference));
-        for (const mode of ctx.sizes.modes as Mode[]) {
-          const label = `${signal} ${mode} #${trial + 1}`;
+        // The planned signal in each mode, then `extraKills` idle SIGKILLs on the same host: more samples for the
+        // interval of restart.recoveryMs at the cost of a restart each (~0.3 s), not of a host start. A restart after
+        // a healthy embedder waits no backoff; the kills per host stay below the restart breaker's limit.
+        const plan: Array<[NodeJS.Signals, Mode, string]> = [
+          ...(ctx.sizes.modes as Mode[]).map((m): [NodeJS.Signals, Mode, string] => [signal, m, '']),
+          ...Array.from({ length: extraKills }, (_, k): [NodeJS.Signals, Mode, string] => ['SIGKILL', 'idle', ` extra ${k + 1}`]),
+        ];
+        for (const [killSignal, mode, extra] of plan) {
+          const label = `${killSignal} ${mode} #${trial + 1}${extra}`;
           // With standby, a kill is made once the spares are warm (a kill before that is a double fault).
           if (!(await watch.standbyWarm())) ctx.note(`${label}: the standby spare(s) were not warm within 20 s of the previous restart`);
           if (!spareSampled && watch.spares.length > 0) {
@@ -71,21 +79,21 @@ export default defineScenario({
           if (mode === 'idle') {
             killedAt = performance.now();
             killedEpoch = epochNow();
-            tookEffect = (await ctx.faults.kill(pid, signal, { waitMs: 5000 })).tookEffect;
+            tookEffect = (await ctx.faults.kill(pid, killSignal, { waitMs: 5000 })).tookEffect;
           } else {
             await ctx.faults.pause(pid);
             inflight = outcome(host.embed(inflightText, { timeoutMs: 10_000, signal: ctx.signal }));
             await sleep(30, ctx.signal); // the request reaches the (stopped) embedder's socket / pipe
             killedAt = performance.now();
             killedEpoch = epochNow();
-            const killing = ctx.faults.kill(pid, signal, { waitMs: 5000 }); // the signal is sent synchronously
+            const killing = ctx.faults.kill(pid, killSignal, { waitMs: 5000 }); // the signal is sent synchronously
             await ctx.faults.resume(pid); // a stopped process acts on SIGTERM/SIGSEGV only once continued
             tookEffect = (await killing).tookEffect;
           }
           kills++;
           if (!tookEffect) {
             noEffect++;
-            if (signal === 'SIGTERM') sigtermIgnored++;
+            if (killSignal === 'SIGTERM') sigtermIgnored++;
             ctx.note(`${label}: the embedder did not exit within 5 s of the signal`);
           }
           if (inflight) {

@@ -100,13 +100,16 @@ export default defineScenario({
     const batchConc = await phase(ctx, concurrency, phaseMs, Math.ceil(maxRequests / 10), batch);
 
     const rate = (n: number, r: PhaseResult) => (r.seconds > 0 ? n / r.seconds : null);
-    ctx.metric('throughput.single', rate(singleSerial.completed, singleSerial));
-    ctx.metric('throughput.single.concurrent', rate(singleConc.completed, singleConc));
-    ctx.metric('throughput.batchTexts', rate(batchSerial.texts, batchSerial));
-    ctx.metric('throughput.batchTexts.concurrent', rate(batchConc.texts, batchConc));
-    ctx.metric('throughput.concurrency', concurrency);
+    // Each rate's interval comes from its phase's request durations (rate = scale / mean duration).
     ctx.latency('throughputSingle', singleSerial.durations, singleSerial.errors);
     ctx.latency('throughputBatch10', batchSerial.durations, batchSerial.errors);
+    ctx.latency('throughputSingleConcurrent', singleConc.durations, singleConc.errors);
+    ctx.latency('throughputBatch10Concurrent', batchConc.durations, batchConc.errors);
+    ctx.metric('throughput.single', rate(singleSerial.completed, singleSerial), { samples: 'throughputSingle', stat: 'rate' });
+    ctx.metric('throughput.single.concurrent', rate(singleConc.completed, singleConc), { samples: 'throughputSingleConcurrent', stat: 'rate' });
+    ctx.metric('throughput.batchTexts', rate(batchSerial.texts, batchSerial), { samples: 'throughputBatch10', stat: 'rate' });
+    ctx.metric('throughput.batchTexts.concurrent', rate(batchConc.texts, batchConc), { samples: 'throughputBatch10Concurrent', stat: 'rate' });
+    ctx.metric('throughput.concurrency', concurrency);
     const phases = [singleSerial, singleConc, batchSerial, batchConc];
     const mismatches = phases.reduce((a, p) => a + p.mismatches, 0);
     ctx.metric('throughput.errors', phases.reduce((a, p) => a + p.errors, 0));

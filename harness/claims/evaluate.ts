@@ -10,6 +10,7 @@ import { collect, combine, type Measured } from './lookup.ts';
 import { metricKey } from './metrics-catalogue.ts';
 import { isResolved, resolveClaim, type ParsedCheck, type ResolvedClaim } from './resolve.ts';
 import { formatSource } from './seeds.ts';
+import { straddles } from '../stats/figure-intervals.ts';
 import type { AdapterKind, AnyClaim } from './types.ts';
 
 export interface AdapterRef {
@@ -137,7 +138,13 @@ export function evaluateOne(claim: ResolvedClaim, results: readonly ScenarioResu
   }
 
   const ok = threshold.check(value);
-  const measured = `${threshold.aggregation === 'value' ? '' : `${threshold.aggregation} `}${fmt(claim, value)}`;
+  // The interval of the figure that decided (a sum of counts has none): near threshold when it straddles the limit.
+  const decided = values.length === 1 || !(def.kind === 'count' && threshold.aggregation === 'count') ? values.find((v) => v.value === value) : undefined;
+  const iv = decided?.interval;
+  const interval = iv ? { ...iv, scenario: decided!.scenario } : undefined;
+  const near = interval ? straddles(threshold.check, interval.lo, interval.hi) : false;
+  const intervalNote = interval ? ` (95% interval ${intervalText(claim, interval)}${near ? '; near threshold' : ''})` : '';
+  const measured = `${threshold.aggregation === 'value' ? '' : `${threshold.aggregation} `}${fmt(claim, value)}${intervalNote}`;
   let reason: string;
   if (claim.kind === 'target') {
     // A config's own claim quotes its document only when the config says what the document states.
@@ -154,7 +161,15 @@ export function evaluateOne(claim: ResolvedClaim, results: readonly ScenarioResu
         (risks.length ? `the real risk measured: ${risks.join('; ')}` : 'no other risk from this thesis\'s list was measured in this run');
     }
   }
-  return row(claim, adapter.name, { verdict: ok ? 'pass' : 'fail', value, reason, evidence: { scenarios, samples, notes } });
+  return {
+    ...row(claim, adapter.name, { verdict: ok ? 'pass' : 'fail', value, reason, evidence: { scenarios, samples: samples ?? interval?.n, notes } }),
+    ...(interval ? { interval, nearThreshold: near } : {}),
+  };
+}
+
+function intervalText(claim: ResolvedClaim, i: { lo: number | null; hi: number | null; n: number }): string {
+  const side = (v: number | null, open: string) => (v === null ? open : fmt(claim, v));
+  return `${side(i.lo, 'below the smallest sample')} to ${side(i.hi, 'beyond the largest sample')}, n=${i.n}`;
 }
 
 function fmt(claim: ResolvedClaim, v: number): string {

@@ -1,9 +1,9 @@
 /** Reading one aggregated figure of a metric out of scenario results, and combining it across scenarios. */
-import type { ScenarioResult } from '../report/schema.ts';
+import type { FigureInterval, ScenarioResult } from '../report/schema.ts';
 import { metricKey, type MetricDef } from './metrics-catalogue.ts';
 import { upperBound, type ParsedThreshold } from './threshold.ts';
 
-export interface Measured { scenario: string; value: number }
+export interface Measured { scenario: string; value: number; interval?: FigureInterval }
 
 const LATENCY_FIELDS = new Set(['min', 'max', 'mean', 'p50', 'p90', 'p99', 'count']);
 
@@ -25,12 +25,24 @@ export function readMetric(result: ScenarioResult, metric: string, def: MetricDe
   return undefined;
 }
 
-/** Every finite figure of `metric` among `results`, with the scenario that produced it. */
+/** The 95 % interval of the figure readMetric reads, when its scenario recorded the samples. */
+export function readInterval(result: ScenarioResult, metric: string, def: MetricDef<string>, aggregation: string): FigureInterval | undefined {
+  const intervals = result.intervals;
+  if (!intervals) return undefined;
+  const key = metricKey(metric, aggregation, def);
+  if (intervals[key]) return intervals[key];
+  if (def.kind === 'latency' && def.latencyKey && !Object.prototype.hasOwnProperty.call(result.metrics ?? {}, key)) return intervals[`latency.${def.latencyKey}.${aggregation}`];
+  return undefined;
+}
+
+/** Every finite figure of `metric` among `results`, with the scenario that produced it (and its interval). */
 export function collect(results: readonly ScenarioResult[], metric: string, def: MetricDef<string>, aggregation: string): Measured[] {
   const out: Measured[] = [];
   for (const r of results) {
     const v = readMetric(r, metric, def, aggregation);
-    if (typeof v === 'number') out.push({ scenario: r.scenario, value: v });
+    if (typeof v !== 'number') continue;
+    const interval = readInterval(r, metric, def, aggregation);
+    out.push({ scenario: r.scenario, value: v, ...(interval ? { interval } : {}) });
   }
   return out;
 }

@@ -1,140 +1,184 @@
 /**
- * Compares two RunReports: claim verdicts and values per claim x adapter, scenario status and metrics per
- * scenario x adapter. A change counts only beyond the noise band max(noise x |base|, floor of its unit class).
- * Regressions (exit 1): a required claim flipping pass -> fail, a required claim's value or a scenario metric
- * getting worse beyond the band, a scenario that completed before and now ends host-died / timed-out /
- * harness-error. Advisory claims only warn. Pure: no I/O.
+ * Compares two RunReports row by row, each row with its change, the change's interval and a decision
+ * (compare-figures.ts says how figures are judged):
+ * - verdict rows (claim x adapter), exact: a required claim going pass -> fail is a regression, an advisory one a
+ *   warning; fail -> pass an improvement; a lost verdict (pass -> inconclusive) a warning;
+ * - status rows (scenario x adapter): a completed run now ending host-died / timed-out / harness-error is a regression;
+ * - figure rows (scenario x metric x adapter): by default the figures the claims read (for a claim on a maximum or
+ *   minimum, also the median of the same samples: an extreme of one run has no interval), `metrics: 'all'` every
+ *   figure both runs recorded.
+ * Exit code 1 when any row is a regression. Pure: no I/O.
  */
 import type { RunReport, ScenarioResult, VerdictRow } from './schema.ts';
-import { DEFAULT_FLOORS, metricInfo, thresholdDirection, unitClass, type Direction, type UnitClass } from './metric-direction.ts';
+import { DEFAULT_FLOORS, metricInfo, type UnitClass } from './metric-direction.ts';
+import { DEFAULT_FIGURE_OPTIONS, judgeFigure, type Change, type Decision, type FigureOptions } from './compare-figures.ts';
+import { CLAIMS } from '../claims/catalogue.ts';
+import { resolveClaim } from '../claims/resolve.ts';
+import { metricKey } from '../claims/metrics-catalogue.ts';
 
-export type FindingKind = 'regression' | 'improvement' | 'warning' | 'changed' | 'missing' | 'added';
+export type { Decision, Change } from './compare-figures.ts';
 
-export interface Finding {
-  kind: FindingKind;
-  subject: 'verdict' | 'claim-value' | 'status' | 'metric';
+/** Identifies the output of `gauntlet compare --json`; bumped on any breaking change of the shape below. */
+export const COMPARE_SCHEMA = 'gauntlet-compare/2' as const;
+
+export interface CompareRow {
+  kind: 'verdict' | 'status' | 'figure';
+  decision: Decision | 'warning';
   adapter: string;
   claim?: string;
+  /** Figure rows: the claims that read this figure (empty with `metrics: 'all'` for a figure no claim reads). */
+  claims?: string[];
   scenario?: string;
   metric?: string;
   base: number | string | null;
   next: number | string | null;
   unit?: string;
-  /** next - base, for numbers. */
-  delta?: number;
-  /** delta / |base| (null when base is 0). */
-  relative?: number | null;
-  /** The band the change had to exceed. */
-  band?: number;
-  direction?: Direction;
+  direction?: 'lower' | 'higher' | 'neutral';
+  change?: Change;
+  /** Figure and verdict rows: whether the figure's interval straddled the claim's threshold, in BASE / NEW. */
+  nearThreshold?: { base: boolean; next: boolean };
+  /** One line a user can act on. */
   message: string;
 }
 
-export interface CompareOptions { noise?: number; floors?: Partial<Record<UnitClass, number>> }
+export interface CompareOptions {
+  /** Relative noise band of figures compared through their samples (default 0.25: x1.25 worse, x1/1.25 better). */
+  noise?: number;
+  /** Relative band of single figures: bytes, ratios (default 0.1). */
+  noiseSingle?: number;
+  floors?: Partial<Record<UnitClass, number>>;
+  /** 'claims' (default): verdicts and the figures claims read; 'all': every figure. */
+  metrics?: 'claims' | 'all';
+  level?: number;
+  resamples?: number;
+  /** Seed of the bootstrap (default: 1). */
+  seed?: number;
+}
+
+export type DecisionCounts = Record<Decision | 'warning', number> & { rows: number };
 
 export interface Comparison {
-  noise: number;
-  floors: Record<UnitClass, number>;
+  schema: typeof COMPARE_SCHEMA;
+  options: { noise: number; noiseSingle: number; floors: Record<UnitClass, number>; level: number; resamples: number; seed: number; metrics: 'claims' | 'all' };
   base: { seed: number; startedAt: string; command: string };
   next: { seed: number; startedAt: string; command: string };
-  findings: Finding[];
-  counts: Record<FindingKind, number> & { compared: number };
+  /** Every row, regressions first. */
+  rows: CompareRow[];
+  counts: DecisionCounts;
   exitCode: 0 | 1;
 }
 
-type Judged = 'regression' | 'improvement' | 'same' | 'changed';
-
-function judge(base: number, next: number, direction: Direction, floor: number, noise: number): { verdict: Judged; band: number } {
-  const band = Math.max(noise * Math.abs(base), floor);
-  const delta = next - base;
-  if (!(Math.abs(delta) > band)) return { verdict: 'same', band };
-  if (direction === 'neutral') return { verdict: 'changed', band };
-  const worse = direction === 'lower' ? delta > 0 : delta < 0;
-  return { verdict: worse ? 'regression' : 'improvement', band };
-}
-
-function pct(rel: number | null | undefined): string {
-  return rel === null || rel === undefined ? 'from 0' : `${rel >= 0 ? '+' : ''}${(rel * 100).toFixed(1)}%`;
-}
-
 const BAD_STATUS = new Set(['host-died', 'timed-out', 'harness-error']);
+const ORDER: Array<CompareRow['decision']> = ['regression', 'warning', 'improvement', 'changed', 'not enough samples', 'within noise', 'unchanged', 'missing', 'added'];
+
+/** Metric keys the built-in claims read, each with the claims reading it; a max/min of a latency adds its p50. */
+export function claimFigureKeys(): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const add = (k: string, id: string) => out.set(k, [...(out.get(k) ?? []), id]);
+  for (const c of CLAIMS) {
+    const r = resolveClaim(c);
+    const agg = r.resolved.threshold.aggregation;
+    add(metricKey(r.metric, agg, r.resolved.def), r.id);
+    if (r.resolved.def.kind === 'latency' && (agg === 'max' || agg === 'min')) add(metricKey(r.metric, 'p50', r.resolved.def), r.id);
+  }
+  return out;
+}
+
+function fmtNum(v: number | string | null): string {
+  if (typeof v !== 'number') return String(v);
+  return String(+v.toPrecision(4));
+}
+
+function changeText(c: Change | undefined): string {
+  if (!c) return '';
+  if (c.method === 'bootstrap ratio') {
+    return `x${+c.ratio!.toFixed(3)} [${+c.lo!.toFixed(3)}, ${+c.hi!.toFixed(3)}] (${c.stat}, bootstrap, n ${c.samples!.base}/${c.samples!.next}${c.uTestP !== undefined ? `, U-test p=${c.uTestP < 0.001 ? '<0.001' : +c.uTestP.toFixed(3)}` : ''})`;
+  }
+  if (c.ratio === null) return c.delta === null || c.delta === 0 ? '' : `${c.delta > 0 ? '+' : ''}${fmtNum(c.delta)}`;
+  return `${c.ratio >= 1 ? '+' : ''}${+((c.ratio - 1) * 100).toFixed(1)}%`;
+}
 
 export function compareReports(base: RunReport, next: RunReport, options: CompareOptions = {}): Comparison {
-  const noise = options.noise ?? 0.1;
-  const floors = { ...DEFAULT_FLOORS, ...options.floors };
-  const findings: Finding[] = [];
-  let compared = 0;
-
-  const numeric = (f: Omit<Finding, 'kind' | 'delta' | 'relative' | 'band' | 'message'> & { base: number; next: number; direction: Direction; unitClass: UnitClass; label: string; advisory?: boolean }) => {
-    compared++;
-    const { verdict, band } = judge(f.base, f.next, f.direction, floors[f.unitClass], noise);
-    if (verdict === 'same') return;
-    const delta = f.next - f.base;
-    const relative = f.base === 0 ? null : delta / Math.abs(f.base);
-    const kind: FindingKind = verdict === 'regression' ? (f.advisory ? 'warning' : 'regression') : verdict;
-    const { unitClass: _u, label, advisory: _a, ...rest } = f;
-    findings.push({ ...rest, kind, delta, relative, band, message: `${label}: ${f.base} -> ${f.next}${f.unit ? ` ${f.unit}` : ''} (${pct(relative)}, ${f.direction === 'neutral' ? 'no better direction' : `${f.direction} is better`}, band ${+band.toPrecision(3)})` });
+  const o: FigureOptions = {
+    noise: options.noise ?? DEFAULT_FIGURE_OPTIONS.noise,
+    noiseSingle: options.noiseSingle ?? DEFAULT_FIGURE_OPTIONS.noiseSingle,
+    floors: { ...DEFAULT_FLOORS, ...options.floors },
+    level: options.level ?? DEFAULT_FIGURE_OPTIONS.level,
+    resamples: options.resamples ?? DEFAULT_FIGURE_OPTIONS.resamples,
+    seed: options.seed ?? DEFAULT_FIGURE_OPTIONS.seed,
   };
+  const scope = options.metrics ?? 'claims';
+  const rows: CompareRow[] = [];
 
-  // ---- claims x adapters ----
-  const key = (v: VerdictRow) => `${v.claim}\u0000${v.adapter}`;
-  const baseRows = new Map((base.verdicts ?? []).map((v) => [key(v), v]));
-  const nextRows = new Map((next.verdicts ?? []).map((v) => [key(v), v]));
+  // ---- verdicts: claim x adapter, exact ----
+  const vkey = (v: VerdictRow) => `${v.claim}\u0000${v.adapter}`;
+  const baseRows = new Map((base.verdicts ?? []).map((v) => [vkey(v), v]));
+  const nextRows = new Map((next.verdicts ?? []).map((v) => [vkey(v), v]));
   for (const [k, b] of baseRows) {
     const n = nextRows.get(k);
     const where = `${b.claim} x ${b.adapter}`;
-    if (!n) { findings.push({ kind: 'missing', subject: 'verdict', claim: b.claim, adapter: b.adapter, base: b.verdict, next: null, message: `${where}: evaluated in BASE, absent from NEW` }); continue; }
-    const advisory = n.severity === 'advisory';
-    compared++;
+    if (!n) { rows.push({ kind: 'verdict', decision: 'missing', claim: b.claim, adapter: b.adapter, base: b.verdict, next: null, message: `${where}: evaluated in BASE, absent from NEW` }); continue; }
+    const near = { base: b.nearThreshold === true, next: n.nearThreshold === true };
+    const nearText = near.base || near.next ? ` (near threshold in ${near.base && near.next ? 'both' : near.base ? 'BASE' : 'NEW'})` : '';
+    let decision: CompareRow['decision'] = 'unchanged';
     if (b.verdict !== n.verdict) {
       const flipFail = b.verdict === 'pass' && n.verdict === 'fail';
-      const flipPass = b.verdict === 'fail' && n.verdict === 'pass';
-      const kind: FindingKind = flipFail ? (advisory ? 'warning' : 'regression') : flipPass ? 'improvement' : b.verdict === 'pass' ? 'warning' : 'changed';
-      findings.push({ kind, subject: 'verdict', claim: b.claim, adapter: b.adapter, base: b.verdict, next: n.verdict, message: `${where}: verdict ${b.verdict} -> ${n.verdict}${flipFail ? ` (${n.severity} claim now FAILS: ${n.reason})` : ''}` });
-      if (flipFail || flipPass) continue;
+      decision = flipFail ? (n.severity === 'advisory' ? 'warning' : 'regression')
+        : b.verdict === 'fail' && n.verdict === 'pass' ? 'improvement' : b.verdict === 'pass' ? 'warning' : 'changed';
     }
-    if (typeof b.value === 'number' && typeof n.value === 'number' && Number.isFinite(b.value) && Number.isFinite(n.value)) {
-      numeric({ subject: 'claim-value', claim: b.claim, adapter: b.adapter, base: b.value, next: n.value, unit: n.unit, direction: thresholdDirection(n.threshold), unitClass: unitClass(n.unit), label: `${where} value`, advisory });
-    }
+    rows.push({
+      kind: 'verdict', decision, claim: b.claim, adapter: b.adapter, base: b.verdict, next: n.verdict, nearThreshold: near,
+      message: `${where}: verdict ${b.verdict} -> ${n.verdict}${nearText}${decision === 'regression' ? ` (${n.severity} claim now FAILS: ${n.reason})` : ''}`,
+    });
   }
-  for (const [k, n] of nextRows) if (!baseRows.has(k)) findings.push({ kind: 'added', subject: 'verdict', claim: n.claim, adapter: n.adapter, base: null, next: n.verdict, message: `${n.claim} x ${n.adapter}: new in NEW (${n.verdict})` });
+  for (const [k, n] of nextRows) if (!baseRows.has(k)) rows.push({ kind: 'verdict', decision: 'added', claim: n.claim, adapter: n.adapter, base: null, next: n.verdict, message: `${n.claim} x ${n.adapter}: new in NEW (${n.verdict})` });
 
-  // ---- scenarios x adapters ----
+  // ---- scenarios x adapters: status, then figures ----
+  const claimKeys = claimFigureKeys();
   const skey = (s: ScenarioResult) => `${s.scenario}\u0000${s.adapter}`;
   const baseRuns = new Map((base.scenarios ?? []).map((s) => [skey(s), s]));
   const nextRuns = new Map((next.scenarios ?? []).map((s) => [skey(s), s]));
   for (const [k, b] of baseRuns) {
     const n = nextRuns.get(k);
     const where = `${b.scenario} x ${b.adapter}`;
-    if (!n) { findings.push({ kind: 'missing', subject: 'status', scenario: b.scenario, adapter: b.adapter, base: b.status, next: null, message: `${where}: ran in BASE, absent from NEW` }); continue; }
-    compared++;
+    if (!n) { rows.push({ kind: 'status', decision: 'missing', scenario: b.scenario, adapter: b.adapter, base: b.status, next: null, message: `${where}: ran in BASE, absent from NEW` }); continue; }
     if (b.status !== n.status) {
-      const kind: FindingKind = !BAD_STATUS.has(b.status) && BAD_STATUS.has(n.status) ? 'regression' : BAD_STATUS.has(b.status) && !BAD_STATUS.has(n.status) ? 'improvement' : 'changed';
+      const decision: Decision = !BAD_STATUS.has(b.status) && BAD_STATUS.has(n.status) ? 'regression' : BAD_STATUS.has(b.status) && !BAD_STATUS.has(n.status) ? 'improvement' : 'changed';
       const err = n.errors?.[0];
-      findings.push({ kind, subject: 'status', scenario: b.scenario, adapter: b.adapter, base: b.status, next: n.status, message: `${where}: status ${b.status} -> ${n.status}${err ? ` (${err.code}${err.signal ? ` ${err.signal}` : ''}: ${err.message})` : ''}` });
+      rows.push({ kind: 'status', decision, scenario: b.scenario, adapter: b.adapter, base: b.status, next: n.status, message: `${where}: status ${b.status} -> ${n.status}${err ? ` (${err.code}${err.signal ? ` ${err.signal}` : ''}: ${err.message})` : ''}` });
     }
     if (b.status !== 'completed' || n.status !== 'completed') continue; // figures of a broken run are not comparable
-    for (const [name, values] of metricPairs(b, n)) {
-      const [bv, nv] = values;
+    for (const [name, [bv, nv]] of figurePairs(b, n)) {
+      const claims = claimKeys.get(name) ?? [];
+      if (scope === 'claims' && claims.length === 0) continue;
       const info = metricInfo(name);
-      numeric({ subject: 'metric', scenario: b.scenario, adapter: b.adapter, metric: name, base: bv, next: nv, direction: info.direction, unitClass: info.unitClass, label: `${where} ${name}` });
+      const j = judgeFigure(name, b, n, bv, nv, info, o);
+      const iv = n.intervals?.[name];
+      rows.push({
+        kind: 'figure', decision: j.decision, scenario: b.scenario, adapter: b.adapter, metric: name, claims,
+        base: bv, next: nv, direction: info.direction, change: j.change,
+        message: `${where} ${name}: ${fmtNum(bv)} -> ${fmtNum(nv)}${iv ? ` ${iv.stat === 'rate' ? '/s' : 'ms'}` : ''} ${changeText(j.change)}: ${j.decision} (${j.why})`.replace(/ {2,}/g, ' '),
+      });
     }
   }
-  for (const [k, n] of nextRuns) if (!baseRuns.has(k)) findings.push({ kind: 'added', subject: 'status', scenario: n.scenario, adapter: n.adapter, base: null, next: n.status, message: `${n.scenario} x ${n.adapter}: new in NEW (${n.status})` });
+  for (const [k, n] of nextRuns) if (!baseRuns.has(k)) rows.push({ kind: 'status', decision: 'added', scenario: n.scenario, adapter: n.adapter, base: null, next: n.status, message: `${n.scenario} x ${n.adapter}: new in NEW (${n.status})` });
 
-  const counts = { regression: 0, improvement: 0, warning: 0, changed: 0, missing: 0, added: 0, compared };
-  for (const f of findings) counts[f.kind]++;
-  const order: FindingKind[] = ['regression', 'warning', 'improvement', 'changed', 'missing', 'added'];
-  findings.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
+  const counts = Object.fromEntries([...ORDER.map((d) => [d, 0]), ['rows', rows.length]]) as DecisionCounts;
+  for (const r of rows) counts[r.decision]++;
+  rows.sort((a, b) => ORDER.indexOf(a.decision) - ORDER.indexOf(b.decision));
   const info = (r: RunReport) => ({ seed: r.seed, startedAt: r.startedAt, command: r.command });
-  return { noise, floors, base: info(base), next: info(next), findings, counts, exitCode: counts.regression > 0 ? 1 : 0 };
+  return {
+    schema: COMPARE_SCHEMA,
+    options: { noise: o.noise, noiseSingle: o.noiseSingle, floors: o.floors, level: o.level, resamples: o.resamples, seed: o.seed, metrics: scope },
+    base: info(base), next: info(next), rows, counts, exitCode: counts.regression > 0 ? 1 : 0,
+  };
 }
 
-/** Metrics present and finite in both runs, plus p50/p99/mean of each latency summary unless a metric of that name exists. */
-function metricPairs(b: ScenarioResult, n: ScenarioResult): Array<[string, [number, number]]> {
+/** Figures present and finite in both runs: the metrics, plus p50/p99/mean of each latency summary unless a metric holds them. */
+function figurePairs(b: ScenarioResult, n: ScenarioResult): Array<[string, [number, number]]> {
   const flat = (s: ScenarioResult) => {
     const m = new Map<string, number>();
-    for (const [k, l] of Object.entries(s.latency ?? {})) for (const q of ['p50', 'p99', 'mean'] as const) if (l && Number.isFinite(l[q])) m.set(`latency.${k}.${q}`, l[q]);
+    for (const [k, l] of Object.entries(s.latency ?? {})) for (const q of ['p50', 'p99', 'mean'] as const) if (l && l.count > 0 && Number.isFinite(l[q])) m.set(`latency.${k}.${q}`, l[q]);
     for (const [k, v] of Object.entries(s.metrics ?? {})) if (typeof v === 'number' && Number.isFinite(v)) m.set(k, v);
     return m;
   };

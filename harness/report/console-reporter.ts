@@ -7,7 +7,7 @@ import type { RunReport, ScenarioResult } from './schema.ts';
 import { EXIT_CODE_MEANING } from './summary.ts';
 import { renderPhaseText } from './restart-phases.ts';
 import { renderTimeText } from './time-table.ts';
-import { MARK_LEGEND, buildMatrix, cellMark, formatValue, headline, partialNote, requiredFailures } from './matrix.ts';
+import { MARK_LEGEND, buildMatrix, cellMark, formatValue, formatValueWithInterval, headline, intervalRows, partialNote, requiredFailures } from './matrix.ts';
 
 export interface ConsoleReporterOptions {
   /** Where progress lines go (default process.stderr). */
@@ -82,6 +82,11 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): Reporter 
     },
     async onRunEnd(report: RunReport) {
       const lines = ['', renderTextMatrix(report), '', Object.entries(MARK_LEGEND).map(([k, v]) => `${k} ${v}`).join('; ')];
+      const timed = intervalRows(report);
+      if (timed.length) {
+        lines.push('', 'Timing and rate figures with their 95% intervals (samples of one run; "near threshold": the interval straddles it):');
+        for (const v of timed) lines.push(`  ${cellMark(v).padEnd(4)} ${v.claim} on ${v.adapter}: ${v.threshold} ${formatValueWithInterval(v)}`);
+      }
       const phases = renderPhaseText(report);
       if (phases) lines.push('', phases);
       const times = renderTimeText(report);

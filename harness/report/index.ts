@@ -13,6 +13,6 @@ export { readReport, validateReport } from './read-report.ts';
 export { sampleReport } from './sample-report.ts';
 export { REPORT_SCHEMA_VERSION } from './schema.ts';
 export type { Reporter, ReporterSpec, RunStartInfo, ScenarioStartInfo } from './reporter.ts';
-export type { Comparison, CompareOptions, Finding, FindingKind } from './compare-reports.ts';
+export type { Comparison, CompareOptions, CompareRow, Decision, Change } from './compare-reports.ts';
 export type { Evaluate, MergeInput } from './merge-reports.ts';
 export type { RunReport, ScenarioResult, VerdictRow, Verdict, Severity, LatencySummary, SamplePoint, TimelineEvent, EnvironmentInfo } from './schema.ts';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Reporter } from './reporter.ts';
 import type { RunReport, VerdictRow } from './schema.ts';
 import { EXIT_CODE_MEANING } from './summary.ts';
-import { MARK_LEGEND, buildMatrix, cellMark, formatValue, headline, partialNote, requiredFailures, resultWord } from './matrix.ts';
+import { MARK_LEGEND, buildMatrix, cellMark, formatValue, formatValueWithInterval, headline, intervalRows, partialNote, requiredFailures, resultWord } from './matrix.ts';
 
 /** Text safe inside a Markdown table cell or list item. */
 export function mdCell(value: unknown): string {
@@ -18,7 +18,7 @@ export function mdCode(value: unknown): string {
 }
 
 function verdictLine(v: VerdictRow): string {
-  return `- **${mdCell(v.claim)}** on ${mdCode(v.adapter)}: measured ${mdCell(formatValue(v.value, v.unit))}, threshold ${mdCode(v.threshold)}. ${mdCell(v.reason)} _(${mdCell(v.source)})_`;
+  return `- **${mdCell(v.claim)}** on ${mdCode(v.adapter)}: measured ${mdCell(v.interval ? formatValueWithInterval(v) : formatValue(v.value, v.unit))}, threshold ${mdCode(v.threshold)}. ${mdCell(v.reason)} _(${mdCell(v.source)})_`;
 }
 
 export function renderMarkdown(report: RunReport): string {
@@ -59,11 +59,21 @@ export function renderMarkdown(report: RunReport): string {
   out.push('## Claims x adapters', '');
   out.push(`| claim | severity | threshold | ${m.adapters.map(mdCell).join(' | ')} |`, `|---|---|---|${m.adapters.map(() => '---').join('|')}|`);
   for (const row of m.rows) {
-    const cells = row.cells.map((v) => (v && v.verdict !== 'not-applicable' && v.value !== null ? `${cellMark(v)} ${mdCell(formatValue(v.value, v.unit))}` : cellMark(v)));
+    const cells = row.cells.map((v) => (v && v.verdict !== 'not-applicable' && v.value !== null ? `${cellMark(v)} ${mdCell(formatValue(v.value, v.unit))}${v.nearThreshold ? ' (near threshold)' : ''}` : cellMark(v)));
     out.push(`| ${mdCell(row.claim)} | ${row.severity} | ${mdCode(row.threshold)} | ${cells.join(' | ')} |`);
   }
   out.push('', Object.entries(MARK_LEGEND).map(([k, v]) => `${k} = ${v}`).join('; ') + '.', '');
 
+  const timed = intervalRows(report);
+  if (timed.length) {
+    out.push('## Timing and rate figures (95 % intervals)', '',
+      'Each from the samples of this run: order statistics for percentiles, the bootstrap for means, rates and maxima. "near threshold": the interval straddles the threshold, so the next run may judge it the other way.', '',
+      '| claim | adapter | threshold | verdict | value | 95 % interval | samples |', '|---|---|---|---|---|---|---|');
+    for (const v of timed) {
+      out.push(`| ${mdCell(v.claim)} | ${mdCode(v.adapter)} | ${mdCode(v.threshold)} | ${cellMark(v)}${v.nearThreshold ? ' near threshold' : ''} | ${mdCell(formatValue(v.value, v.unit, v.threshold))} | ${mdCell(formatValueWithInterval({ ...v, nearThreshold: false }).replace(/^.*?\[95% (.*)\]$/, '$1').replace(/, n=\d+$/, ''))} | ${v.interval!.n} |`);
+    }
+    out.push('');
+  }
   const own = (report.verdicts ?? []).filter((v) => v.origin === 'config');
   if (own.length) out.push('## Claims from the config', '', ...own.map((v) => `- ${cellMark(v)} ${verdictLine(v).slice(2)}`), '');
   const misses = (report.verdicts ?? []).filter((v) => v.severity === 'advisory' && v.verdict === 'fail');

@@ -148,3 +148,23 @@ export function groupMatrixRows(m: Matrix): Array<{ group: MatrixGroup; rows: Ma
 export function formatVerdictValue(v: Pick<VerdictRow, 'value' | 'unit' | 'threshold'>): string {
   return formatValue(v.value, v.unit, v.threshold).replace(/ count$/, '');
 }
+
+/** A verdict's 95 % interval, e.g. "3.12 ms to 3.71 ms, n=100"; '' when the row has none. */
+export function formatInterval(v: Pick<VerdictRow, 'interval' | 'unit' | 'threshold'>): string {
+  const i = v.interval;
+  if (!i) return '';
+  const side = (x: number | null, open: string) => (x === null ? open : formatValue(x, v.unit, v.threshold).replace(/ count$/, ''));
+  return `${side(i.lo, 'below the least sample')} to ${side(i.hi, 'beyond the largest sample')}, n=${i.n}`;
+}
+
+/** "value [95% interval lo to hi, n=N] (near threshold)" for text reports; the plain value when there is no interval. */
+export function formatValueWithInterval(v: Pick<VerdictRow, 'value' | 'unit' | 'threshold' | 'interval' | 'nearThreshold'>): string {
+  const base = formatVerdictValue(v);
+  if (!v.interval) return base;
+  return `${base} [95% ${formatInterval(v)}]${v.nearThreshold ? ' (near threshold)' : ''}`;
+}
+
+/** Verdict rows with an interval (timing and rate figures), in matrix order. */
+export function intervalRows(report: Pick<RunReport, 'verdicts'>): VerdictRow[] {
+  return (report.verdicts ?? []).filter((v) => v.interval && v.value !== null && (v.verdict === 'pass' || v.verdict === 'fail'));
+}

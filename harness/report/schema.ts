@@ -23,6 +23,29 @@ export interface VerdictRow {
   reason: string;
   /** Where the figure came from: scenario ids, sample counts, fault proofs. */
   evidence: { scenarios: string[]; samples?: number; notes?: string[] };
+  /** The 95 % interval of a timing or rate value, from the samples of the scenario that gave it (absent: none). */
+  interval?: FigureInterval & { scenario: string };
+  /** The interval straddles the threshold: the verdict could come out the other way in the next run. */
+  nearThreshold?: boolean;
+}
+
+/**
+ * A figure's 95 % confidence interval: order statistics for quantiles (distribution-free), the percentile
+ * bootstrap (seeded) for means and rates, the exact bootstrap for a maximum or minimum (whose upper, resp. lower,
+ * bound is the sample's own extreme). A null bound: too few samples to bound that side.
+ */
+export interface FigureInterval {
+  /** Samples the figure is a statistic of. */
+  n: number;
+  level: number;
+  lo: number | null;
+  hi: number | null;
+  method: 'order-statistics' | 'bootstrap';
+  /** The key of ScenarioResult.samples holding those samples, and the statistic the figure is of them. */
+  samples: string;
+  stat: import('../stats/resample.ts').FigureStat;
+  /** For a rate: rate = scale / mean(samples). */
+  scale?: number;
 }
 
 /** One point of a time series; t is ms since the scenario started. */
@@ -54,6 +77,10 @@ export interface ScenarioResult {
   /** Named figures this scenario measured (what claims read), e.g. { "restart.p50": 812 }. */
   metrics: Record<string, number | null>;
   latency?: Record<string, LatencySummary>;       // e.g. { single: ..., batch10: ... }
+  /** Raw samples (ms, rounded to 1 us, at most 2000 kept in order) of the latency summaries: compare's input. */
+  samples?: Record<string, number[]>;
+  /** The 95 % interval of each timing and rate figure of `metrics` (and `latency.KEY.p50` etc.), by key. */
+  intervals?: Record<string, FigureInterval>;
   series?: {
     hostHeapUsed?: SamplePoint[]; hostRss?: SamplePoint[];
     embedderRssAnon?: SamplePoint[]; embedderRssFile?: SamplePoint[];

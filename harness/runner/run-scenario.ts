@@ -11,6 +11,8 @@ import { describeEnd } from './process-tracker.ts';
 import { createScenarioContext, type RunEnv, type ScenarioState } from './scenario-context.ts';
 import type { AnyScenario } from './types.ts';
 import { treeCpuMs } from './timing.ts';
+import { compactSamples, figureIntervals } from '../stats/figure-intervals.ts';
+import { deriveSeed } from '../gguf/prng.ts';
 
 /** Lost / late / wrong-count requests listed one by one in a scenario's errors; the rest are summed up. */
 const LISTED_PROBLEMS = 10;
@@ -139,11 +141,20 @@ export async function runScenario(def: AnyScenario, adapter: ResolvedAdapter, en
     },
     metrics: state.metrics,
     ...(Object.keys(state.latency).length ? { latency: state.latency } : {}),
+    ...samplesAndIntervals(state, deriveSeed(env.seed, state.owner)),
     ...(Object.keys(state.series).length ? { series: state.series } : {}),
     timeline: state.timeline.events.slice().sort((a, b) => a.t - b.t),
     errors: state.errors,
     notes: state.notes,
   };
+}
+
+/** The kept samples of every latency summary and the 95 % interval of each figure linked to them. */
+function samplesAndIntervals(state: ScenarioState, seed: number): Pick<ScenarioResult, 'samples' | 'intervals'> {
+  const keys = Object.keys(state.samples).filter((k) => state.samples[k]!.length > 0);
+  if (keys.length === 0) return {};
+  const intervals = figureIntervals(state.metrics, state.samples, state.links, seed);
+  return { samples: Object.fromEntries(keys.map((k) => [k, compactSamples(state.samples[k]!)])), ...(Object.keys(intervals).length ? { intervals } : {}) };
 }
 
 /**

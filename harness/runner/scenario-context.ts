@@ -1,4 +1,6 @@
 /** Builds the `ctx` a scenario runs with, and the mutable state the runner turns into a ScenarioResult. */
+import type { SampleLink } from '../stats/figure-intervals.ts';
+import type { FigureStat } from '../stats/resample.ts';
 import path from 'node:path';
 import type { ResolvedAdapter } from '../adapters/types.ts';
 import { createFaultInjector, type FaultInjector } from '../faults/index.ts';
@@ -47,6 +49,9 @@ export interface ScenarioState {
   timeline: ReturnType<typeof createTimeline>;
   metrics: Record<string, number | null>;
   latency: Record<string, LatencySummary>;
+  /** Raw samples of each latency summary, and which figures are statistics of them (harness/stats). */
+  samples: Record<string, number[]>;
+  links: Record<string, SampleLink>;
   series: Record<string, SamplePoint[]>;
   notes: string[];
   errors: ScenarioResult['errors'];
@@ -80,12 +85,15 @@ export function withOverride(adapter: ResolvedAdapter, override: AdapterOverride
 
 const OVERRIDABLE: (keyof AdapterOverride)[] = ['model', 'config', 'startTimeoutMs', 'requestTimeoutMs'];
 
+/** The statistics of a latency summary that get an interval. */
+const LATENCY_STATS: readonly FigureStat[] = ['p50', 'p90', 'p99', 'mean', 'max', 'min'];
+
 export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter, env: RunEnv, timeoutMs: number): { ctx: ScenarioContext; state: ScenarioState } {
   const owner = `${def.id}/${adapter.name}`;
   const timeline = createTimeline();
   const controller = new AbortController();
   const state: ScenarioState = {
-    owner, timeline, metrics: {}, latency: {}, series: {}, notes: [], errors: [], hosts: [], samplers: new Set(),
+    owner, timeline, metrics: {}, latency: {}, samples: {}, links: {}, series: {}, notes: [], errors: [], hosts: [], samplers: new Set(),
     controller, ended: false, deadlineAt: performance.now() + timeoutMs, hostStart: { ms: 0, count: 0 },
     faults: undefined as unknown as FaultInjector,
     ledger: undefined as unknown as RequestLedger,
@@ -254,16 +262,22 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
       return stop;
     },
 
-    metric(name, value) {
+    metric(name, value, from) {
       state.metrics[name] = value === null || Number.isFinite(value) ? value : null;
+      if (from) state.links[name] = from;
     },
     series(name, points) {
       if (typeof points === 'number') pushPoint(name, { t: timeline.now(), value: points });
       else for (const p of points) pushPoint(name, p);
     },
-    latency(name, durations, errors = 0) {
+    latency(name, durations, errors = 0, metric) {
       const s = summarizeLatencies(durations, errors);
       state.latency[name] = s;
+      state.samples[name] = durations.slice();
+      for (const stat of LATENCY_STATS) {
+        state.links[`latency.${name}.${stat}`] = { samples: name, stat };
+        if (metric) state.links[`${metric}.${stat}`] = { samples: name, stat };
+      }
       return s;
     },
     note(text) {

@@ -2,6 +2,7 @@
  * The scenario contract: a scenario is data plus one `run(ctx)` function. The runner builds `ctx` for every
  * scenario x adapter, bounds it in time, and turns whatever happens into one ScenarioResult.
  */
+import type { SampleLink } from '../stats/figure-intervals.ts';
 import type { ResolvedAdapter } from '../adapters/types.ts';
 import type { FaultInjector, FaultRecord } from '../faults/index.ts';
 import type { HostHandle, HostMemory, StartHostOptions } from '../host/types.ts';
@@ -96,12 +97,18 @@ export interface ScenarioContext<S extends ScenarioSizes = ScenarioSizes> {
   /** Samples host (and embedder, when it has one) every `intervalMs` until stopped or the scenario ends. */
   startSampling(host: HostHandle, opts?: { intervalMs?: number; gc?: boolean }): () => void;
 
-  /** Records a named figure for claims (e.g. "restart.p50"); the last value wins. */
-  metric(name: string, value: number | null): void;
+  /**
+   * Records a named figure for claims (e.g. "restart.p50"); the last value wins. `from`: the latency summary whose
+   * samples the figure is a statistic of (e.g. { samples: 'throughputSingle', stat: 'rate' }), for its interval.
+   */
+  metric(name: string, value: number | null, from?: SampleLink): void;
   /** Appends points to a named series (t = ms since scenario start when given a bare value). */
   series(name: string, points: SamplePoint[] | number): void;
-  /** Stores a latency summary built from durations in ms (errors counted apart). */
-  latency(name: string, durationsMs: number[], errors?: number): LatencySummary;
+  /**
+   * Stores a latency summary built from durations in ms (errors counted apart), and its samples. `metric`: the
+   * metric whose `.p50 .p90 .p99 .mean .max .min` figures are statistics of these samples (their intervals).
+   */
+  latency(name: string, durationsMs: number[], errors?: number, metric?: string): LatencySummary;
   note(text: string): void;
   /** Records an error without ending the scenario (e.g. a wrong vector). */
   error(code: string, message: string, extra?: { signal?: string | null; exitCode?: number | null; stderrTail?: string }): void;

@@ -23,9 +23,11 @@ export interface PlannedFault {
   expect: string[];
   /** Why these scenarios and this value. */
   why: string;
+  /** Caught by `gauntlet compare` of the clean run against the planted one (expect: "compare METRIC"), not by a threshold. */
+  byCompare?: boolean;
 }
 
-interface PlanEntry { value?: number; scenarios: string[]; expect: string[]; why: string }
+interface PlanEntry { value?: number; scenarios: string[]; expect: string[]; why: string; byCompare?: boolean }
 
 /** One entry per switch in FAULTS; a test checks that none is missing. */
 const ENTRIES: Record<FaultName, PlanEntry> = {
@@ -45,6 +47,13 @@ const ENTRIES: Record<FaultName, PlanEntry> = {
     scenarios: ['cold-start'],
     expect: ['restart-under-5s'],
     why: '6 s before every load: above the 5 s cold-start and restart targets, below the 15 s start deadline so the run stays bounded',
+  },
+  'slow-embed': {
+    value: 1.5,
+    scenarios: ['latency'],
+    expect: ['compare embed.latency.p50'],
+    byCompare: true,
+    why: 'every embed takes 1.5x as long: inside every latency target, so no claim fails; the change is what CI gates on, and gauntlet compare of the clean run against this one must call embed.latency.p50 a regression (its bootstrap interval beyond the noise band)',
   },
   'wrong-dims': {
     scenarios: ['latency'],
@@ -105,7 +114,7 @@ export function selfcheckPlan(): PlannedFault[] {
   return FAULTS.map((spec) => {
     const e = ENTRIES[spec.name];
     const value = spec.value ? (e.value ?? spec.value.default) : undefined;
-    return { id: entryId(spec.name, value), fault: spec.name, ...(value !== undefined ? { value } : {}), scenarios: [...e.scenarios], expect: [...e.expect], why: e.why };
+    return { id: entryId(spec.name, value), fault: spec.name, ...(value !== undefined ? { value } : {}), scenarios: [...e.scenarios], expect: [...e.expect], why: e.why, ...(e.byCompare ? { byCompare: true } : {}) };
   });
 }
 

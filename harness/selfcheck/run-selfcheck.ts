@@ -3,6 +3,7 @@
  * time (the machine may have two cores), through the scenarios meant to catch it; then scores the matrix.
  * The engine never prints: progress goes to the `onProgress` listener.
  */
+import { compareCatches } from './compare-catch.ts';
 import { enforcesLimits, type ResolvedAdapter } from '../adapters/types.ts';
 import { evaluateClaims, type ResolvedClaim } from '../claims/index.ts';
 import type { ScenarioResult, VerdictRow } from '../report/schema.ts';
@@ -117,6 +118,7 @@ export async function runSelfcheck(o: SelfcheckOptions): Promise<SelfcheckOutcom
       results.push(...(await runOne(s, adapter, planned.id)));
       run.scenarios = results.map(outcomeOf);
       run.verdicts = evaluate(results, adapter);
+      if (planned.byCompare) run.compareCatches = compareCatches(cleanResults, results);
       if (stopAtCatch && scoreFault(run, clean.verdicts, clean.adapter).caught) break;
     }
     run.durationMs = performance.now() - started;

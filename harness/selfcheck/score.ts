@@ -2,7 +2,8 @@
  * Scoring of a selfcheck: pure functions from verdict rows to the matrix and the score.
  *
  * A planted fault is CAUGHT when at least one REQUIRED claim fails for the faulty adapter while the same claim
- * did not fail for the clean reference (a claim that fails either way says nothing about the fault). Advisory
+ * did not fail for the clean reference, or, for a fault the plan marks `byCompare` (a slowdown inside every target),
+ * when `gauntlet compare` of the clean run against the planted one finds a regression (compare-catch.ts) (a claim that fails either way says nothing about the fault). Advisory
  * failures and inconclusive verdicts are reported, never counted: a fault whose claims all pass, or that only
  * makes scenarios time out, is not caught.
  */
@@ -28,6 +29,8 @@ export interface FaultRun {
   /** Required claims the plan expects to fail. */
   expect: string[];
   verdicts: VerdictRow[];
+  /** For a fault the plan has compare catch: "compare METRIC" per figure compare calls a regression against the clean run. */
+  compareCatches?: string[];
   durationMs: number;
 }
 
@@ -98,7 +101,7 @@ export function scoreFault(run: FaultRun, cleanVerdicts: readonly VerdictRow[], 
   const mine = run.verdicts.filter((v) => v.adapter === run.adapter);
   const req = required(run.verdicts, run.adapter);
   const failed = req.filter((v) => v.verdict === 'fail').map((v) => v.claim);
-  const caughtBy = failed.filter((c) => !cleanFailed.has(c));
+  const caughtBy = [...failed.filter((c) => !cleanFailed.has(c)), ...(run.compareCatches ?? [])];
   return {
     fault: run.fault,
     adapter: run.adapter,

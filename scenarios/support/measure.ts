@@ -9,7 +9,7 @@ import { GauntletError, toError } from '../../harness/util/errors.ts';
 
 /** Stores `durations` as ctx.latency[latencyKey] and as metrics `<metric>.{count,min,p50,p90,p99,max,mean}`. */
 export function recordLatency(ctx: ScenarioContext, metric: string, latencyKey: string, durations: number[], errors = 0): LatencySummary {
-  const s = ctx.latency(latencyKey, durations, errors);
+  const s = ctx.latency(latencyKey, durations, errors, metric);
   const has = s.count > 0;
   for (const k of ['min', 'p50', 'p90', 'p99', 'max', 'mean'] as const) ctx.metric(`${metric}.${k}`, has ? s[k] : null);
   ctx.metric(`${metric}.count`, s.count);

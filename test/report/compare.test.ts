@@ -2,11 +2,14 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compareReports } from '../../harness/report/compare-reports.ts';
+import { claimFigureKeys, compareReports, COMPARE_SCHEMA } from '../../harness/report/compare-reports.ts';
 import { metricInfo, thresholdDirection } from '../../harness/report/metric-direction.ts';
 import { sampleReport } from '../../harness/report/sample-report.ts';
-import type { RunReport } from '../../harness/report/schema.ts';
+import type { RunReport, ScenarioResult } from '../../harness/report/schema.ts';
+import { figureIntervals, type SampleLink } from '../../harness/stats/figure-intervals.ts';
+import { summarizeLatencies } from '../../harness/metrics/latency.ts';
 import { PACKAGE_ROOT } from '../../harness/util/ts-runner.ts';
+import { lognormals } from '../stats/helpers.ts';
 import { minimalReport, tempDir } from './helpers.ts';
 
 const tmp = tempDir('compare');
@@ -19,70 +22,170 @@ function variant(edit: (r: RunReport) => void): RunReport {
 }
 const metrics = (r: RunReport) => r.scenarios[0].metrics;
 
-describe('compareReports', () => {
+/**
+ * A run of latency + throughput + forced-kill on `reference` from seeded log-normal samples: embed latency with
+ * median `latency` ms (100 samples), a serial throughput phase of the same requests (rate = 1000 / mean), and
+ * `kills` restarts of median `restart` ms. What the real scenarios record, through the same interval code.
+ */
+function synthetic(seed: number, o: { latency?: number; restart?: number; kills?: number; adapter?: string } = {}): RunReport {
+  const r = minimalReport();
+  const adapter = o.adapter ?? 'reference';
+  const scenario = (id: string, samples: Record<string, number[]>, links: Record<string, SampleLink>, extra: Record<string, number>): ScenarioResult => {
+    const m: Record<string, number | null> = { ...extra };
+    const latency: ScenarioResult['latency'] = {};
+    for (const [k, v] of Object.entries(samples)) {
+      latency[k] = summarizeLatencies(v);
+      for (const stat of ['p50', 'p90', 'p99', 'mean', 'max', 'min'] as const) links[`latency.${k}.${stat}`] = { samples: k, stat };
+    }
+    for (const [key, link] of Object.entries(links)) {
+      if (link.stat !== 'rate' && !(key in m)) m[key] = latency[link.samples]![link.stat as 'p50'];
+    }
+    return { scenario: id, title: id, adapter, status: 'completed', durationMs: 1000, metrics: m, latency, samples, intervals: figureIntervals(m, samples, links, seed), timeline: [], errors: [], notes: [] };
+  };
+  const single = lognormals(100, seed * 10 + 1, o.latency ?? 2);
+  const serial = lognormals(200, seed * 10 + 2, o.latency ?? 2);
+  const kills = lognormals(o.kills ?? 12, seed * 10 + 3, o.restart ?? 250, 0.15);
+  const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
+  const perMetric = (metric: string, key: string): Record<string, SampleLink> => Object.fromEntries((['p50', 'p90', 'p99', 'mean', 'max', 'min'] as const).map((s) => [`${metric}.${s}`, { samples: key, stat: s }]));
+  r.adapters = [adapter];
+  r.scenarios = [
+    scenario('latency', { single }, perMetric('embed.latency', 'single'), { 'host.rss.max': 60e6, 'requests.lost': 0 }),
+    scenario('throughput', { throughputSingle: serial }, { 'throughput.single': { samples: 'throughputSingle', stat: 'rate' } }, { 'throughput.single': 1000 / mean(serial) }),
+    scenario('forced-kill', { recovery: kills }, perMetric('restart.recoveryMs', 'recovery'), { 'host.crashes': 0, 'forcedKill.recoveredRatio': 1 }),
+  ];
+  r.verdicts = [];
+  return r;
+}
+
+const row = (c: ReturnType<typeof compareReports>, scenario: string, metric: string) => c.rows.find((x) => x.kind === 'figure' && x.scenario === scenario && x.metric === metric);
+
+describe('compareReports: figures with samples', () => {
+  it('A/A: twenty pairs of runs drawn from the same distributions find no regression', () => {
+    for (let s = 1; s <= 20; s++) {
+      const c = compareReports(synthetic(2 * s), synthetic(2 * s + 1), { resamples: 800 });
+      const flagged = c.rows.filter((x) => x.decision === 'regression' || x.decision === 'improvement');
+      expect(flagged.map((x) => x.message), `pair ${s}`).toEqual([]);
+      expect(c.exitCode).toBe(0);
+    }
+  });
+
+  it('A/B: 1.5x latency and +300 ms restarts are regressions of latency, throughput and restart, with their intervals', () => {
+    for (let s = 1; s <= 5; s++) {
+      const c = compareReports(synthetic(2 * s), synthetic(2 * s + 1, { latency: 3, restart: 550 }), { resamples: 800 });
+      expect(c.exitCode).toBe(1);
+      const lat = row(c, 'latency', 'embed.latency.p50')!;
+      expect(lat.decision).toBe('regression');
+      expect(lat.change).toMatchObject({ method: 'bootstrap ratio', stat: 'p50', samples: { base: 100, next: 100 } });
+      expect(lat.change!.lo!).toBeGreaterThan(1.25);
+      expect(lat.change!.ratio!).toBeGreaterThan(lat.change!.lo!);
+      expect(lat.change!.uTestP!).toBeLessThan(0.001);
+      expect(row(c, 'throughput', 'throughput.single')!.decision).toBe('regression');
+      expect(row(c, 'throughput', 'throughput.single')!.change!.hi!).toBeLessThan(0.8);
+      expect(row(c, 'forced-kill', 'restart.recoveryMs.p50')!.decision).toBe('regression');
+    }
+  });
+
+  it('the other way: the same changes reversed are improvements, never regressions', () => {
+    const c = compareReports(synthetic(3, { latency: 3, restart: 550 }), synthetic(4), { resamples: 800 });
+    expect(c.exitCode).toBe(0);
+    expect(row(c, 'latency', 'embed.latency.p50')!.decision).toBe('improvement');
+    expect(row(c, 'throughput', 'throughput.single')!.decision).toBe('improvement');
+  });
+
+  it('a 10% slowdown is within the default 25% band, a regression with --noise 0.02', () => {
+    const base = synthetic(5), next = synthetic(6, { latency: 2.2 });
+    expect(row(compareReports(base, next, { resamples: 800 }), 'latency', 'embed.latency.p50')!.decision).toBe('within noise');
+    const tight = compareReports(synthetic(5), synthetic(5, { latency: 2.4 }), { noise: 0.02, resamples: 800 });
+    expect(row(tight, 'latency', 'embed.latency.p50')!.decision).toBe('regression');
+  });
+
+  it('too few samples is never a regression: a max, a p99 of 100, 5 restarts, a figure without samples', () => {
+    const c = compareReports(synthetic(7, { kills: 5 }), synthetic(8, { latency: 6, restart: 2000, kills: 5 }), { resamples: 800, metrics: 'all' });
+    expect(row(c, 'forced-kill', 'restart.recoveryMs.p50')!.decision).toBe('not enough samples');
+    expect(row(c, 'forced-kill', 'restart.recoveryMs.p50')!.message).toContain('a p50 needs 6 samples a side (5 / 5)');
+    expect(row(c, 'forced-kill', 'restart.recoveryMs.max')!.decision).toBe('not enough samples');
+    expect(row(c, 'latency', 'embed.latency.p99')!.decision).toBe('not enough samples');
+    expect(row(c, 'latency', 'embed.latency.p50')!.decision).toBe('regression');
+    const bare = compareReports(minimalReport(), variant((r) => { metrics(r)['coldStart.readyMs.max'] = 4000; }));
+    const cold = bare.rows.find((x) => x.metric === 'coldStart.readyMs.max')!;
+    expect(cold.decision).toBe('not enough samples');
+    expect(cold.message).toContain('neither report has samples for it');
+    expect(bare.exitCode).toBe(0);
+  });
+
+  it('is reproducible from its seed', () => {
+    const a = compareReports(synthetic(9), synthetic(10), { resamples: 500, seed: 3 });
+    const b = compareReports(synthetic(9), synthetic(10), { resamples: 500, seed: 3 });
+    expect(row(b, 'latency', 'embed.latency.p50')!.change).toEqual(row(a, 'latency', 'embed.latency.p50')!.change);
+  });
+});
+
+describe('compareReports: exact rules and scope', () => {
   it('finds nothing between a report and itself', () => {
     const r = sampleReport(5);
     const c = compareReports(r, r);
     expect(c.exitCode).toBe(0);
-    expect(c.findings).toEqual([]);
-    expect(c.counts.compared).toBeGreaterThan(r.verdicts.length);
+    expect(c.counts.regression + c.counts.improvement + c.counts.warning + c.counts.changed).toBe(0);
+    expect(c.rows.length).toBeGreaterThan(r.verdicts.length);
+    expect(c.schema).toBe(COMPARE_SCHEMA);
   });
+
   it.each([
-    ['latency 20% worse', (r: RunReport) => { metrics(r)['coldStart.readyMs.max'] = 504; }, 'regression'],
-    ['latency 5% worse: within the 10% band', (r: RunReport) => { metrics(r)['coldStart.readyMs.max'] = 441; }, null],
-    ['latency 30% better', (r: RunReport) => { metrics(r)['coldStart.readyMs.max'] = 294; }, 'improvement'],
-    ['tiny ms value doubles but stays under the 1 ms floor', (r: RunReport) => { metrics(r)['embed.latency.p50'] = 1.6; }, null],
-    ['tiny ms value moves past the floor', (r: RunReport) => { metrics(r)['embed.latency.p50'] = 2.5; }, 'regression'],
-    ['throughput drops (higher is better)', (r: RunReport) => { metrics(r)['throughput.single'] = 200; }, 'regression'],
-    ['throughput rises', (r: RunReport) => { metrics(r)['throughput.single'] = 400; }, 'improvement'],
-    ['RSS +0.5 MiB: under the 1 MiB floor', (r: RunReport) => { metrics(r)['host.rss.max'] = 62914560 + 512 * 1024; }, null],
-    ['a host crash appears', (r: RunReport) => { metrics(r)['host.crashes'] = 1; }, 'regression'],
-  ])('%s', (_name, edit, kind) => {
+    ['a host crash appears', (r: RunReport) => { metrics(r)['host.crashes'] = 1; }, 'host.crashes', 'regression'],
+    ['RSS +0.5 MiB: under the 1 MiB floor', (r: RunReport) => { metrics(r)['host.rss.max'] = 62914560 + 512 * 1024; }, 'host.rss.max', 'within noise'],
+    ['RSS +20%: beyond the 10% band', (r: RunReport) => { metrics(r)['host.rss.max'] = 62914560 * 1.2; }, 'host.rss.max', 'regression'],
+    ['RSS -20%', (r: RunReport) => { metrics(r)['host.rss.max'] = 62914560 * 0.8; }, 'host.rss.max', 'improvement'],
+    ['throughput without samples', (r: RunReport) => { metrics(r)['throughput.single'] = 100; }, 'throughput.single', 'not enough samples'],
+  ])('%s', (_name, edit, metric, decision) => {
     const c = compareReports(minimalReport(), variant(edit));
-    const metricFindings = c.findings.filter((f) => f.subject === 'metric');
-    if (kind === null) expect(metricFindings).toEqual([]);
-    else expect(metricFindings.map((f) => f.kind)).toEqual([kind]);
-    expect(c.exitCode).toBe(kind === 'regression' ? 1 : 0);
+    expect(c.rows.find((x) => x.metric === metric)!.decision).toBe(decision);
+    expect(c.exitCode).toBe(decision === 'regression' ? 1 : 0);
   });
+
   it('flags a required pass -> fail flip as a regression, an advisory one as a warning', () => {
     const c = compareReports(minimalReport(), variant((r) => {
       r.verdicts[0].verdict = 'fail'; r.verdicts[0].value = 6000; r.verdicts[0].reason = 'slow';
-      r.verdicts[2].verdict = 'fail'; r.verdicts[2].value = 30;
+      r.verdicts[2].verdict = 'fail'; r.verdicts[2].value = 30; r.verdicts[2].nearThreshold = true;
     }));
-    const flips = c.findings.filter((f) => f.subject === 'verdict');
-    expect(flips.map((f) => [f.claim, f.kind])).toEqual([['cold-start', 'regression'], ['throughput-single', 'warning']]);
+    const flips = c.rows.filter((x) => x.kind === 'verdict' && x.decision !== 'unchanged');
+    expect(flips.map((x) => [x.claim, x.decision])).toEqual([['cold-start', 'regression'], ['throughput-single', 'warning']]);
     expect(flips[0].message).toContain('verdict pass -> fail (required claim now FAILS: slow)');
+    expect(flips[1].message).toContain('(near threshold in NEW)');
     expect(c.exitCode).toBe(1);
   });
-  it('flags a claim value getting worse while still passing, in the threshold\'s direction', () => {
-    const c = compareReports(minimalReport(), variant((r) => { r.verdicts[0].value = 900; }));
-    expect(c.findings.map((f) => [f.subject, f.kind])).toEqual([['claim-value', 'regression']]);
-    const better = compareReports(minimalReport(), variant((r) => { r.verdicts[2].value = 500; }));
-    expect(better.findings.map((f) => [f.subject, f.kind])).toEqual([['claim-value', 'improvement']]);
-  });
+
   it('treats a completed run that now ends host-died as a regression, and reports missing runs', () => {
     const c = compareReports(minimalReport(), variant((r) => {
       r.scenarios[0].status = 'host-died';
       r.scenarios[0].errors.push({ code: 'GAUNTLET_HOST_DIED', message: 'host died', signal: 'SIGABRT' });
       r.scenarios.pop();
     }));
-    expect(c.findings.map((f) => [f.subject, f.kind])).toEqual([['status', 'regression'], ['status', 'missing']]);
-    expect(c.findings[0].message).toContain('completed -> host-died (GAUNTLET_HOST_DIED SIGABRT: host died)');
+    const status = c.rows.filter((x) => x.kind === 'status');
+    expect(status.map((x) => x.decision)).toEqual(['regression', 'missing']);
+    expect(status[0].message).toContain('completed -> host-died (GAUNTLET_HOST_DIED SIGABRT: host died)');
   });
-  it('honours a wider noise band', () => {
-    const next = variant((r) => { metrics(r)['coldStart.readyMs.max'] = 504; });
-    expect(compareReports(minimalReport(), next, { noise: 0.25 }).exitCode).toBe(0);
+
+  it('default scope: the figures claims read (a max also through its p50); --metrics all: every figure', () => {
+    const keys = claimFigureKeys();
+    expect(keys.get('restart.recoveryMs.max')).toEqual(expect.arrayContaining(['restart-under-5s']));
+    expect(keys.get('restart.recoveryMs.p50')).toEqual(expect.arrayContaining(['restart-under-5s']));
+    expect(keys.get('embed.latency.p50')).toEqual(expect.arrayContaining(['embed-latency-p50-under-25ms']));
+    expect(keys.get('throughput.single')).toEqual(['throughput-single-over-40-per-s']);
+    const base = synthetic(11), next = synthetic(12);
+    const claims = compareReports(base, next, { resamples: 300 });
+    const all = compareReports(base, next, { resamples: 300, metrics: 'all' });
+    expect(claims.rows.some((x) => x.metric === 'latency.single.p50')).toBe(false);
+    expect(all.rows.some((x) => x.metric === 'latency.single.p50')).toBe(true);
+    expect(all.rows.length).toBeGreaterThan(claims.rows.length);
   });
+
   it('knows which way is better', () => {
     expect(thresholdDirection('p50<25ms')).toBe('lower');
     expect(thresholdDirection('rate>=0.99')).toBe('higher');
-    expect(thresholdDirection('count==0')).toBe('lower');
     expect(metricInfo('throughput.batchTexts')).toEqual({ unitClass: 'rate', direction: 'higher' });
-    expect(metricInfo('restartStorm.availability')).toEqual({ unitClass: 'ratio', direction: 'higher' });
     expect(metricInfo('embed.latency.p99')).toEqual({ unitClass: 'ms', direction: 'lower' });
     expect(metricInfo('embed.latency.count').direction).toBe('neutral');
     expect(metricInfo('host.rss.max')).toEqual({ unitClass: 'bytes', direction: 'lower' });
-    expect(metricInfo('my.custom.reqPerSec.rps').direction).toBe('higher');
   });
 });
 
@@ -93,37 +196,39 @@ describe('gauntlet compare (CLI)', () => {
     return file;
   };
   const cli = (...args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'gauntlet.mjs'), 'compare', ...args], { timeout: 30_000, cwd: tmp.dir }, (err, stdout, stderr) => {
+    execFile(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'gauntlet.mjs'), 'compare', ...args], { timeout: 60_000, cwd: tmp.dir }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });
 
-  it('exits 1 on a regression, 0 on an improvement or within noise, 2 on bad input', async () => {
-    const base = write('base.json', minimalReport());
-    const worse = write('worse.json', variant((r) => { metrics(r)['coldStart.readyMs.max'] = 600; }));
-    const better = write('better.json', variant((r) => { metrics(r)['coldStart.readyMs.max'] = 300; }));
-    const noise = write('noise.json', variant((r) => { metrics(r)['coldStart.readyMs.max'] = 430; }));
+  it('exits 1 on a regression, 0 within noise or on an improvement, 2 on bad input; --json is the documented shape', async () => {
+    const base = write('base.json', synthetic(21));
+    const slower = write('slower.json', synthetic(22, { latency: 3, restart: 550 }));
+    const same = write('same.json', synthetic(23));
     const notJson = write('broken.json', '{"schemaVersion": 1,');
     const v2 = write('v2.json', { ...minimalReport(), schemaVersion: 2 });
-    const [reg, imp, same, json, bad, wrongVersion, missing, noise50] = await Promise.all([
-      cli(base, worse), cli(base, better), cli(base, noise), cli(base, worse, '--json'), cli(base, notJson), cli(v2, base),
-      cli(base, path.join(tmp.dir, 'nope.json')), cli(base, worse, '--noise', '50%'),
+    const [reg, quiet, json, wide, bad, wrongVersion, missing, badScope] = await Promise.all([
+      cli(base, slower), cli(base, same), cli(base, slower, '--json'), cli(base, slower, '--noise', '200%'), cli(base, notJson), cli(v2, base),
+      cli(base, path.join(tmp.dir, 'nope.json')), cli(base, same, '--metrics', 'some'),
     ]);
     expect(reg.code).toBe(1);
-    expect(reg.stdout).toContain('REGRESSIONS (1):');
-    expect(reg.stdout).toContain('coldStart.readyMs.max: 420 -> 600 (+42.9%, lower is better');
-    expect(imp.code).toBe(0);
-    expect(imp.stdout).toContain('IMPROVEMENTS (1):');
-    expect(same.code).toBe(0);
-    expect(same.stdout).toContain('0 regressions, 0 improvements');
+    expect(reg.stdout).toMatch(/REGRESSIONS \(\d+\):/);
+    expect(reg.stdout).toMatch(/latency x reference embed\.latency\.p50: [\d.]+ -> [\d.]+ ms x1\.\d+ \[1\.\d+, 1\.\d+\] \(p50, bootstrap, n 100\/100, U-test p=<0\.001\): regression/);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout).toContain('0 regressions');
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout).counts.regression).toBe(1);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed.schema).toBe('gauntlet-compare/2');
+    expect(Object.keys(parsed)).toEqual(['schema', 'options', 'base', 'next', 'rows', 'counts', 'exitCode']);
+    expect(parsed.rows[0]).toMatchObject({ kind: 'figure', decision: 'regression', adapter: 'reference', change: { method: 'bootstrap ratio' } });
+    expect(wide.code).toBe(0);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(`${notJson}: not JSON`);
     expect(wrongVersion.code).toBe(2);
     expect(wrongVersion.stderr).toContain(`${v2}: wrong schemaVersion: expected 1, got 2`);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('nope.json: no such file or folder');
-    expect(noise50.code).toBe(0);
+    expect(badScope.code).toBe(2);
+    expect(badScope.stderr).toContain('--metrics: expected "claims" or "all", got "some"');
   });
 });

@@ -20,12 +20,16 @@ describe('selfcheck plan', () => {
     expect(plan.length).toBeGreaterThanOrEqual(9);
   });
 
-  it('includes the scenario faults.ts names, and expects claims of the catalogue', () => {
+  it('includes the scenario faults.ts names, and expects claims of the catalogue (or, caught by compare, a metric of it)', () => {
     for (const p of selfcheckPlan()) {
       expect(p.scenarios, p.id).toContain(FAULTS.find((f) => f.name === p.fault)!.caughtBy);
       expect(p.expect.length, p.id).toBeGreaterThan(0);
-      for (const c of p.expect) expect(CLAIMS.some((x) => x.id === c), `${p.id} expects unknown claim ${c}`).toBe(true);
+      for (const c of p.expect) {
+        if (p.byCompare) expect(c, p.id).toMatch(/^compare [a-z][\w.]+$/);
+        else expect(CLAIMS.some((x) => x.id === c), `${p.id} expects unknown claim ${c}`).toBe(true);
+      }
     }
+    expect(selfcheckPlan().find((p) => p.fault === 'slow-embed')).toMatchObject({ value: 1.5, byCompare: true, scenarios: ['latency'] });
   });
 
   it('values: slow-start well above the 5 s cold-start target, below the 15 s start deadline', () => {

@@ -196,7 +196,7 @@
     var dl = el('dl');
     var ev = v.evidence || {};
     var shown = td.querySelector('.val');
-    [['value', shown ? shown.textContent : fmtValue(v.value, v.unit)], ['threshold', v.threshold], ['reason', v.reason], ['source', v.source],
+    [['value', shown ? shown.textContent : fmtValue(v.value, v.unit)], ['95% interval', td.getAttribute('data-interval') || 'none (not a timing or rate figure, or no samples)'], ['threshold', v.threshold], ['reason', v.reason], ['source', v.source],
       ['samples', num(ev.samples) ? String(ev.samples) : 'n/a'], ['notes', Array.isArray(ev.notes) && ev.notes.length ? ev.notes.join('; ') : 'none']]
       .forEach(function (kv) { dl.appendChild(el('dt', null, kv[0])); dl.appendChild(el('dd', null, kv[1] === undefined ? '' : String(kv[1]))); });
     dl.appendChild(el('dt', null, 'scenarios'));

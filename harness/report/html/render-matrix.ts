@@ -5,7 +5,7 @@
  */
 import type { RunReport, ScenarioResult, VerdictRow } from '../schema.ts';
 import { xmlText as esc } from '../escape.ts';
-import { MARK_LEGEND, buildMatrix, cellLabel, formatVerdictValue, groupMatrixRows, isThesis, type MatrixGroup } from '../matrix.ts';
+import { MARK_LEGEND, buildMatrix, cellLabel, formatInterval, formatVerdictValue, groupMatrixRows, isThesis, type MatrixGroup } from '../matrix.ts';
 
 /** A "not measured" group longer than this starts folded to its first row (the client script folds it). */
 const COLLAPSE_OVER = 6;
@@ -27,9 +27,12 @@ const LEGEND_EXTRA: Record<string, string> = {
 function cell(v: VerdictRow | undefined, adapter: string): string {
   const mark = cellLabel(v);
   if (!v) return `<td class="cell ${markClass(mark)}" data-adapter="${esc(adapter)}">${mark}</td>`;
-  const tip = `${v.claim} on ${v.adapter}: ${v.verdict}\nvalue: ${formatVerdictValue(v)}\nthreshold: ${v.threshold}\nreason: ${v.reason}\nsource: ${v.source}`;
+  const interval = formatInterval(v);
+  const intervalText = interval ? `${interval} (${v.interval!.method}, ${v.interval!.scenario})${v.nearThreshold ? '; near threshold: the interval straddles the threshold' : ''}` : '';
+  const tip = `${v.claim} on ${v.adapter}: ${v.verdict}\nvalue: ${formatVerdictValue(v)}${interval ? `\n95% interval: ${intervalText}` : ''}\nthreshold: ${v.threshold}\nreason: ${v.reason}\nsource: ${v.source}`;
   const shown = v.value !== null && v.verdict !== 'not-applicable' ? `<span class="val">${esc(formatVerdictValue(v))}</span>` : '';
-  return `<td class="cell ${markClass(mark)}" tabindex="0" data-claim="${esc(v.claim)}" data-adapter="${esc(v.adapter)}" data-verdict="${esc(v.verdict)}" title="${esc(tip)}"><span class="mark">${mark}</span>${shown}</td>`;
+  const near = v.nearThreshold ? '<span class="near" title="the 95% interval straddles the threshold">near threshold</span>' : '';
+  return `<td class="cell ${markClass(mark)}" tabindex="0" data-claim="${esc(v.claim)}" data-adapter="${esc(v.adapter)}" data-verdict="${esc(v.verdict)}"${interval ? ` data-interval="${esc(intervalText)}"` : ''} title="${esc(tip)}"><span class="mark">${mark}</span>${shown}${near}</td>`;
 }
 
 export function renderMatrix(report: RunReport): string {
