@@ -1,5 +1,5 @@
 /**
- * Numeric kernels of the reference BERT forward pass. Activations are Float64; weights stay Float32 as read.
+ * Numeric kernels of the reference forward passes (BERT, nomic-bert, Qwen3). Activations are Float64; weights stay Float32 as read.
  * Matrices use ggml's layout: a [in, out] tensor (ne0 = in) is `out` rows of `in` contiguous values.
  */
 
@@ -134,22 +134,39 @@ function headSlice(m: Float64Array, rows: number, e: number, ho: number, headDim
   return out;
 }
 
-/** Multi-head self-attention over all tokens (no mask): q, k, v are [rows, heads * headDim]. */
-export function selfAttention(q: Float64Array, k: Float64Array, v: Float64Array, rows: number, heads: number, headDim: number): Float64Array {
+export interface AttentionShape {
+  /** Query heads. */
+  heads: number;
+  /** Key/value heads (default `heads`); query head h reads key/value head floor(h / (heads / headsKv)), as ggml broadcasts. */
+  headsKv?: number;
+  headDim: number;
+  /** Token i attends to tokens 0..i only (a decoder). */
+  causal?: boolean;
+}
+
+/**
+ * Multi-head self-attention scaled by 1/sqrt(headDim): q is [rows, heads * headDim], k and v are
+ * [rows, headsKv * headDim]. Without `causal` every token sees every token (one unpadded sequence: no mask).
+ */
+export function selfAttention(q: Float64Array, k: Float64Array, v: Float64Array, rows: number, heads: number, headDim: number, opts: Omit<AttentionShape, 'heads' | 'headDim'> = {}): Float64Array {
+  const headsKv = opts.headsKv ?? heads;
+  const group = heads / headsKv;
   const e = heads * headDim;
+  const ekv = headsKv * headDim;
   const out = new Float64Array(rows * e);
   const scale = 1 / Math.sqrt(headDim);
   const p = new Float64Array(rows);
   const acc = new Float64Array(headDim);
   for (let h = 0; h < heads; h++) {
-    const ho = h * headDim;
-    const qh = headSlice(q, rows, e, ho, headDim);
-    const kh = headSlice(k, rows, e, ho, headDim);
-    const vh = headSlice(v, rows, e, ho, headDim);
+    const hk = Math.floor(h / group);
+    const qh = headSlice(q, rows, e, h * headDim, headDim);
+    const kh = headSlice(k, rows, ekv, hk * headDim, headDim);
+    const vh = headSlice(v, rows, ekv, hk * headDim, headDim);
     for (let i = 0; i < rows; i++) {
       const qo = i * headDim;
+      const seen = opts.causal ? i + 1 : rows;
       let max = -Infinity;
-      for (let j = 0; j < rows; j++) {
+      for (let j = 0; j < seen; j++) {
         const ko = j * headDim;
         let s = 0;
         for (let d = 0; d < headDim; d++) s += qh[qo + d]! * kh[ko + d]!;
@@ -158,21 +175,72 @@ export function selfAttention(q: Float64Array, k: Float64Array, v: Float64Array,
         if (s > max) max = s;
       }
       let sum = 0;
-      for (let j = 0; j < rows; j++) {
+      for (let j = 0; j < seen; j++) {
         const x = Math.exp(p[j]! - max);
         p[j] = x;
         sum += x;
       }
       acc.fill(0);
-      for (let j = 0; j < rows; j++) {
+      for (let j = 0; j < seen; j++) {
         const wgt = p[j]! / sum;
         const vo = j * headDim;
         for (let d = 0; d < headDim; d++) acc[d] += wgt * vh[vo + d]!;
       }
-      out.set(acc, i * e + ho);
+      out.set(acc, i * e + h * headDim);
     }
   }
   return out;
+}
+
+/** In place: each row of `n` values divided by its root mean square (eps added), then scaled by w. */
+export function rmsNorm(x: Float64Array, rows: number, n: number, w: Float32Array, eps: number): void {
+  for (let t = 0; t < rows; t++) {
+    const o = t * n;
+    let ss = 0;
+    for (let i = 0; i < n; i++) ss += x[o + i]! * x[o + i]!;
+    const scale = 1 / Math.sqrt(ss / n + eps);
+    for (let i = 0; i < n; i++) x[o + i] = x[o + i]! * scale * w[i]!;
+  }
+}
+
+/**
+ * In place: rotary position embedding of a [rows, heads * headDim] matrix, token t at position t, in ggml's NeoX
+ * layout (the pairs are dimension i and i + headDim/2 of each head, not neighbours), all of a head's dimensions
+ * rotated: dimension pair i turns by t * base^(-2i/headDim).
+ */
+export function ropeNeox(x: Float64Array, rows: number, heads: number, headDim: number, base: number): void {
+  const half = headDim / 2;
+  const inv = new Float64Array(half);
+  for (let i = 0; i < half; i++) inv[i] = base ** (-(2 * i) / headDim);
+  for (let t = 0; t < rows; t++) {
+    for (let h = 0; h < heads; h++) {
+      const o = (t * heads + h) * headDim;
+      for (let i = 0; i < half; i++) {
+        const th = t * inv[i]!;
+        const c = Math.cos(th);
+        const s = Math.sin(th);
+        const x0 = x[o + i]!;
+        const x1 = x[o + i + half]!;
+        x[o + i] = x0 * c - x1 * s;
+        x[o + i + half] = x0 * s + x1 * c;
+      }
+    }
+  }
+}
+
+/** SwiGLU: silu(gate) * up, elementwise, into a new array. */
+export function swiglu(gate: Float64Array, up: Float64Array): Float64Array {
+  const out = new Float64Array(gate.length);
+  for (let i = 0; i < gate.length; i++) {
+    const g = gate[i]!;
+    out[i] = (g / (1 + Math.exp(-g))) * up[i]!;
+  }
+  return out;
+}
+
+/** Columns [from, from + width) of a [rows, stride] matrix (one of q, k, v in a fused qkv projection). */
+export function columns(m: Float64Array, rows: number, stride: number, from: number, width: number): Float64Array {
+  return headSlice(m, rows, stride, from, width);
 }
 
 /** In place: a += b. */

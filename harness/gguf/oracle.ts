@@ -1,48 +1,42 @@
 /**
- * The reference answer: an independent TypeScript forward pass of a BERT GGUF model, computed as llama.cpp's
- * BERT graph does (token + position + token-type-0 embeddings, embedding layer norm; per layer multi-head
- * self-attention without mask scaled by 1/sqrt(head_dim), output projection, residual, layer norm, FFN with
- * llama.cpp's GELU (tanh form through an FP16 table), residual, layer norm; then the model's pooling).
- * Activations are Float64; weights are read back from the file (dequantised) with readTensorF32.
+ * The reference answer: an independent TypeScript forward pass of a GGUF embedding model of a supported
+ * architecture (bert, nomic-bert: oracle-encoder.ts; qwen3: oracle-decoder.ts), computed as llama.cpp's graph for
+ * it does, then the model's pooling. The tokenizer is WordPiece (tokenizer.ts) or byte-level BPE with the qwen2
+ * pre-tokenizer (tokenizer-bpe.ts), whichever tokenizer.ggml.model declares. Activations are Float64; weights are
+ * read back from the file (dequantised) with readTensorF32.
  */
-import { readGguf, readTensorF32 } from './reader.ts';
-import type { GgufFile, GgufValue } from './types.ts';
-import { WpmTokenizer } from './tokenizer.ts';
+import { readGguf } from './reader.ts';
+import type { Arch, GgufValue } from './types.ts';
+import { WpmTokenizer, type TextTokenizer } from './tokenizer.ts';
+import { BpeTokenizer } from './tokenizer-bpe.ts';
 import { GauntletError } from '../util/errors.ts';
-import { addInPlace, geluLlama, l2Normalize, layerNorm, linear, selfAttention } from './oracle-math.ts';
+import { l2Normalize } from './oracle-math.ts';
+import { forwardEncoder, loadEncoderWeights } from './oracle-encoder.ts';
+import { forwardDecoder, loadDecoderWeights } from './oracle-decoder.ts';
 
-/** llama.cpp's pooling types (bert.pooling_type); NONE returns the last token's state, as node-llama-cpp reads it. */
+/** llama.cpp's pooling types (<arch>.pooling_type); NONE returns the last token's state, as node-llama-cpp reads it. */
 export type OraclePooling = 'none' | 'mean' | 'cls' | 'last';
 const POOLING: Record<number, OraclePooling> = { 0: 'none', 1: 'mean', 2: 'cls', 3: 'last' };
+export const ORACLE_ARCHS: readonly Arch[] = ['bert', 'nomic-bert', 'qwen3'];
 
 export interface OracleHparams {
+  arch: Arch;
   embedding: number;
   ffn: number;
   layers: number;
   heads: number;
+  /** Key/value heads (qwen3's head_count_kv; = heads otherwise). */
+  headsKv: number;
+  /** Width of one head: qwen3's key_length, else embedding / heads. */
+  headDim: number;
   context: number;
+  /** LayerNorm epsilon (bert, nomic-bert) or RMSNorm epsilon (qwen3). */
   eps: number;
   pooling: OraclePooling;
-}
-
-interface LayerWeights {
-  q: Float32Array; qb?: Float32Array;
-  k: Float32Array; kb?: Float32Array;
-  v: Float32Array; vb?: Float32Array;
-  o: Float32Array; ob?: Float32Array;
-  attnNormW: Float32Array; attnNormB: Float32Array;
-  up: Float32Array; upB?: Float32Array;
-  down: Float32Array; downB?: Float32Array;
-  outNormW: Float32Array; outNormB: Float32Array;
-}
-
-interface ModelWeights {
-  tokEmbd: Float32Array;
-  posEmbd: Float32Array;
-  typeRow0?: Float32Array;
-  normW: Float32Array;
-  normB: Float32Array;
-  layers: LayerWeights[];
+  /** Rotary base (nomic-bert, qwen3; 0 for bert's learned positions). */
+  ropeBase: number;
+  /** <arch>.attention.causal (llama.cpp's default true; BERT converters write false). */
+  causal: boolean;
 }
 
 export interface EmbedOptions {
@@ -55,10 +49,10 @@ export interface Oracle {
   readonly dims: number;
   readonly contextSize: number;
   readonly hparams: OracleHparams;
-  readonly tokenizer: WpmTokenizer;
-  /** node-llama-cpp's `model.tokenize(text)`: ids without [CLS]/[SEP]. */
+  readonly tokenizer: TextTokenizer;
+  /** node-llama-cpp's `model.tokenize(text)`: ids without special tokens ([CLS]/[SEP], <|endoftext|>). */
   tokenize(text: string): number[];
-  /** The ids node-llama-cpp evaluates for an embedding ([CLS] ... [SEP]; [] for a text without tokens). */
+  /** The ids node-llama-cpp evaluates for an embedding (WPM: [CLS] ... [SEP]; BPE: as add_bos/add_eos say; [] for a text without tokens). */
   encode(text: string): number[];
   /** The embedding node-llama-cpp should return: empty for a text without tokens; throws past the context. */
   embed(text: string, opts?: EmbedOptions): Float32Array;
@@ -78,98 +72,65 @@ function metaNumber(meta: Map<string, GgufValue>, key: string, required: boolean
   return Number(v);
 }
 
+function metaBool(meta: Map<string, GgufValue>, key: string, dflt: boolean): boolean {
+  const v = meta.get(key);
+  return v === undefined ? dflt : Boolean(v);
+}
+
 export function hparamsFromMetadata(meta: Map<string, GgufValue>): OracleHparams {
   const arch = meta.get('general.architecture');
-  if (arch !== 'bert') {
-    throw new GauntletError('GAUNTLET_MODEL_INVALID', `general.architecture: expected "bert", got ${JSON.stringify(arch)}`);
+  if (typeof arch !== 'string' || !ORACLE_ARCHS.includes(arch as Arch)) {
+    throw new GauntletError(
+      'GAUNTLET_MODEL_INVALID',
+      `general.architecture: ${JSON.stringify(arch)} is not supported by the oracle (supported: ${ORACLE_ARCHS.join(', ')})`,
+    );
   }
-  const poolingId = metaNumber(meta, 'bert.pooling_type', false) ?? 0;
+  const a = arch as Arch;
+  const poolingId = metaNumber(meta, `${a}.pooling_type`, false) ?? 0;
   const pooling = POOLING[poolingId];
   if (!pooling) {
-    throw new GauntletError('GAUNTLET_MODEL_INVALID', `bert.pooling_type: ${poolingId} is not supported (0 none, 1 mean, 2 cls, 3 last)`);
+    throw new GauntletError('GAUNTLET_MODEL_INVALID', `${a}.pooling_type: ${poolingId} is not supported (0 none, 1 mean, 2 cls, 3 last)`);
   }
+  const embedding = metaNumber(meta, `${a}.embedding_length`, true);
+  const heads = metaNumber(meta, `${a}.attention.head_count`, true);
+  const decoder = a === 'qwen3';
   const hp: OracleHparams = {
-    embedding: metaNumber(meta, 'bert.embedding_length', true),
-    ffn: metaNumber(meta, 'bert.feed_forward_length', true),
-    layers: metaNumber(meta, 'bert.block_count', true),
-    heads: metaNumber(meta, 'bert.attention.head_count', true),
-    context: metaNumber(meta, 'bert.context_length', true),
-    eps: metaNumber(meta, 'bert.attention.layer_norm_epsilon', true),
+    arch: a,
+    embedding,
+    ffn: metaNumber(meta, `${a}.feed_forward_length`, true),
+    layers: metaNumber(meta, `${a}.block_count`, true),
+    heads,
+    headsKv: metaNumber(meta, `${a}.attention.head_count_kv`, false) ?? heads,
+    headDim: (decoder ? metaNumber(meta, `${a}.attention.key_length`, false) : undefined) ?? embedding / heads,
+    context: metaNumber(meta, `${a}.context_length`, true),
+    eps: metaNumber(meta, decoder ? `${a}.attention.layer_norm_rms_epsilon` : `${a}.attention.layer_norm_epsilon`, true),
     pooling,
+    ropeBase: a === 'bert' ? 0 : (metaNumber(meta, `${a}.rope.freq_base`, false) ?? 10000),
+    causal: metaBool(meta, `${a}.attention.causal`, true),
   };
-  for (const k of ['embedding', 'ffn', 'layers', 'heads', 'context'] as const) {
-    if (!(hp[k] > 0)) throw new GauntletError('GAUNTLET_MODEL_INVALID', `bert hparam ${k}: expected > 0, got ${hp[k]}`);
+  for (const k of ['embedding', 'ffn', 'layers', 'heads', 'headsKv', 'headDim', 'context'] as const) {
+    if (!(hp[k] > 0 && Number.isInteger(hp[k]))) throw new GauntletError('GAUNTLET_MODEL_INVALID', `${a} hparam ${k}: expected a positive integer, got ${hp[k]}`);
   }
-  if (hp.embedding % hp.heads !== 0) {
-    throw new GauntletError('GAUNTLET_MODEL_INVALID', `bert.embedding_length ${hp.embedding} is not a multiple of head_count ${hp.heads}`);
+  if (embedding % heads !== 0 && !decoder) {
+    throw new GauntletError('GAUNTLET_MODEL_INVALID', `${a}.embedding_length ${embedding} is not a multiple of head_count ${heads}`);
+  }
+  if (hp.heads % hp.headsKv !== 0) {
+    throw new GauntletError('GAUNTLET_MODEL_INVALID', `${a}.attention.head_count ${hp.heads} is not a multiple of head_count_kv ${hp.headsKv}`);
+  }
+  if (a !== 'bert' && hp.headDim % 2 !== 0) throw new GauntletError('GAUNTLET_MODEL_INVALID', `${a}: head width ${hp.headDim} is odd; rotary positions need pairs`);
+  const vlen = metaNumber(meta, `${a}.attention.value_length`, false);
+  if (vlen !== undefined && vlen !== hp.headDim) {
+    throw new GauntletError('GAUNTLET_MODEL_INVALID', `${a}.attention.value_length ${vlen} differs from key_length ${hp.headDim}; not supported by the oracle`);
+  }
+  const rot = metaNumber(meta, `${a}.rope.dimension_count`, false);
+  if (rot !== undefined && a !== 'bert' && rot !== hp.headDim) {
+    throw new GauntletError('GAUNTLET_MODEL_INVALID', `${a}.rope.dimension_count ${rot}: partial rotary embeddings (not the whole head of ${hp.headDim}) are not supported by the oracle`);
+  }
+  const scaling = meta.get(`${a}.rope.scaling.type`);
+  if (scaling !== undefined && scaling !== 'none') {
+    throw new GauntletError('GAUNTLET_MODEL_INVALID', `${a}.rope.scaling.type ${JSON.stringify(scaling)}: rope scaling is not supported by the oracle`);
   }
   return hp;
-}
-
-async function loadWeights(file: GgufFile, hp: OracleHparams): Promise<ModelWeights> {
-  const names = new Set(file.tensors.map((t) => t.name));
-  const req = (name: string): Promise<Float32Array> => {
-    if (!names.has(name)) throw new GauntletError('GAUNTLET_MODEL_INVALID', `tensor ${name}: missing from ${file.path}`);
-    return readTensorF32(file, name);
-  };
-  const opt = async (name: string): Promise<Float32Array | undefined> => (names.has(name) ? readTensorF32(file, name) : undefined);
-  const layers: LayerWeights[] = [];
-  for (let i = 0; i < hp.layers; i++) {
-    const p = `blk.${i}.`;
-    layers.push({
-      q: await req(`${p}attn_q.weight`), qb: await opt(`${p}attn_q.bias`),
-      k: await req(`${p}attn_k.weight`), kb: await opt(`${p}attn_k.bias`),
-      v: await req(`${p}attn_v.weight`), vb: await opt(`${p}attn_v.bias`),
-      o: await req(`${p}attn_output.weight`), ob: await opt(`${p}attn_output.bias`),
-      attnNormW: await req(`${p}attn_output_norm.weight`), attnNormB: await req(`${p}attn_output_norm.bias`),
-      up: await req(`${p}ffn_up.weight`), upB: await opt(`${p}ffn_up.bias`),
-      down: await req(`${p}ffn_down.weight`), downB: await opt(`${p}ffn_down.bias`),
-      outNormW: await req(`${p}layer_output_norm.weight`), outNormB: await req(`${p}layer_output_norm.bias`),
-    });
-  }
-  const types = await opt('token_types.weight');
-  return {
-    tokEmbd: await req('token_embd.weight'),
-    posEmbd: await req('position_embd.weight'),
-    typeRow0: types?.subarray(0, hp.embedding),
-    normW: await req('token_embd_norm.weight'),
-    normB: await req('token_embd_norm.bias'),
-    layers,
-  };
-}
-
-/** Final hidden states, [ids.length, E]. */
-function forward(w: ModelWeights, hp: OracleHparams, ids: number[]): Float64Array {
-  const E = hp.embedding;
-  const T = ids.length;
-  const vocab = w.tokEmbd.length / E;
-  const x = new Float64Array(T * E);
-  for (let t = 0; t < T; t++) {
-    const id = ids[t]!;
-    if (!(id >= 0 && id < vocab)) throw new GauntletError('GAUNTLET_MODEL_INVALID', `token id ${id} is outside the vocabulary (0..${vocab - 1})`);
-    for (let i = 0; i < E; i++) {
-      let s = w.tokEmbd[id * E + i]!;
-      if (w.typeRow0) s += w.typeRow0[i]!;
-      x[t * E + i] = s + w.posEmbd[t * E + i]!;
-    }
-  }
-  layerNorm(x, T, E, w.normW, w.normB, hp.eps);
-  let h: Float64Array = x;
-  for (const L of w.layers) {
-    const q = linear(h, T, E, L.q, E, L.qb);
-    const k = linear(h, T, E, L.k, E, L.kb);
-    const v = linear(h, T, E, L.v, E, L.vb);
-    const attn = linear(selfAttention(q, k, v, T, hp.heads, E / hp.heads), T, E, L.o, E, L.ob);
-    addInPlace(attn, h);
-    layerNorm(attn, T, E, L.attnNormW, L.attnNormB, hp.eps);
-    const up = linear(attn, T, E, L.up, hp.ffn, L.upB);
-    for (let i = 0; i < up.length; i++) up[i] = geluLlama(up[i]!);
-    const down = linear(up, T, hp.ffn, L.down, E, L.downB);
-    addInPlace(down, attn);
-    layerNorm(down, T, E, L.outNormW, L.outNormB, hp.eps);
-    h = down;
-  }
-  return h;
 }
 
 function pool(h: Float64Array, T: number, E: number, pooling: OraclePooling): Float64Array {
@@ -183,12 +144,30 @@ function pool(h: Float64Array, T: number, E: number, pooling: OraclePooling): Fl
   return h.slice(row * E, (row + 1) * E);
 }
 
-/** Reads a BERT GGUF model and returns its reference embedder. */
+/** The tokenizer tokenizer.ggml.model declares: "bert" WordPiece or "gpt2" byte-level BPE. */
+export function tokenizerFromMetadata(meta: Map<string, GgufValue>): TextTokenizer {
+  const model = meta.get('tokenizer.ggml.model');
+  if (model === 'gpt2') return BpeTokenizer.fromMetadata(meta);
+  if (model === 'bert') return WpmTokenizer.fromMetadata(meta);
+  throw new GauntletError(
+    'GAUNTLET_MODEL_INVALID',
+    `tokenizer.ggml.model: ${JSON.stringify(model)} is not supported by the oracle (supported: "bert" WordPiece, "gpt2" byte-level BPE)`,
+  );
+}
+
+/** Reads a GGUF model of a supported architecture and returns its reference embedder. */
 export async function loadOracle(path: string): Promise<Oracle> {
   const file = await readGguf(path);
   const hp = hparamsFromMetadata(file.metadata);
-  const tokenizer = WpmTokenizer.fromMetadata(file.metadata);
-  const weights = await loadWeights(file, hp);
+  const tokenizer = tokenizerFromMetadata(file.metadata);
+  let forward: (ids: number[]) => Float64Array;
+  if (hp.arch === 'qwen3') {
+    const w = await loadDecoderWeights(file, hp);
+    forward = (ids) => forwardDecoder(w, hp, ids);
+  } else {
+    const w = await loadEncoderWeights(file, hp);
+    forward = (ids) => forwardEncoder(w, hp, ids);
+  }
   return {
     path,
     dims: hp.embedding,
@@ -206,7 +185,7 @@ export async function loadOracle(path: string): Promise<Oracle> {
           `text of ${ids.length} tokens does not fit the context of ${hp.context} (node-llama-cpp needs fewer than contextSize tokens)`,
         );
       }
-      const pooled = pool(forward(weights, hp, ids), ids.length, hp.embedding, hp.pooling);
+      const pooled = pool(forward(ids), ids.length, hp.embedding, hp.pooling);
       return Float32Array.from(opts.normalize ? l2Normalize(pooled) : pooled);
     },
   };

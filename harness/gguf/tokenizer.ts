@@ -21,6 +21,14 @@
 import type { GgufValue } from './types.ts';
 import { GauntletError } from '../util/errors.ts';
 
+/** What the oracle needs of a tokenizer (WPM here, byte-level BPE in tokenizer-bpe.ts). */
+export interface TextTokenizer {
+  /** Token ids of `text` without special tokens: node-llama-cpp's `model.tokenize(text)`. */
+  tokenize(text: string): number[];
+  /** The ids node-llama-cpp's embedding context evaluates for `text` ([] when the text has no tokens). */
+  encode(text: string): number[];
+}
+
 export interface WpmVocab {
   tokens: string[];
   bosId: number;
@@ -107,7 +115,7 @@ function bytesKey(s: string): string {
   return Buffer.from(s, 'utf8').toString('latin1');
 }
 
-export class WpmTokenizer {
+export class WpmTokenizer implements TextTokenizer {
   readonly vocab: WpmVocab;
   private readonly byBytes = new Map<string, number>();
   private readonly maxTokenBytes: number;
