@@ -5,7 +5,7 @@
  * the claims engine. Also reads a bench.json written by `gauntlet bench --out DIR`, with errors that say what is wrong.
  */
 import { readFile } from 'node:fs/promises';
-import type { RunReport, ScenarioResult } from '../report/schema.ts';
+import type { FigureInterval, RunReport, ScenarioResult } from '../report/schema.ts';
 import { GauntletError } from '../util/errors.ts';
 import { metricKey } from '../claims/metrics-catalogue.ts';
 import { shmNotApplicableNote } from '../claims/evaluate.ts';
@@ -87,6 +87,44 @@ export function benchClaimMetrics(r: Sections): Record<string, number> {
   return out;
 }
 
+/**
+ * The 95 % interval of each p50 figure above (and of the byte rates made from a p50), from the rows' order-statistics
+ * bounds: the bench verdicts carry it and say "near threshold". No raw samples are kept for the bench, so
+ * `gauntlet compare` calls its figures "not enough samples".
+ */
+export function benchClaimIntervals(r: Sections): Record<string, FigureInterval> {
+  const out: Record<string, FigureInterval> = {};
+  const t = r.transports;
+  if (!t) return out;
+  const put = (key: string, row: { p50LoMs?: number | null; p50HiMs?: number | null; samples?: number } | undefined, scale = 1, rateOf?: number) => {
+    if (!row || row.p50LoMs === undefined || row.p50HiMs === undefined) return;
+    const lo = row.p50LoMs === null ? null : row.p50LoMs * scale, hi = row.p50HiMs === null ? null : row.p50HiMs * scale;
+    const iv = rateOf === undefined ? { lo, hi } : { lo: hi ? rateOf / (hi / 1000) : null, hi: lo ? rateOf / (lo / 1000) : null };
+    out[key] = { n: row.samples ?? 0, level: 0.95, ...iv, method: 'order-statistics', samples: key, stat: rateOf === undefined ? 'p50' : 'rate' };
+  };
+  const pingMs = (transport: string) => {
+    const p = t.pings.find((x) => x.transport === transport && x.codec === 'msgpack');
+    return p && p.p50LoUs !== undefined ? { p50LoMs: p.p50LoUs === null ? null : p.p50LoUs / 1000, p50HiMs: p.p50HiUs == null ? null : p.p50HiUs / 1000, samples: p.samples } : undefined;
+  };
+  const xfer = (transport: string, codec: string, bytes: number, payload: 'text' | 'binary') =>
+    t.transfers.find((x) => x.transport === transport && x.codec === codec && x.bytes === bytes && x.payload === payload);
+  put('bench.ipc.controlRtt.p50', pingMs('uds'));
+  put('bench.ipc.transfer1kb.p50', xfer('uds', 'msgpack', KiB, 'binary'));
+  put('bench.ipc.transfer1mb.p50', xfer('uds', 'msgpack', MiB, 'binary'));
+  put('bench.ipc.transfer10mb.p50', xfer('uds', 'msgpack', 10 * MiB, 'binary'));
+  put('bench.ipc.largeTransferRate', xfer('uds', 'msgpack', 10 * MiB, 'binary'), 1, 10 * MiB);
+  put('bench.ipc.stdioMsgpack1kb.p50', xfer('stdio', 'msgpack', KiB, 'text'));
+  put('bench.ipc.stdioNdjson1kb.p50', xfer('stdio', 'ndjson', KiB, 'text'));
+  if (t.shm?.available) {
+    put('bench.shm.controlRtt.p50', pingMs('shm'));
+    put('bench.shm.transfer1kb.p50', xfer('shm', 'msgpack', KiB, 'binary'));
+    put('bench.shm.transfer1mb.p50', xfer('shm', 'msgpack', MiB, 'binary'));
+    put('bench.shm.transfer10mb.p50', xfer('shm', 'msgpack', 10 * MiB, 'binary'));
+    put('bench.shm.largeTransferRate', xfer('shm', 'msgpack', 10 * MiB, 'binary'), 1, 10 * MiB);
+  }
+  return out;
+}
+
 function benchNotes(skipped: ReadonlyArray<{ section: string; reason: string }> | undefined, quick: boolean | undefined, from: string, t?: TransportResults): string[] {
   return [
     `benchmark figures from ${from}${quick === undefined ? '' : quick ? ' (quick sizes)' : ' (full sizes)'}`,
@@ -102,6 +140,7 @@ export function benchScenarioResult(result: BenchResult, from = 'the benchmark s
     scenario: BENCH, title: 'Benchmarks (gauntlet bench)', adapter: BENCH, status: 'completed',
     durationMs: result.environment?.durationMs ?? 0,
     metrics: benchClaimMetrics(result),
+    intervals: benchClaimIntervals(result),
     timeline: [], errors: [],
     notes: benchNotes(result.skipped, result.environment?.quick, from, result.transports),
   };
@@ -114,7 +153,7 @@ export function benchScenarioFromReport(bench: RunReport['bench']): ScenarioResu
   return {
     scenario: BENCH, title: 'Benchmarks (gauntlet bench)', adapter: BENCH, status: 'completed',
     durationMs: typeof b.durationMs === 'number' ? b.durationMs : 0,
-    metrics: benchClaimMetrics(b), timeline: [], errors: [],
+    metrics: benchClaimMetrics(b), intervals: benchClaimIntervals(b), timeline: [], errors: [],
     notes: benchNotes(b.skipped, undefined, 'the report\'s benchmarks section', b.transports),
   };
 }

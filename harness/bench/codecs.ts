@@ -116,6 +116,7 @@ export async function benchCodecs(opts: CodecBenchOptions): Promise<CodecResults
         codec: name, payload, frameBytes: frameBytes.get(`${name}|${payload}`)!,
         p50Us: round(s.p50Ms * 1000, 2), p99Us: round(s.p99Ms * 1000, 2), opsPerSec: Math.round(s.opsPerSec),
         slowdownVsBin: round(s.p50Ms / bin.p50Ms, 2),
+        ...(s.p50LoMs !== undefined ? { p50LoUs: s.p50LoMs === null ? null : round(s.p50LoMs * 1000, 2), p50HiUs: s.p50HiMs == null ? null : round(s.p50HiMs * 1000, 2) } : {}),
       });
     }
     speedupBinVsNdjson[payload] = round(stats.get(`ndjson|${payload}`)!.p50Ms / bin.p50Ms, 2);

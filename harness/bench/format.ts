@@ -26,24 +26,38 @@ export function formatValue(t: Pick<BenchTarget, 'value' | 'unit'>): string {
 }
 
 export function formatTargetLine(t: BenchTarget): string {
-  return `${t.pass ? 'PASS' : 'MISS'}  ${t.name}: measured ${formatValue(t)}, target ${t.target}`;
+  const word = t.judgement ?? (t.pass ? 'PASS' : 'MISS');
+  const iv = t.interval ? ` [95% ${bound(t, t.interval.lo)} to ${bound(t, t.interval.hi)}, n=${t.interval.n}]` : '';
+  const noisy = word === 'too noisy to judge' ? ` (${t.pass ? 'meets' : 'misses'} it as measured; the interval is wider than +/-20%)` : '';
+  return `${word === 'too noisy to judge' ? 'NOISY' : word}  ${t.name}: measured ${formatValue(t)}${iv}, target ${t.target}${noisy}`;
+}
+
+function bound(t: BenchTarget, v: number | null): string {
+  return v === null ? 'unbounded' : formatValue({ value: v, unit: t.unit });
+}
+
+/** "12.5 [11.9-13.2]" for a table cell: a p50 with its 95 % interval. */
+function withInterval(v: number, lo: number | null | undefined, hi: number | null | undefined): string {
+  if (lo === undefined && hi === undefined) return String(v);
+  return `${v} [${lo ?? '?'}-${hi ?? '?'}]`;
 }
 
 export function formatSections(r: BenchResult): string {
   const out: string[] = [];
   if (r.codecs) {
     out.push('Codecs: encode + decode of one frame (p50, same run)');
-    out.push(table(['codec', 'payload', 'frame bytes', 'p50 us', 'p99 us', 'ops/s', 'x msgpack-bin'],
-      r.codecs.rows.map((x) => [x.codec, x.payload, x.frameBytes, x.p50Us, x.p99Us, x.opsPerSec, x.slowdownVsBin])));
+    out.push(table(['codec', 'payload', 'frame bytes', 'p50 us [95%]', 'p99 us', 'ops/s', 'x msgpack-bin'],
+      r.codecs.rows.map((x) => [x.codec, x.payload, x.frameBytes, withInterval(x.p50Us, x.p50LoUs, x.p50HiUs), x.p99Us, x.opsPerSec, x.slowdownVsBin])));
   }
   if (r.transports) {
     const t = r.transports;
     out.push('', `Transports: control round trip (ping -> pong) to ${t.peer}`);
-    out.push(table(['transport', 'codec', 'p50 us', 'p99 us', 'msg/s (1 at a time)', `msg/s (${t.pings[0]?.pipelineWindow ?? 0} in flight)`],
-      t.pings.map((p) => [p.transport, p.codec, p.p50Us, p.p99Us, p.sequentialMsgsPerSec, p.pipelinedMsgsPerSec])));
+    out.push(table(['transport', 'codec', 'p50 us [95%]', 'p99 us', 'msg/s (1 at a time)', `msg/s (${t.pings[0]?.pipelineWindow ?? 0} in flight)`, 'samples', 'cores busy (others)'],
+      t.pings.map((p) => [p.transport, p.codec, withInterval(p.p50Us, p.p50LoUs, p.p50HiUs), p.p99Us, p.sequentialMsgsPerSec, p.pipelinedMsgsPerSec, p.samples ?? '-',
+        p.machineBusy === undefined ? '-' : `${pct(p.machineBusy)} (${pct(p.othersBusy ?? 0)})`])));
     out.push('', 'Transports: transfers (payload out, small ack back)');
-    out.push(table(['transport', 'codec', 'payload', 'size', 'p50 ms', 'p99 ms', 'msg/s', 'MB/s', 'samples', 'cores busy (others)'],
-      t.transfers.map((x) => [x.transport, x.codec, x.payload, size(x.bytes), x.p50Ms, x.p99Ms, x.msgsPerSec, x.mbPerSec, x.samples,
+    out.push(table(['transport', 'codec', 'payload', 'size', 'p50 ms [95%]', 'p99 ms', 'msg/s', 'MB/s', 'samples', 'cores busy (others)'],
+      t.transfers.map((x) => [x.transport, x.codec, x.payload, size(x.bytes), withInterval(x.p50Ms, x.p50LoMs, x.p50HiMs), x.p99Ms, x.msgsPerSec, x.mbPerSec, x.samples,
         x.machineBusy === undefined ? '-' : `${pct(x.machineBusy)} (${pct(x.othersBusy ?? 0)})`])));
     if (t.ndjsonCodecShare) {
       const c = t.ndjsonCodecShare;
@@ -109,5 +123,6 @@ export function formatSections(r: BenchResult): string {
 
 export function formatTargets(targets: BenchTarget[]): string {
   const pass = targets.filter((t) => t.pass).length;
-  return ['Targets:', ...targets.map(formatTargetLine), `${pass}/${targets.length} targets met`].join('\n');
+  const noisy = targets.filter((t) => t.judgement === 'too noisy to judge').length;
+  return ['Targets:', ...targets.map(formatTargetLine), `${pass}/${targets.length} targets met${noisy ? `; ${noisy} too noisy to judge (95% interval wider than +/-20%)` : ''}`].join('\n');
 }

@@ -2,6 +2,7 @@
 import { Bench, type Task } from 'tinybench';
 import { GauntletError } from '../util/errors.ts';
 import type { LatencyStats } from './types.ts';
+import { quantileInterval } from '../stats/order-stats.ts';
 
 /** Linearly interpolated quantile (q in 0..1) of unsorted samples; NaN when there are none. */
 export function quantile(samples: readonly number[], q: number): number {
@@ -53,6 +54,7 @@ export async function runTasks(tasks: TaskSpec[], opts: RunTasksOptions): Promis
     warmupTime: opts.warmupTime ?? Math.min(100, opts.time / 4),
     warmupIterations: opts.warmupIterations ?? 4,
     throws: true,
+    retainSamples: true,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   for (const t of tasks) bench.add(t.name, t.fn);
@@ -70,11 +72,14 @@ export function taskStats(task: Task): LatencyStats {
   if (r.state !== 'completed' && r.state !== 'aborted-with-statistics') {
     throw new GauntletError('GAUNTLET_INTERNAL', `benchmark task "${task.name}" ended in state "${r.state}" without statistics`);
   }
+  const samples = r.latency.samples;
+  const iv = samples && samples.length > 0 ? quantileInterval(samples, 0.5) : undefined;
   return {
     samples: r.latency.samplesCount,
     meanMs: r.latency.mean,
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,
     opsPerSec: r.latency.mean > 0 ? 1000 / r.latency.mean : Number.NaN,
+    ...(iv ? { p50LoMs: iv.lo, p50HiMs: iv.hi } : {}),
   };
 }

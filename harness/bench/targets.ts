@@ -24,9 +24,40 @@ export function formatTarget(op: TargetOp, threshold: number, unit: string): str
   return `${op} ${threshold}${unit === 'x' ? 'x' : ` ${unit}`}`;
 }
 
-export function evaluateTarget(def: TargetDef, value: number | null | undefined): BenchTarget {
+/** A row whose 95 % interval reaches further than this share of its value on either side cannot be judged. */
+export const NOISY_HALF_WIDTH = 0.2;
+
+/** 'too noisy to judge' when the interval is open on a side or reaches past +/-20 % of the value. */
+export function judge(pass: boolean, value: number | null, interval: BenchTarget['interval']): NonNullable<BenchTarget['judgement']> {
+  if (interval && value !== null && value !== 0) {
+    const { lo, hi } = interval;
+    if (lo === null || hi === null || Math.max(value - lo, hi - value) > NOISY_HALF_WIDTH * Math.abs(value)) return 'too noisy to judge';
+  }
+  return pass ? 'PASS' : 'MISS';
+}
+
+export function evaluateTarget(def: TargetDef, value: number | null | undefined, interval?: BenchTarget['interval']): BenchTarget {
   const v = value === undefined || value === null || !Number.isFinite(value) ? null : value;
-  return { ...def, target: formatTarget(def.op, def.threshold, def.unit), value: v, pass: compare(def.op, v, def.threshold) };
+  const pass = compare(def.op, v, def.threshold);
+  return { ...def, target: formatTarget(def.op, def.threshold, def.unit), value: v, pass, ...(interval ? { interval } : {}), judgement: judge(pass, v, interval) };
+}
+
+type Bounded = { p50LoUs?: number | null; p50HiUs?: number | null; p50LoMs?: number | null; p50HiMs?: number | null; samples?: number };
+
+/** A row's p50 interval in us (ping rows) or ms (transfer rows); undefined when the row has none. */
+function p50Interval(row: Bounded | undefined, unit: 'us' | 'ms'): BenchTarget['interval'] {
+  if (!row) return undefined;
+  const [lo, hi] = unit === 'us' ? [row.p50LoUs, row.p50HiUs] : [row.p50LoMs, row.p50HiMs];
+  if (lo === undefined || hi === undefined) return undefined;
+  return { lo, hi, n: row.samples ?? 0 };
+}
+
+/** The interval of bytes / p50 in MB/s from a transfer row's p50 interval (the bounds swap). */
+function rateInterval(row: (Bounded & { bytes: number }) | undefined): BenchTarget['interval'] {
+  const i = p50Interval(row, 'ms');
+  if (!i || !row) return undefined;
+  const mbps = (ms: number | null) => (ms === null || ms <= 0 ? null : Math.round((row.bytes / 1e6 / (ms / 1000)) * 10) / 10);
+  return { lo: mbps(i.hi), hi: mbps(i.lo), n: i.n };
 }
 
 const SEED_004 = 'seed 004_f9770f90d0cd53f5.txt';
@@ -111,7 +142,7 @@ export function buildTargets(r: Omit<BenchResult, 'targets'>): BenchTarget[] {
   const out: BenchTarget[] = [];
   if (r.transports) {
     const ping = r.transports.pings.find((p) => p.transport === 'uds' && p.codec === 'msgpack');
-    out.push(evaluateTarget(TARGETS.controlRttUds, ping?.p50Us));
+    out.push(evaluateTarget(TARGETS.controlRttUds, ping?.p50Us, p50Interval(ping, 'us')));
   }
   if (r.codecs) {
     const single = Object.entries(r.codecs.speedupBinVsNdjson).find(([payload]) => payload.startsWith('vector'));
@@ -120,7 +151,7 @@ export function buildTargets(r: Omit<BenchResult, 'targets'>): BenchTarget[] {
   if (r.transports) {
     for (const transport of ['uds', 'stdio'] as const) {
       const row = r.transports.transfers.find((t) => t.transport === transport && t.codec === 'msgpack' && t.payload === 'binary' && t.bytes === 1024 * 1024);
-      if (row || r.transports.transfers.some((t) => t.bytes === 1024 * 1024)) out.push(evaluateTarget(TARGETS.transfer1mb(transport), row?.p50Ms));
+      if (row || r.transports.transfers.some((t) => t.bytes === 1024 * 1024)) out.push(evaluateTarget(TARGETS.transfer1mb(transport), row?.p50Ms, p50Interval(row, 'ms')));
     }
   }
   if (r.isolation) {
@@ -137,12 +168,12 @@ export function buildTargets(r: Omit<BenchResult, 'targets'>): BenchTarget[] {
   if (r.transports && shm?.available) {
     const t = r.transports;
     const ping = t.pings.find((p) => p.transport === 'shm');
-    out.push(evaluateTarget(TARGETS.shmControlRtt, ping?.p50Us));
+    out.push(evaluateTarget(TARGETS.shmControlRtt, ping?.p50Us, p50Interval(ping, 'us')));
     const row = (bytes: number) => t.transfers.find((x) => x.transport === 'shm' && x.bytes === bytes);
     for (const [label, bytes, ms] of [['1kb', 1024, 0.2], ['1mb', 1024 * 1024, 1], ['10mb', 10 * 1024 * 1024, 5]] as const) {
-      if (t.transfers.some((x) => x.bytes === bytes)) out.push(evaluateTarget(TARGETS.shmTransfer(label, bytes, ms), row(bytes)?.p50Ms));
+      if (t.transfers.some((x) => x.bytes === bytes)) out.push(evaluateTarget(TARGETS.shmTransfer(label, bytes, ms), row(bytes)?.p50Ms, p50Interval(row(bytes), 'ms')));
     }
-    if (t.transfers.some((x) => x.bytes === 10 * 1024 * 1024)) out.push(evaluateTarget(TARGETS.shmLargeRate, row(10 * 1024 * 1024)?.mbPerSec));
+    if (t.transfers.some((x) => x.bytes === 10 * 1024 * 1024)) out.push(evaluateTarget(TARGETS.shmLargeRate, row(10 * 1024 * 1024)?.mbPerSec, rateInterval(row(10 * 1024 * 1024))));
     out.push(evaluateTarget(TARGETS.shmSmallRate, ping?.pipelinedMsgsPerSec));
     if (shm.connections) out.push(evaluateTarget(TARGETS.shmPerConnection, shm.connections.perConnectionBytes / 1000));
   }

@@ -91,7 +91,9 @@ export async function benchTransports(opts: TransportBenchOptions): Promise<Tran
     const sig = opts.signal ? { signal: opts.signal } : {};
 
     opts.onStep?.('ping round trips');
+    const pingSpan = busySpan(peers.map(({ peer }) => peer.pid));
     const pingStats = await runTasks(peers.map(({ peer }) => ({ name: peer.label, fn: () => peer.ping() })), { time: opts.pingTimeMs, iterations: 64, ...sig });
+    const pingBusy = pingSpan.end();
     const pings: PingRow[] = [];
     for (const { link, peer } of peers) {
       const s = pingStats.get(peer.label)!;
@@ -109,6 +111,8 @@ export async function benchTransports(opts: TransportBenchOptions): Promise<Tran
       pings.push({
         transport: link.transport, codec: codecOf(link), p50Us: round(s.p50Ms * 1000, 1), p99Us: round(s.p99Ms * 1000, 1),
         sequentialMsgsPerSec: Math.round(s.opsPerSec), pipelinedMsgsPerSec, pipelineWindow: window,
+        ...usBounds(s), samples: s.samples,
+        ...(pingBusy ? { machineBusy: pingBusy.machine, othersBusy: pingBusy.others } : {}),
       });
     }
 
@@ -138,6 +142,7 @@ export async function benchTransports(opts: TransportBenchOptions): Promise<Tran
           transfers.push({
             transport: link.transport, codec: codecOf(link), bytes, payload: form, p50Ms: round(s.p50Ms, 4), p99Ms: round(s.p99Ms, 4),
             msgsPerSec: Math.round(s.opsPerSec), mbPerSec: round(bytes / 1e6 / (s.p50Ms / 1000), 1), samples: s.samples,
+            ...(s.p50LoMs !== undefined ? { p50LoMs: s.p50LoMs === null ? null : round(s.p50LoMs, 4), p50HiMs: s.p50HiMs == null ? null : round(s.p50HiMs, 4) } : {}),
             ...(b ? { machineBusy: b.machine, othersBusy: b.others } : {}),
           });
         }
@@ -172,6 +177,13 @@ export async function benchTransports(opts: TransportBenchOptions): Promise<Tran
   } finally {
     await Promise.all(peers.map(({ peer }) => peer.close()));
   }
+}
+
+/** p50's interval in us, as the ping and codec rows give p50. */
+export function usBounds(s: LatencyStats): { p50LoUs?: number | null; p50HiUs?: number | null } {
+  if (s.p50LoMs === undefined) return {};
+  const us = (v: number | null | undefined) => (v === null || v === undefined ? null : round(v * 1000, 1));
+  return { p50LoUs: us(s.p50LoMs), p50HiUs: us(s.p50HiMs) };
 }
 
 function latencyOf(stats: Map<string, LatencyStats>, name: string): LatencyStats {

@@ -23,6 +23,13 @@ export interface BenchTarget {
   source: string;
   /** What the figure is made of, in one sentence. */
   basis: string;
+  /** 95 % interval of the value, in its unit (a row measured from samples); a null side: too few samples. */
+  interval?: { lo: number | null; hi: number | null; n: number };
+  /**
+   * PASS / MISS as `pass` says, or 'too noisy to judge' when the interval is wider than +/-20 % of the value (or
+   * open on a side): the row could come out either way in the next run, whatever `pass` says now.
+   */
+  judgement?: 'PASS' | 'MISS' | 'too noisy to judge';
 }
 
 /** Percentiles of one tinybench task (or of our own samples). */
@@ -33,6 +40,9 @@ export interface LatencyStats {
   p99Ms: number;
   /** Operations per second, from the mean latency. */
   opsPerSec: number;
+  /** 95 % order-statistics interval of p50 (null: too few samples to bound that side). */
+  p50LoMs?: number | null;
+  p50HiMs?: number | null;
 }
 
 export interface CodecRow {
@@ -45,6 +55,9 @@ export interface CodecRow {
   p50Us: number;
   p99Us: number;
   opsPerSec: number;
+  /** 95 % interval of p50, us (order statistics). */
+  p50LoUs?: number | null;
+  p50HiUs?: number | null;
   /** p50 of this codec / p50 of msgpack-bin for the same payload (1 for msgpack-bin itself). */
   slowdownVsBin: number;
 }
@@ -70,6 +83,13 @@ export interface PingRow {
   /** Many in flight (window `pipelineWindow`): what the link can carry. */
   pipelinedMsgsPerSec: number | null;
   pipelineWindow: number;
+  /** 95 % interval of p50 (order statistics of the round trips), us; null: too few samples for that side. */
+  p50LoUs?: number | null;
+  p50HiUs?: number | null;
+  samples?: number;
+  /** Share of all cores busy while the pings ran, and the share other processes took (0..1; Linux). */
+  machineBusy?: number;
+  othersBusy?: number;
 }
 
 export interface TransferRow {
@@ -86,6 +106,9 @@ export interface TransferRow {
   /** bytes / p50. */
   mbPerSec: number;
   samples: number;
+  /** 95 % interval of p50 (order statistics of the round trips), ms; null: too few samples for that side. */
+  p50LoMs?: number | null;
+  p50HiMs?: number | null;
   /** Share of all cores busy while this row was measured, and the share other processes took (0..1; Linux). */
   machineBusy?: number;
   othersBusy?: number;

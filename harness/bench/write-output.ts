@@ -15,7 +15,7 @@ const ZERO = { pass: 0, fail: 0, inconclusive: 0, notApplicable: 0 };
 export function benchReportSection(result: BenchResult): NonNullable<RunReport['bench']> {
   const { targets, environment, ...sections } = result;
   return {
-    targets: targets.map((t) => ({ name: t.name, target: t.target, value: t.value, unit: t.unit, pass: t.pass })),
+    targets: targets.map((t) => ({ name: t.name, target: t.target, value: t.value, unit: t.unit, pass: t.pass, ...(t.interval ? { interval: t.interval } : {}), ...(t.judgement ? { judgement: t.judgement } : {}) })),
     ...sections,
     load: { loadavgBefore: environment.loadavgBefore, loadavgAfter: environment.loadavgAfter },
   };

@@ -128,7 +128,7 @@ export interface RunReport {
   scenarios: ScenarioResult[];
   verdicts: VerdictRow[];
   /** Benchmarks section (issue 6), when `gauntlet bench` results are merged in. */
-  bench?: { targets: Array<{ name: string; target: string; value: number | null; unit: string; pass: boolean }>; [k: string]: unknown };
+  bench?: { targets: Array<{ name: string; target: string; value: number | null; unit: string; pass: boolean; interval?: { lo: number | null; hi: number | null; n: number }; judgement?: 'PASS' | 'MISS' | 'too noisy to judge' }>; [k: string]: unknown };
   /**
    * Set when the run was interrupted (Ctrl-C, SIGTERM): the report holds the runs that completed; the one under way
    * was stopped and dropped, the rest never started.

@@ -85,3 +85,15 @@ describe('buildTargets', () => {
     expect(buildTargets(r).map((t) => t.id)).toEqual(['msgpack-bin-vs-ndjson-768', 'sampler-cpu']);
   });
 });
+
+describe('too noisy to judge', () => {
+  it('a row whose 95% interval reaches past +/-20% of its value, or is open on a side, is not judged', () => {
+    const tight = evaluateTarget(TARGETS.shmTransfer('10mb', 10 * 1024 * 1024, 5), 2.3, { lo: 2.2, hi: 2.5, n: 40 });
+    expect(tight).toMatchObject({ pass: true, judgement: 'PASS', interval: { lo: 2.2, hi: 2.5, n: 40 } });
+    const wide = evaluateTarget(TARGETS.shmTransfer('10mb', 10 * 1024 * 1024, 5), 12, { lo: 9.8, hi: 18.8, n: 9 });
+    expect(wide).toMatchObject({ pass: false, judgement: 'too noisy to judge' });
+    expect(formatTargetLine(wide)).toBe('NOISY  10mb transfer over shared memory (payload in the /dev/shm ring), p50: measured 12.0 ms [95% 9.80 ms to 18.8 ms, n=9], target <= 5 ms (misses it as measured; the interval is wider than +/-20%)');
+    expect(evaluateTarget(TARGETS.controlRttUds, 30, { lo: 20, hi: null, n: 5 }).judgement).toBe('too noisy to judge');
+    expect(evaluateTarget(TARGETS.controlRttUds, 60).judgement).toBe('MISS');
+  });
+});

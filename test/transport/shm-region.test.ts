@@ -52,6 +52,24 @@ describe.skipIf(!support.ok)(`shm region (${support.ok ? `addon ${support.addon}
     expect(owner.totalBytes).toBe(st.size);
   });
 
+  it('a payload over half the ring goes through the ring wherever the position stands, once the peer has read the last one', () => {
+    const { owner, peer } = pair();
+    const big = bytes(Math.floor(RING * 0.6), 3);
+    // Positions all round the ring: a small record of k KiB first moves the write position, then the big one.
+    for (let k = 0; k < 64; k++) {
+      const small = owner.write(bytes(k * 1024, k));
+      expect(small, `small ${k}`).toBeDefined();
+      peer.read(small!);
+      const ref = owner.write(big);
+      expect(ref, `big after ${k} KiB`).toBeDefined();
+      expect(Buffer.from(peer.read(ref!)).equals(Buffer.from(big))).toBe(true);
+    }
+    // Unread data still counts: with the big record unread, a second one does not fit and goes inline.
+    const unread = owner.write(big)!;
+    expect(owner.write(big)).toBeUndefined();
+    peer.read(unread);
+  });
+
   it('carries payloads both ways, many times round each ring, bit for bit', () => {
     const { owner, peer } = pair();
     let laps = 0;

@@ -51,8 +51,15 @@ function renderBench(report: RunReport): string {
   if (!bench) return '';
   const targets = Array.isArray(bench.targets) ? bench.targets : [];
   const extra = Object.fromEntries(Object.entries(bench).filter(([k]) => k !== 'targets'));
-  return `<section id="bench"><h2>Benchmarks</h2><table class="figures"><thead><tr><th>benchmark</th><th>target</th><th>measured</th><th>result</th></tr></thead><tbody>`
-    + targets.map((t) => `<tr><td>${esc(t.name)}</td><td>${esc(t.target)}</td><td>${esc(benchValue({ value: t.value, unit: t.unit }))}</td><td class="${t.pass ? 'mark-pass' : 'mark-fail'}">${t.pass ? 'PASS' : 'MISS'}</td></tr>`).join('')
+  const bound = (u: string, v: number | null) => (v === null ? 'unbounded' : benchValue({ value: v, unit: u }));
+  return `<section id="bench"><h2>Benchmarks</h2><table class="figures"><thead><tr><th>benchmark</th><th>target</th><th>measured</th><th>95% interval</th><th>result</th></tr></thead><tbody>`
+    + targets.map((t) => {
+      const word = t.judgement ?? (t.pass ? 'PASS' : 'MISS');
+      const cls = word === 'too noisy to judge' ? 'mark-inc' : t.pass ? 'mark-pass' : 'mark-fail';
+      const iv = t.interval ? `${bound(t.unit, t.interval.lo)} to ${bound(t.unit, t.interval.hi)} (n=${t.interval.n})` : '';
+      return `<tr><td>${esc(t.name)}</td><td>${esc(t.target)}</td><td>${esc(benchValue({ value: t.value, unit: t.unit }))}</td><td>${esc(iv)}</td>`
+        + `<td class="${cls}"${word === 'too noisy to judge' ? ` title="${esc(`interval wider than +/-20%; as measured it ${t.pass ? 'meets' : 'misses'} the target`)}"` : ''}>${esc(word)}</td></tr>`;
+    }).join('')
     + '</tbody></table>'
     + (Object.keys(extra).length ? `<details><summary>raw benchmark data</summary><pre>${esc(JSON.stringify(extra, null, 2))}</pre></details>` : '')
     + '</section>';
