@@ -124,7 +124,32 @@ describe('action.yml: the Run gauntlet step (real bash, stub gauntlet)', () => {
   });
 
   it.each([['0', 0], ['1', 1], ['2', 2], ['', 2]])('the Verdict step: exit code %j -> step status %d', (code, status) => {
-    expect(runStep('Verdict', { CODE: code }).status).toBe(status);
+    expect(runStep('Verdict', { CODE: code, COMPARE_CODE: '' }).status).toBe(status);
+  });
+
+  it.each([['0', '1', 1], ['0', '0', 0], ['0', '2', 0], ['1', '1', 1], ['2', '0', 2]])('the Verdict step: run %s, compare %s -> step status %d', (code, cmp, status) => {
+    expect(runStep('Verdict', { CODE: code, COMPARE_CODE: cmp }).status).toBe(status);
+  });
+
+  it('Compare with the baseline: gauntlet compare BASELINE REPORT, its rows in the step summary, its exit code as output', () => {
+    const files = (dir: string) => {
+      mkdirSync(path.join(dir, 'baseline'));
+      writeFileSync(path.join(dir, 'baseline', 'report.json'), '{}');
+      mkdirSync(path.join(dir, 'out'));
+      writeFileSync(path.join(dir, 'out', 'report.json'), '{}');
+    };
+    const env = { INPUT_BASELINE: 'baseline/report.json', REPORT_DIR: 'out', GITHUB_STEP_SUMMARY: 'step-summary.md' };
+    const r = runStep('Compare with the baseline', env, 1, files);
+    expect(r.status, r.stderr).toBe(0); // acted on in the Verdict step
+    expect(r.outputs['exit-code']).toBe('1');
+    expect(r.argv).toEqual(['compare', 'baseline/report.json', 'out/report.json', '--json']);
+    expect(readFileSync(path.join(r.dir, 'step-summary.md'), 'utf8')).toContain('## gauntlet compare: this run against the baseline (exit 1)');
+    // No baseline (a new repository): noted in the summary, gauntlet not called, no exit code.
+    const none = runStep('Compare with the baseline', { ...env, INPUT_BASELINE: 'missing/report.json' }, 1);
+    expect(none.status).toBe(0);
+    expect(none.argv).toBeUndefined();
+    expect(none.outputs['exit-code']).toBeUndefined();
+    expect(readFileSync(path.join(none.dir, 'step-summary.md'), 'utf8')).toContain('No baseline at `missing/report.json`');
   });
 
   it('the artifact name gets the shard, so matrix jobs do not collide', () => {
@@ -137,7 +162,7 @@ describe('action.yml: structure', () => {
   const text = readFileSync(ACTION, 'utf8');
 
   it('inputs reach the scripts only as environment variables (no ${{ }} inside a run block)', () => {
-    for (const name of ['Find or install gauntlet', 'Run gauntlet', 'Step summary', 'Artifact name', 'Verdict']) {
+    for (const name of ['Find or install gauntlet', 'Run gauntlet', 'Step summary', 'Compare with the baseline', 'Artifact name', 'Verdict']) {
       expect(runBlock(text, name)).not.toContain('${{');
     }
   });
@@ -164,8 +189,16 @@ describe('action.yml: structure', () => {
   });
 });
 
-describe.skipIf(!HAS_PYYAML)('ci/github-actions.yml: the two example workflows (PyYAML)', () => {
-  const [dev, sharded] = yamlDocs(EXAMPLES) as [Workflow, Workflow];
+describe.skipIf(!HAS_PYYAML)('ci/github-actions.yml: the three example workflows (PyYAML)', () => {
+  const [dev, sharded, compare] = yamlDocs(EXAMPLES) as [Workflow, Workflow, Workflow];
+
+  it('3. a pull request against main: main\'s last gauntlet-report downloaded, the action run with it as baseline', () => {
+    const steps = compare.jobs.compare!.steps;
+    const download = steps.find((s) => s.name === 'Download the main branch\'s last report')!;
+    expect(download.run).toContain('gh run download "$run_id" --repo "$GITHUB_REPOSITORY" --name gauntlet-report --dir baseline');
+    const action = steps.find((s) => s.uses?.endsWith('/gauntlet@v0'))!;
+    expect(action.with).toMatchObject({ baseline: 'baseline/report.json', quick: true });
+  });
 
   it('1. gauntlet as a devDependency: npm ci, npx gauntlet run --quick, summary and upload', () => {
     const runs = dev.jobs.gauntlet!.steps.map((s) => s.run ?? s.uses ?? '');
