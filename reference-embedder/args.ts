@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_LIMITS, type CodecName, type ProtocolLimits, type TransportName } from '../harness/protocol/messages.ts';
 import { ENGINE_KINDS, type EngineKind } from './engine-types.ts';
-import { parseFaults, type ActiveFaults } from './faults.ts';
+import { parseFaults, TOKEN_FAULTS, type ActiveFaults } from './faults.ts';
 
 export interface EmbedderArgs {
   engine: EngineKind;
@@ -72,8 +72,14 @@ export function parseEmbedderArgs(argv: string[], env: NodeJS.ProcessEnv): Embed
   if (transport === 'uds' && !values.socket) throw new Error('--transport uds needs --socket PATH');
   if (values.shm && transport !== 'uds') throw new Error('--shm needs --transport uds (control messages go over the socket)');
   if (transport === 'http' && !values.model) throw new Error('--transport http needs --model PATH (HTTP has no initialize request)');
+  const engine = oneOf('engine', values.engine, ENGINE_KINDS, 'llama');
+  const faults = parseFaults(values.fault ?? [], env.GAUNTLET_FAULTS);
+  const tokenFaults = TOKEN_FAULTS.filter((f) => faults[f] !== undefined);
+  if (engine !== 'llama' && tokenFaults.length > 0) {
+    throw new Error(`--fault ${tokenFaults.join(', ')}: works on token ids, which only the llama engine exposes; drop the fault or use --engine llama (got --engine ${engine})`);
+  }
   return {
-    engine: oneOf('engine', values.engine, ENGINE_KINDS, 'llama'),
+    engine,
     transport,
     codec: oneOf('codec', values.codec, ['msgpack', 'ndjson'] as const, 'msgpack'),
     socket: values.socket,
@@ -92,6 +98,6 @@ export function parseEmbedderArgs(argv: string[], env: NodeJS.ProcessEnv): Embed
       maxFrameBytes: int('max-frame-bytes', values['max-frame-bytes'], DEFAULT_LIMITS.maxFrameBytes, 16),
       maxBatch: int('max-batch', values['max-batch'], DEFAULT_LIMITS.maxBatch, 1),
     },
-    faults: parseFaults(values.fault ?? [], env.GAUNTLET_FAULTS),
+    faults,
   };
 }

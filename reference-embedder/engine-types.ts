@@ -39,6 +39,10 @@ export interface Engine {
   checkFits(text: string, where: string): void;
   /** The pooled, un-normalised vector; zero-length for a text without tokens (as node-llama-cpp answers). */
   embed(text: string): Promise<Float32Array>;
+  /** Token level, for the faults that rewrite ids (faults.ts TOKEN_FAULTS); the llama engine has them. */
+  tokenize?(text: string): number[];
+  embedTokens?(ids: number[]): Promise<Float32Array>;
+  readonly padTokenId?: number;
   dispose(): Promise<void>;
 }
 

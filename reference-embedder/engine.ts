@@ -6,7 +6,7 @@ import { readFileSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import type { Llama, LlamaEmbeddingContext, LlamaLogLevel, LlamaModel } from 'node-llama-cpp';
+import type { Llama, LlamaEmbeddingContext, LlamaLogLevel, LlamaModel, Token } from 'node-llama-cpp';
 import { checkGguf } from '../harness/gguf/check.ts';
 import { PROVEN_OPTIONS, readBindingProof, recordBindingProof, type BindingProof } from './binding-proof.ts';
 import { EngineError, type Engine, type EngineOptions } from './engine-types.ts';
@@ -209,11 +209,32 @@ export class LlamaEngine implements Engine {
     }
   }
 
+  /** Token ids of the text without special tokens (node-llama-cpp's `model.tokenize`): for the token-level faults. */
+  tokenize(text: string): number[] {
+    return this.model.tokenize(text).map(Number);
+  }
+
+  /** The padding token id (tokenizer.ggml.padding_token_id; 0, the generator's [PAD], when absent). */
+  get padTokenId(): number {
+    const ggml = (this.model.fileInfo.metadata as unknown as { tokenizer?: { ggml?: { padding_token_id?: unknown } } }).tokenizer?.ggml;
+    const id = Number(ggml?.padding_token_id);
+    return Number.isSafeInteger(id) && id >= 0 ? id : 0;
+  }
+
   async embed(text: string): Promise<Float32Array> {
+    return this.embedInput(text);
+  }
+
+  /** Embeds a token sequence; node-llama-cpp adds [CLS] / [SEP] when the first / last id is not already one. */
+  async embedTokens(ids: number[]): Promise<Float32Array> {
+    return this.embedInput(ids as unknown as Token[]);
+  }
+
+  private async embedInput(input: string | Token[]): Promise<Float32Array> {
     const ctx = this.free.pop() ?? (await new Promise<LlamaEmbeddingContext>((resolve) => this.waiting.push(resolve)));
     try {
       this.assertModelUnchanged();
-      const { vector } = await ctx.getEmbeddingFor(text);
+      const { vector } = await ctx.getEmbeddingFor(input);
       const out = Float32Array.from(vector);
       for (let i = 0; i < out.length; i++) {
         if (!Number.isFinite(out[i]!)) {

@@ -16,7 +16,11 @@ export type FaultName =
   | 'abort-on-load'
   | 'drop-every'
   | 'ignore-everything'
-  | 'crash-on-rare-frame';
+  | 'crash-on-rare-frame'
+  | 'no-nfd'
+  | 'no-cjk-split'
+  | 'pad-batch'
+  | 'short-context';
 
 export interface FaultSpec {
   name: FaultName;
@@ -41,7 +45,14 @@ export const FAULTS: readonly FaultSpec[] = [
   { name: 'drop-every', value: { unit: 'requests', default: 40 }, description: 'silently never answers every VALUE-th embed / embed-batch request of a connection, while still answering pings and the rest (stdio and uds)', caughtBy: 'latency' },
   { name: 'ignore-everything', value: { unit: 'children', default: 1 }, description: 'ignores SIGTERM, the shutdown request, the end of stdin and its parent\'s death, and starts VALUE helper processes in a session of their own that ignore SIGTERM too', caughtBy: 'parent-exit' },
   { name: 'crash-on-rare-frame', description: 'raises SIGSEGV on itself when an embed-batch frame carries one of its texts as MessagePack binary (a shape seeded fuzzing reaches about once in 400 frames; no hand-picked bad-input frame has it)', caughtBy: 'fuzz' },
+  { name: 'no-nfd', description: 'tokenizes precomposed accented Latin letters without decomposing them first (no NFD before accent stripping): "é" stays a letter the vocabulary lacks and its word becomes [UNK]; decomposed (NFD) text is unaffected', caughtBy: 'corpus' },
+  { name: 'no-cjk-split', description: 'does not split CJK ideographs into words of their own: a run of ideographs (and any letters touching it) is one word, one [UNK]', caughtBy: 'corpus' },
+  { name: 'pad-batch', description: 'pads every shorter text of a batch to the longest one\'s token count with [PAD] and embeds the padded sequence: attention and mean pooling count the padding (llama engine only)', caughtBy: 'corpus' },
+  { name: 'short-context', value: { unit: 'tokens', default: 1 }, description: 'refuses (too-many-tokens) any input longer than context - 1 - VALUE tokens, special tokens included: an off-by-VALUE context limit that turns valid texts near the limit away', caughtBy: 'corpus' },
 ];
+
+/** Faults that rewrite token ids (the engine must expose them: the llama engine does). */
+export const TOKEN_FAULTS: readonly FaultName[] = ['pad-batch'];
 
 export type ActiveFaults = Partial<Record<FaultName, number | true>>;
 

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { ErrorCode, InitializeRequest, ProtocolLimits } from '../harness/protocol/messages.ts';
 import { EngineError, loadEngine, type Engine, type EngineKind } from './engine-types.ts';
+import { checkFitsWithFaults, embedWithCorpusFaults, hasCorpusFault } from './corpus-faults.ts';
 import { mulberry32, type ActiveFaults } from './faults.ts';
 import { procMemory } from './proc-status.ts';
 
@@ -137,7 +138,7 @@ export class Service {
     texts.forEach((t, i) => {
       const where = texts.length === 1 ? 'text' : `texts[${i}]`;
       if (t.length === 0) throw new EngineError('bad-request', `${where} is empty; an empty text has no embedding`);
-      engine.checkFits(t, where);
+      checkFitsWithFaults(engine, this.opts.faults, t, where);
     });
     this.inFlight++;
     try {
@@ -147,7 +148,9 @@ export class Service {
         await sleep(10_000);
       }
       const began = performance.now();
-      const vectors = await Promise.all(texts.map((t) => engine.embed(t)));
+      const vectors = hasCorpusFault(this.opts.faults)
+        ? await embedWithCorpusFaults(engine, this.opts.faults, texts)
+        : await Promise.all(texts.map((t) => engine.embed(t)));
       const slow = this.opts.faults['slow-embed'];
       if (typeof slow === 'number' && slow > 1) await stretch((performance.now() - began) * (slow - 1));
       return vectors.map((v) => this.postprocess(v));

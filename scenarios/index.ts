@@ -2,6 +2,7 @@
 import type { AnyScenario } from '../harness/runner/types.ts';
 import badInput from './bad-input.ts';
 import coldStart from './cold-start.ts';
+import corpus from './corpus.ts';
 import corruptGguf from './corrupt-gguf.ts';
 import concurrentEmbeds from './concurrent-embeds.ts';
 import forcedKill from './forced-kill.ts';
@@ -17,7 +18,7 @@ import restartStorm from './restart-storm.ts';
 import soak from './soak.ts';
 import throughput from './throughput.ts';
 
-export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, forcedKill, throughput, concurrentEmbeds, hang, restartStorm, restartLimit, parentExit, badInput, memoryPressure, pipeDisconnect, corruptGguf, modelFileChanged, fuzz, soak];
+export const SCENARIOS: readonly AnyScenario[] = [coldStart, latency, corpus, forcedKill, throughput, concurrentEmbeds, hang, restartStorm, restartLimit, parentExit, badInput, memoryPressure, pipeDisconnect, corruptGguf, modelFileChanged, fuzz, soak];
 
 export const SCENARIO_IDS: readonly string[] = SCENARIOS.map((s) => s.id);
 

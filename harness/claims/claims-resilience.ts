@@ -287,6 +287,10 @@ export const RESILIENCE_CLAIMS: Claim[] = [
     threshold: 'min>=0.9999',
     stated: 'embedding generation produces correct results (the cosine bound 0.9999 is gauntlet\'s, for F32 models)',
     severity: 'required',
-    rationale: `Required: ${CORRECT}.`,
+    rationale: 'Decided on every adapter of every run over the hard-text corpus (scenario corpus: accents in NFC and NFD, CJK, emoji and ZWJ '
+      + 'sequences, combining and zero-width characters, right-to-left scripts, punctuation, whitespace, very long words, texts one and two '
+      + 'tokens under the context limit, mixed-length batches, a repeated text; drawn from the run\'s seed), and on the vectors latency, '
+      + 'forced-kill and concurrent-embeds receive. Each corpus category is judged by the same bound: a failure names the categories that '
+      + `missed and quotes the worst text of each, a request refused or failed counting as cosine 0. Required: ${CORRECT}.`,
   },
 ];

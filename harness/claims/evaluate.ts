@@ -4,6 +4,7 @@
  * inconclusive, with the reason, when the figure is missing (scenario not run, skipped, host died first...) or a
  * precondition does not hold. Theses say plainly when they are refuted and which real risk was measured instead.
  */
+import { quoteText } from '../report/category-table.ts';
 import { notApplicableReason, type ScenarioResult, type VerdictRow } from '../report/schema.ts';
 import { formatValue } from './format.ts';
 import { collect, combine, type Measured } from './lookup.ts';
@@ -138,6 +139,7 @@ export function evaluateOne(claim: ResolvedClaim, results: readonly ScenarioResu
   }
 
   const ok = threshold.check(value);
+  const breakdown = breakdownOf(claim, results);
   // The interval of the figure that decided (a sum of counts has none): near threshold when it straddles the limit.
   const decided = values.length === 1 || !(def.kind === 'count' && threshold.aggregation === 'count') ? values.find((v) => v.value === value) : undefined;
   const iv = decided?.interval;
@@ -161,8 +163,9 @@ export function evaluateOne(claim: ResolvedClaim, results: readonly ScenarioResu
         (risks.length ? `the real risk measured: ${risks.join('; ')}` : 'no other risk from this thesis\'s list was measured in this run');
     }
   }
+  if (!ok && breakdown) reason += `; ${breakdownText(claim, breakdown)}`;
   return {
-    ...row(claim, adapter.name, { verdict: ok ? 'pass' : 'fail', value, reason, evidence: { scenarios, samples: samples ?? interval?.n, notes } }),
+    ...row(claim, adapter.name, { verdict: ok ? 'pass' : 'fail', value, reason, evidence: { scenarios, samples: samples ?? interval?.n, notes, ...(breakdown ? { breakdown } : {}) } }),
     ...(interval ? { interval, nearThreshold: near } : {}),
   };
 }
@@ -170,6 +173,36 @@ export function evaluateOne(claim: ResolvedClaim, results: readonly ScenarioResu
 function intervalText(claim: ResolvedClaim, i: { lo: number | null; hi: number | null; n: number }): string {
   const side = (v: number | null, open: string) => (v === null ? open : fmt(claim, v));
   return `${side(i.lo, 'below the smallest sample')} to ${side(i.hi, 'beyond the largest sample')}, n=${i.n}`;
+}
+
+type Breakdown = NonNullable<VerdictRow['evidence']['breakdown']>;
+
+/** The parts the results measured the claim's metric in, each judged by the claim's threshold (worst part first per key). */
+function breakdownOf(claim: ResolvedClaim, results: readonly ScenarioResult[]): Breakdown | undefined {
+  const { threshold } = claim.resolved;
+  let by: string | undefined;
+  const parts: Breakdown['parts'] = [];
+  for (const r of results) {
+    const b = r.breakdowns?.[claim.metric];
+    if (!b) continue;
+    by ??= b.by;
+    for (const p of b.parts) {
+      parts.push({ ...p, scenario: r.scenario, verdict: p.value === null ? 'inconclusive' : threshold.check(p.value) ? 'pass' : 'fail' });
+    }
+  }
+  return by === undefined ? undefined : { by, parts };
+}
+
+
+/** "by category: emoji 0 (worst "..."), cjk 0.41 (worst "..."); every other category meets min>=0.9999". */
+function breakdownText(claim: ResolvedClaim, b: Breakdown): string {
+  const failed = b.parts.filter((p) => p.verdict === 'fail').sort((x, y) => (x.value ?? 0) - (y.value ?? 0));
+  const missing = b.parts.filter((p) => p.verdict === 'inconclusive');
+  if (failed.length === 0 && missing.length === 0) return `every ${b.by} meets ${claim.threshold}: the miss is outside the ${b.by} breakdown`;
+  const shown = failed.slice(0, 6).map((p) => `${p.label} ${p.value === null ? 'n/a' : fmt(claim, p.value)}${p.worst !== undefined ? ` (worst ${quoteText(p.worst, 80)}${p.note ? `: ${p.note}` : ''})` : p.note ? ` (${p.note})` : ''}`);
+  if (failed.length > 6) shown.push(`${failed.length - 6} more`);
+  const rest = b.parts.length - failed.length - missing.length;
+  return `by ${b.by}: ${shown.join(', ')}${missing.length ? `; not measured: ${missing.map((p) => p.label).join(', ')}` : ''}${rest > 0 ? `; every other ${b.by} meets ${claim.threshold}` : ''}`;
 }
 
 function fmt(claim: ResolvedClaim, v: number): string {

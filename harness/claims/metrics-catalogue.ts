@@ -100,7 +100,7 @@ export const METRICS = {
   'concurrent.wallMs': { unit: 'ms', kind: 'latency', scenarios: ['concurrent-embeds'], description: 'Wall time for a burst of concurrent requests to all complete; report .max' },
   'concurrent.maxInFlight': { unit: 'count', kind: 'count', scenarios: ['concurrent-embeds'], description: 'Most requests in flight at once in the scenario' },
   // ---- correctness, leaks ----
-  'correctness.minCosine': { unit: 'ratio', kind: 'ratio', scenarios: ['latency', 'forced-kill', 'concurrent-embeds'], description: 'Lowest cosine similarity between a delivered vector and the reference forward pass' },
+  'correctness.minCosine': { unit: 'ratio', kind: 'ratio', scenarios: ['latency', 'corpus', 'forced-kill', 'concurrent-embeds'], description: 'Lowest cosine similarity between a delivered vector and the reference forward pass (corpus: over the hard-text corpus, reported per category with the worst text)' },
   'soak.hostHeapSlope': { unit: 'bytes/request', kind: 'bytes', scenarios: ['soak'], description: 'Host heapUsed growth per request, least-squares slope over the soak' },
   'coldStart.startFailures': { unit: 'count', kind: 'count', scenarios: ['cold-start'], description: 'Adapter starts (spawn + initialize + load) that failed outright during cold-start' },
   'forcedKill.sigtermIgnored': { unit: 'count', kind: 'count', scenarios: ['forced-kill'], description: 'SIGTERMs after which the embedder was still alive 5 s later' },

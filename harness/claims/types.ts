@@ -9,12 +9,12 @@ export type MetricKind = 'latency' | 'bytes' | 'count' | 'rate' | 'ratio' | 'boo
  * scenarios have ids of their own (any kebab-case string that is not one of these): see MetricDef's `S`.
  */
 export type ScenarioId =
-  | 'cold-start' | 'latency' | 'throughput' | 'forced-kill' | 'restart-storm' | 'restart-limit' | 'hang'
+  | 'cold-start' | 'latency' | 'corpus' | 'throughput' | 'forced-kill' | 'restart-storm' | 'restart-limit' | 'hang'
   | 'concurrent-embeds' | 'memory-pressure' | 'pipe-disconnect' | 'corrupt-gguf' | 'model-file-changed'
   | 'parent-exit' | 'bad-input' | 'soak' | 'fuzz' | 'bench';
 
 export const SCENARIO_IDS: readonly ScenarioId[] = [
-  'cold-start', 'latency', 'throughput', 'forced-kill', 'restart-storm', 'restart-limit', 'hang',
+  'cold-start', 'latency', 'corpus', 'throughput', 'forced-kill', 'restart-storm', 'restart-limit', 'hang',
   'concurrent-embeds', 'memory-pressure', 'pipe-disconnect', 'corrupt-gguf', 'model-file-changed', 'parent-exit',
   'bad-input', 'soak', 'fuzz', 'bench',
 ];

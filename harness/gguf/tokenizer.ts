@@ -51,7 +51,8 @@ const MARK = /^\p{M}$/u;
 const PUNCTUATION = /^\p{P}$/u;
 const SYMBOL = /^\p{S}$/u;
 
-function isChineseChar(c: number): boolean {
+/** The CJK ideograph ranges llama.cpp (like Hugging Face's BERT) makes one-character words of. */
+export function isChineseChar(c: number): boolean {
   return (
     (c >= 0x4e00 && c <= 0x9fff) ||
     (c >= 0x3400 && c <= 0x4dbf) ||

@@ -1,4 +1,5 @@
 /** summary.md, written for a GitHub step summary: headline, required failures first, the matrix, how to reproduce. */
+import { categoryMisses, categoryTable, cellMarkOf, formatCosine, quoteText } from './category-table.ts';
 import { renderTimeMarkdown } from './time-table.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -64,6 +65,8 @@ export function renderMarkdown(report: RunReport): string {
   }
   out.push('', Object.entries(MARK_LEGEND).map(([k, v]) => `${k} = ${v}`).join('; ') + '.', '');
 
+  out.push(...renderCategoryMarkdown(report));
+
   const timed = intervalRows(report);
   if (timed.length) {
     out.push('## Timing and rate figures (95 % intervals)', '',
@@ -89,6 +92,23 @@ export function renderMarkdown(report: RunReport): string {
     + `Model \`${mdCell(report.model?.path)}\`${report.model?.sha256 ? ` (sha256 ${report.model.sha256.slice(0, 12)})` : ''}. `
     + (env ? `Node ${mdCell(env.node)}, ${mdCell(env.platform)}/${mdCell(env.arch)}, ${env.cpus} CPUs, node-llama-cpp ${mdCell(env.nodeLlamaCpp)}, gauntlet ${mdCell(env.gauntlet)}.` : ''), '');
   return out.join('\n');
+}
+
+/** Correctness by corpus category: categories x adapters, then the worst text of each category that missed. */
+export function renderCategoryMarkdown(report: RunReport): string[] {
+  const t = categoryTable(report);
+  if (!t) return [];
+  const out = ['## Correctness by corpus category', '',
+    `Lowest cosine against the reference forward pass per category of the hard-text corpus${t.threshold ? ` (threshold \`${t.threshold}\`)` : ''}.`, '',
+    `| category | ${t.adapters.map(mdCell).join(' | ')} |`, `|---|${t.adapters.map(() => '---').join('|')}|`];
+  for (const row of t.rows) out.push(`| ${mdCell(row.label)} | ${row.cells.map((c) => (c ? `${cellMarkOf(c)} ${formatCosine(c.value)}`.trim() : '-')).join(' | ')} |`);
+  const misses = categoryMisses(t);
+  if (misses.length) {
+    out.push('', 'Worst texts of the categories that missed:', '');
+    for (const m of misses) out.push(`- ${mdCode(m.adapter)} ${mdCell(m.label)} ${formatCosine(m.cell.value)}: ${mdCode(quoteText(m.cell.worst))}${m.cell.note ? ` (${mdCell(m.cell.note)})` : ''}`);
+  }
+  out.push('');
+  return out;
 }
 
 export function markdownReporter(options: { file?: string } = {}): Reporter {

@@ -22,7 +22,11 @@ export interface VerdictRow {
   /** One sentence a user can act on: what was measured, and for theses what the real risk is. */
   reason: string;
   /** Where the figure came from: scenario ids, sample counts, fault proofs. */
-  evidence: { scenarios: string[]; samples?: number; notes?: string[] };
+  evidence: {
+    scenarios: string[]; samples?: number; notes?: string[];
+    /** The claim's figure part by part (e.g. min cosine per corpus category), each judged by the same threshold. */
+    breakdown?: { by: string; parts: Array<BreakdownPart & { scenario: string; verdict: Verdict }> };
+  };
   /** The 95 % interval of a timing or rate value, from the samples of the scenario that gave it (absent: none). */
   interval?: FigureInterval & { scenario: string };
   /** The interval straddles the threshold: the verdict could come out the other way in the next run. */
@@ -46,6 +50,24 @@ export interface FigureInterval {
   stat: import('../stats/resample.ts').FigureStat;
   /** For a rate: rate = scale / mean(samples). */
   scale?: number;
+}
+
+/**
+ * One part of a figure a scenario measured in parts (ScenarioResult.breakdowns): e.g. the lowest cosine of one
+ * corpus category, with the text that set it.
+ */
+export interface BreakdownPart {
+  /** Stable id of the part, e.g. a corpus category id ("cjk"). */
+  key: string;
+  label: string;
+  /** The figure for this part, in the metric's unit (null: not measured, see note). */
+  value: number | null;
+  /** Items behind the figure (texts). */
+  count: number;
+  /** The item that set the figure (the worst text), quoted in a failure. */
+  worst?: string;
+  /** What else the reader needs: an error instead of a vector, why nothing was measured. */
+  note?: string;
 }
 
 /** One point of a time series; t is ms since the scenario started. */
@@ -87,6 +109,8 @@ export interface ScenarioResult {
     [name: string]: SamplePoint[] | undefined;
   };
   timeline: TimelineEvent[];
+  /** Figures measured in parts, by the metric they make up: { "correctness.minCosine": { by: "category", parts } }. */
+  breakdowns?: Record<string, { by: string; parts: BreakdownPart[] }>;
   /** Host death, harness errors: what happened, with signal/exit code and stderr tail. */
   errors: Array<{ code: string; message: string; signal?: string | null; exitCode?: number | null; stderrTail?: string }>;
   notes: string[];

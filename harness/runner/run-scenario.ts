@@ -140,6 +140,7 @@ export async function runScenario(def: AnyScenario, adapter: ResolvedAdapter, en
       cleanupMs: Math.round(ended - cleanupStart),
     },
     metrics: state.metrics,
+    ...(Object.keys(state.breakdowns).length ? { breakdowns: state.breakdowns } : {}),
     ...(Object.keys(state.latency).length ? { latency: state.latency } : {}),
     ...samplesAndIntervals(state, deriveSeed(env.seed, state.owner)),
     ...(Object.keys(state.series).length ? { series: state.series } : {}),

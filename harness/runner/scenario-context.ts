@@ -48,6 +48,7 @@ export interface ScenarioState {
   owner: string;
   timeline: ReturnType<typeof createTimeline>;
   metrics: Record<string, number | null>;
+  breakdowns: NonNullable<ScenarioResult['breakdowns']>;
   latency: Record<string, LatencySummary>;
   /** Raw samples of each latency summary, and which figures are statistics of them (harness/stats). */
   samples: Record<string, number[]>;
@@ -93,7 +94,7 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
   const timeline = createTimeline();
   const controller = new AbortController();
   const state: ScenarioState = {
-    owner, timeline, metrics: {}, latency: {}, samples: {}, links: {}, series: {}, notes: [], errors: [], hosts: [], samplers: new Set(),
+    owner, timeline, metrics: {}, breakdowns: {}, latency: {}, samples: {}, links: {}, series: {}, notes: [], errors: [], hosts: [], samplers: new Set(),
     controller, ended: false, deadlineAt: performance.now() + timeoutMs, hostStart: { ms: 0, count: 0 },
     faults: undefined as unknown as FaultInjector,
     ledger: undefined as unknown as RequestLedger,
@@ -265,6 +266,9 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
     metric(name, value, from) {
       state.metrics[name] = value === null || Number.isFinite(value) ? value : null;
       if (from) state.links[name] = from;
+    },
+    breakdown(metric, by, parts) {
+      state.breakdowns[metric] = { by, parts: parts.map((p) => ({ ...p, value: p.value === null || Number.isFinite(p.value) ? p.value : null })) };
     },
     series(name, points) {
       if (typeof points === 'number') pushPoint(name, { t: timeline.now(), value: points });

@@ -8,7 +8,7 @@ import type { FaultInjector, FaultRecord } from '../faults/index.ts';
 import type { HostHandle, HostMemory, StartHostOptions } from '../host/types.ts';
 import type { Oracle } from '../gguf/oracle.ts';
 import type { GenerateOptions, GenerateResult } from '../gguf/generator.ts';
-import type { LatencySummary, SamplePoint, ScenarioResult, TimelineEvent } from '../report/schema.ts';
+import type { BreakdownPart, LatencySummary, SamplePoint, ScenarioResult, TimelineEvent } from '../report/schema.ts';
 import type { ScenarioRng } from './rng.ts';
 
 /**
@@ -102,6 +102,11 @@ export interface ScenarioContext<S extends ScenarioSizes = ScenarioSizes> {
    * samples the figure is a statistic of (e.g. { samples: 'throughputSingle', stat: 'rate' }), for its interval.
    */
   metric(name: string, value: number | null, from?: SampleLink): void;
+  /**
+   * Records the parts a figure is made of (e.g. correctness.minCosine per corpus category, with the worst text): the
+   * verdict of a claim on `metric` judges each part by its threshold and names the parts that miss it.
+   */
+  breakdown(metric: string, by: string, parts: BreakdownPart[]): void;
   /** Appends points to a named series (t = ms since scenario start when given a bare value). */
   series(name: string, points: SamplePoint[] | number): void;
   /**

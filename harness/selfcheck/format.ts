@@ -18,13 +18,23 @@ function notCaughtWhy(r: SelfcheckRow): string {
   return `NOT CAUGHT (${parts.join('; ')})`;
 }
 
+/** " in category accents-nfc" (the categories the catch found failing), for faults that break a corpus category. */
+function categoryText(r: SelfcheckRow): string {
+  return r.failedParts?.length ? ` in category ${r.failedParts.join(', ')}` : '';
+}
+
+function notAsExpected(r: SelfcheckRow): string {
+  if (r.category !== undefined && !(r.failedParts ?? []).includes(r.category)) return ` (not in the category it breaks: ${r.category})`;
+  return ` (not by the claim meant for it: ${r.expectedNotFailed.join(', ')})`;
+}
+
 /** The matrix (fault x required claims that failed), the clean result and the score, as plain text. */
 export function formatSelfcheck(s: SelfcheckSummary): string {
   const head = ['fault', 'scenarios', 'caught by (required claims that failed)', 'time'];
   const body = s.rows.map((r) => [
     r.fault,
     r.scenarios.join(', ') || '-',
-    r.caught ? `${r.caughtBy.join(', ')}${r.caughtAsExpected ? '' : ` (not by the claim meant for it: ${r.expectedNotFailed.join(', ')})`}` : notCaughtWhy(r),
+    r.caught ? `${r.caughtBy.join(', ')}${categoryText(r)}${r.caughtAsExpected ? '' : notAsExpected(r)}` : notCaughtWhy(r),
     secs(r.durationMs),
   ]);
   const widths = head.map((h, i) => Math.min(i === 2 ? 200 : 40, Math.max(h.length, ...body.map((b) => b[i]!.length))));
@@ -55,6 +65,7 @@ export function selfcheckJson(s: SelfcheckSummary, extra: Record<string, unknown
       durationMs: r.durationMs,
       caughtAsExpected: r.caughtAsExpected,
       expected: r.expected,
+      ...(r.category !== undefined ? { category: r.category, failedCategories: r.failedParts ?? [] } : {}),
       adapter: r.adapter,
       status: r.status,
       errors: r.errors,

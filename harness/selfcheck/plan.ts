@@ -25,9 +25,11 @@ export interface PlannedFault {
   why: string;
   /** Caught by `gauntlet compare` of the clean run against the planted one (expect: "compare METRIC"), not by a threshold. */
   byCompare?: boolean;
+  /** The corpus category (harness/corpus/categories.ts) the fault breaks: the catch must name it. */
+  category?: string;
 }
 
-interface PlanEntry { value?: number; scenarios: string[]; expect: string[]; why: string; byCompare?: boolean }
+interface PlanEntry { value?: number; scenarios: string[]; expect: string[]; why: string; byCompare?: boolean; category?: string }
 
 /** One entry per switch in FAULTS; a test checks that none is missing. */
 const ENTRIES: Record<FaultName, PlanEntry> = {
@@ -103,6 +105,31 @@ const ENTRIES: Record<FaultName, PlanEntry> = {
     expect: ['no-request-lost'],
     why: 'every 50th embed request is never answered while pings still are: latency sends 115 requests to one embedder, so 2 are lost. With no deadline of their own they get the adapter\'s requestTimeoutMs capped to a quarter of the scenario\'s time left (request-ledger.ts), about 14 s and 10 s here, so the row stays inside latency\'s 60 s limit without a config of its own',
   },
+  'no-nfd': {
+    scenarios: ['corpus'],
+    expect: ['embeddings-match-reference'],
+    category: 'accents-nfc',
+    why: 'precomposed accented letters are not decomposed, so their words become [UNK]: only the NFC accent texts change (NFD text has its marks apart already), and only the corpus has accented text',
+  },
+  'no-cjk-split': {
+    scenarios: ['corpus'],
+    expect: ['embeddings-match-reference'],
+    category: 'cjk',
+    why: 'ideographs are not split into words of their own: a run of them is one [UNK] instead of one each; only the corpus\'s CJK texts have ideographs',
+  },
+  'pad-batch': {
+    scenarios: ['corpus'],
+    expect: ['embeddings-match-reference'],
+    category: 'padding',
+    why: 'the shorter texts of a batch are padded to the longest and the padding is attended to and pooled: only a batch of texts of different lengths shows it (latency\'s batches of 1-6 words do too, without saying where); the corpus batches a one-word text with a near-limit one and names the category',
+  },
+  'short-context': {
+    value: 1,
+    scenarios: ['corpus'],
+    expect: ['embeddings-match-reference'],
+    category: 'near-limit',
+    why: 'an off-by-one context limit: texts of context - 1 tokens are refused (too-many-tokens), those of context - 2 still pass. Only the near-limit texts reach it (every other category stays under half the context, the padding batches hold a context - 2 text). A silent truncation by one token is not planted: with mean pooling it moves the cosine by ~5e-5 (0.99995 for 1 of 127 tokens), inside the 0.9999 bound',
+  },
 };
 
 function entryId(fault: FaultName, value: number | undefined): string {
@@ -114,7 +141,10 @@ export function selfcheckPlan(): PlannedFault[] {
   return FAULTS.map((spec) => {
     const e = ENTRIES[spec.name];
     const value = spec.value ? (e.value ?? spec.value.default) : undefined;
-    return { id: entryId(spec.name, value), fault: spec.name, ...(value !== undefined ? { value } : {}), scenarios: [...e.scenarios], expect: [...e.expect], why: e.why, ...(e.byCompare ? { byCompare: true } : {}) };
+    return {
+      id: entryId(spec.name, value), fault: spec.name, ...(value !== undefined ? { value } : {}), scenarios: [...e.scenarios], expect: [...e.expect], why: e.why,
+      ...(e.byCompare ? { byCompare: true } : {}), ...(e.category ? { category: e.category } : {}),
+    };
   });
 }
 

@@ -113,7 +113,10 @@ export async function runSelfcheck(o: SelfcheckOptions): Promise<SelfcheckOutcom
     emit({ type: 'step-start', step: 'fault', index: i + 1, total: o.plan.length, label: planned.id, adapter: adapter.name, scenarios: scenarios.map((s) => s.id) });
     const started = performance.now();
     const results: ScenarioResult[] = [];
-    const run: FaultRun = { fault: planned.id, adapter: adapter.name, scenarios: [], missing, expect: planned.expect, verdicts: [], durationMs: 0 };
+    const run: FaultRun = {
+      fault: planned.id, adapter: adapter.name, scenarios: [], missing, expect: planned.expect, verdicts: [], durationMs: 0,
+      ...(planned.category ? { category: planned.category } : {}),
+    };
     for (const s of scenarios) {
       results.push(...(await runOne(s, adapter, planned.id)));
       run.scenarios = results.map(outcomeOf);

@@ -28,6 +28,8 @@ export interface FaultRun {
   missing: string[];
   /** Required claims the plan expects to fail. */
   expect: string[];
+  /** The corpus category the fault breaks (plan), which the catch must name. */
+  category?: string;
   verdicts: VerdictRow[];
   /** For a fault the plan has compare catch: "compare METRIC" per figure compare calls a regression against the clean run. */
   compareCatches?: string[];
@@ -58,8 +60,15 @@ export interface SelfcheckRow {
   /** Expected claims (plan) that did not fail. */
   expectedNotFailed: string[];
   caught: boolean;
-  /** Caught by at least one claim the plan names (false: caught only by some other claim, or not caught). */
+  /**
+   * Caught by at least one claim the plan names (false: caught only by some other claim, or not caught), and, for a
+   * fault with a planned category, with that category among the parts the catching claims found failing.
+   */
   caughtAsExpected: boolean;
+  /** The corpus category the plan says the fault breaks. */
+  category?: string;
+  /** Parts (corpus categories) the catching claims' breakdowns found failing, e.g. ["accents-nfc"]. */
+  failedParts?: string[];
   status: Record<string, ScenarioOutcome['status']>;
   /** Error codes per scenario (first few). */
   errors: Record<string, string[]>;
@@ -102,6 +111,9 @@ export function scoreFault(run: FaultRun, cleanVerdicts: readonly VerdictRow[], 
   const req = required(run.verdicts, run.adapter);
   const failed = req.filter((v) => v.verdict === 'fail').map((v) => v.claim);
   const caughtBy = [...failed.filter((c) => !cleanFailed.has(c)), ...(run.compareCatches ?? [])];
+  const failedParts = [...new Set(req.filter((v) => caughtBy.includes(v.claim))
+    .flatMap((v) => v.evidence.breakdown?.parts.filter((p) => p.verdict === 'fail').map((p) => p.key) ?? []))];
+  const inCategory = run.category === undefined || failedParts.includes(run.category);
   return {
     fault: run.fault,
     adapter: run.adapter,
@@ -113,7 +125,9 @@ export function scoreFault(run: FaultRun, cleanVerdicts: readonly VerdictRow[], 
     expected: [...run.expect],
     expectedNotFailed: run.expect.filter((c) => !caughtBy.includes(c)),
     caught: caughtBy.length > 0,
-    caughtAsExpected: caughtBy.some((c) => run.expect.includes(c)),
+    caughtAsExpected: caughtBy.some((c) => run.expect.includes(c)) && inCategory,
+    ...(run.category !== undefined ? { category: run.category } : {}),
+    ...(failedParts.length ? { failedParts } : {}),
     status: Object.fromEntries(run.scenarios.map((s) => [s.scenario, s.status])),
     errors: Object.fromEntries(run.scenarios.filter((s) => s.errors.length > 0).map((s) => [s.scenario, s.errors])),
     missing: run.missing,

@@ -195,3 +195,34 @@ describe('evaluateClaims: features an engine never promised', () => {
     expect(enforcesLimits({ kind: 'process', command: ['x'], transport: 'stdio', codec: 'ndjson', enforcesLimits: false })).toBe(false);
   });
 });
+
+describe('evaluateClaims: a figure measured in parts (breakdowns)', () => {
+  const parts = (cjk: number, emoji: number) => ({
+    'correctness.minCosine': {
+      by: 'category',
+      parts: [
+        { key: 'ascii', label: 'plain ASCII', value: 1, count: 4, worst: 'hello' },
+        { key: 'cjk', label: 'CJK', value: cjk, count: 4, worst: '中文\u200d文本' },
+        { key: 'emoji', label: 'emoji and astral', value: emoji, count: 4, worst: 'emoji 😀 here' },
+      ],
+    },
+  });
+  it('judges every part by the claim\'s threshold and names the parts that miss, worst first, with their worst text', () => {
+    const row = one('embeddings-match-reference', [result('corpus', { 'correctness.minCosine.min': 0 }, { breakdowns: parts(0.41, 0) })]);
+    expect(row.verdict).toBe('fail');
+    expect(row.evidence.breakdown?.parts.map((p) => [p.key, p.verdict, p.scenario])).toEqual([['ascii', 'pass', 'corpus'], ['cjk', 'fail', 'corpus'], ['emoji', 'fail', 'corpus']]);
+    expect(row.reason).toMatch(/by category: emoji and astral 0 \(worst "emoji 😀 here"\), CJK 0\.41\d* \(worst "中文\\u200d文本"\); every other category meets min>=0\.9999/);
+  });
+  it('a pass keeps the parts as evidence and says nothing more; a miss outside every part says so', () => {
+    const ok = one('embeddings-match-reference', [result('corpus', { 'correctness.minCosine.min': 0.99999 }, { breakdowns: parts(0.99999, 1) })]);
+    expect(ok.verdict).toBe('pass');
+    expect(ok.reason).not.toMatch(/category/);
+    expect(ok.evidence.breakdown?.parts.every((p) => p.verdict === 'pass')).toBe(true);
+    const elsewhere = one('embeddings-match-reference', [
+      result('corpus', { 'correctness.minCosine.min': 1 }, { breakdowns: parts(1, 1) }),
+      result('latency', { 'correctness.minCosine.min': 0.5 }),
+    ]);
+    expect(elsewhere.verdict).toBe('fail');
+    expect(elsewhere.reason).toMatch(/every category meets min>=0\.9999: the miss is outside the category breakdown/);
+  });
+});

@@ -115,3 +115,21 @@ describe('scoreSelfcheck', () => {
     expect(j.rows).toEqual([expect.objectContaining({ fault: 'x', scenarios: ['latency'], caughtBy: ['a'], durationMs: 50 })]);
   });
 });
+
+describe('scoreFault: faults that break one corpus category', () => {
+  const withParts = (failed: string[]): VerdictRow => ({
+    ...v('', 'embeddings-match-reference', 'fail'),
+    evidence: { scenarios: ['corpus'], breakdown: { by: 'category', parts: ['ascii', 'cjk', 'padding'].map((key) => ({ key, label: key, value: failed.includes(key) ? 0.5 : 1, count: 4, scenario: 'corpus', verdict: failed.includes(key) ? 'fail' as const : 'pass' as const })) } },
+  });
+  it('is caught as expected only when the category it breaks is among the failing parts', () => {
+    const hit = fault('no-cjk-split', [withParts(['cjk'])], { expect: ['embeddings-match-reference'], category: 'cjk' });
+    const row = scoreFault(hit, CLEAN_OK.verdicts, 'reference');
+    expect(row).toMatchObject({ caught: true, caughtAsExpected: true, category: 'cjk', failedParts: ['cjk'] });
+    expect(formatSelfcheck(scoreSelfcheck([hit], CLEAN_OK))).toMatch(/no-cjk-split .* embeddings-match-reference in category cjk/);
+    expect(selfcheckJson(scoreSelfcheck([hit], CLEAN_OK)).rows).toEqual([expect.objectContaining({ category: 'cjk', failedCategories: ['cjk'] })]);
+    const elsewhere = fault('no-cjk-split', [withParts(['padding'])], { expect: ['embeddings-match-reference'], category: 'cjk' });
+    const miss = scoreFault(elsewhere, CLEAN_OK.verdicts, 'reference');
+    expect(miss).toMatchObject({ caught: true, caughtAsExpected: false, failedParts: ['padding'] });
+    expect(formatSelfcheck(scoreSelfcheck([elsewhere], CLEAN_OK))).toMatch(/in category padding \(not in the category it breaks: cjk\)/);
+  });
+});

@@ -7,7 +7,8 @@ import type { RunReport } from '../schema.ts';
 import { xmlText as esc } from '../escape.ts';
 import { EXIT_CODE_MEANING } from '../summary.ts';
 import { formatValue, formatVerdictValue, headline, partialNote, requiredFailures, resultWord } from '../matrix.ts';
-import { renderFindings, renderMatrix } from './render-matrix.ts';
+import { renderFindings, renderMatrix, markClass } from './render-matrix.ts';
+import { categoryMisses, categoryTable, cellMarkOf, formatCosine, quoteText } from '../category-table.ts';
 import { renderScenarios } from './render-scenarios.ts';
 
 export interface HtmlAssets { uplotJs: string; uplotCss: string; clientJs: string; css: string }
@@ -65,9 +66,28 @@ function renderBench(report: RunReport): string {
     + '</section>';
 }
 
+/** Correctness by corpus category: categories x adapters (lowest cosine), the worst text of each miss. */
+function renderCategories(report: RunReport): string {
+  const t = categoryTable(report);
+  if (!t) return '';
+  const head = `<tr><th>category</th>${t.adapters.map((a) => `<th>${esc(a)}</th>`).join('')}</tr>`;
+  const rows = t.rows.map((row) => `<tr><th scope="row">${esc(row.label)}</th>${row.cells.map((c) => {
+    if (!c) return '<td class="cell mark-">-</td>';
+    const mark = cellMarkOf(c);
+    const tip = `${row.label}: ${c.count} text(s), lowest cosine ${formatCosine(c.value)}\nworst: ${quoteText(c.worst)}${c.note ? `\n${c.note}` : ''}`;
+    return `<td class="cell ${mark ? markClass(mark) : ''}" title="${esc(tip)}">${mark ? `<span class="mark">${mark}</span>` : ''}<span class="val">${esc(formatCosine(c.value))}</span></td>`;
+  }).join('')}</tr>`).join('');
+  const misses = categoryMisses(t);
+  return `<section id="categories"><h2>Correctness by corpus category</h2>`
+    + `<p>Lowest cosine against the reference forward pass per category of the hard-text corpus${t.threshold ? ` (threshold <code>${esc(t.threshold)}</code>)` : ''}. Hover a cell for its worst text.</p>`
+    + `<table id="category-table" class="matrix"><thead>${head}</thead><tbody>${rows}</tbody></table>`
+    + (misses.length ? `<ul class="failures">${misses.map((m) => `<li><code>${esc(m.adapter)}</code> <strong>${esc(m.label)}</strong> ${esc(formatCosine(m.cell.value))}: <code>${esc(quoteText(m.cell.worst))}</code>${m.cell.note ? ` (${esc(m.cell.note)})` : ''}</li>`).join('')}</ul>` : '')
+    + '</section>';
+}
+
 function renderToc(report: RunReport): string {
   const ids = [...new Set((report.scenarios ?? []).map((s) => s.scenario))];
-  return `<nav class="toc"><a href="#matrix">claims</a>${ids.map((id) => ` <a href="#scenario-${esc(id)}">${esc(id)}</a>`).join('')} ${report.bench ? ' <a href="#bench">benchmarks</a>' : ''} <a href="#environment">environment</a></nav>`;
+  return `<nav class="toc"><a href="#matrix">claims</a>${categoryTable(report) ? ' <a href="#categories">categories</a>' : ''}${ids.map((id) => ` <a href="#scenario-${esc(id)}">${esc(id)}</a>`).join('')} ${report.bench ? ' <a href="#bench">benchmarks</a>' : ''} <a href="#environment">environment</a></nav>`;
 }
 
 export function renderHtml(report: RunReport, assets: HtmlAssets): string {
@@ -83,6 +103,7 @@ export function renderHtml(report: RunReport, assets: HtmlAssets): string {
     renderHeader(report),
     renderToc(report),
     `<section id="claims"><h2>Claims x adapters</h2>${renderMatrix(report)}${renderFindings(report)}</section>`,
+    renderCategories(report),
     `<div id="scenarios">${renderScenarios(report)}</div>`,
     renderBench(report),
     renderEnvironment(report),
