@@ -133,6 +133,10 @@ export function notApplicableReason(r: Pick<ScenarioResult, 'status' | 'notes'>)
 export interface EnvironmentInfo {
   node: string; platform: string; arch: string; cpus: number; cpuModel: string; totalMemBytes: number;
   nodeLlamaCpp: string; gauntlet: string; memoryLimitMechanism?: string; hostname?: string;
+  /** The git commit of a checkout run (+dirty with uncommitted changes); absent for an installed package. */
+  commit?: string;
+  /** 1, 5 and 15 minute load averages when the run started: timing figures of a loaded machine are noisy. */
+  loadavg?: number[];
 }
 
 export interface RunReport {
