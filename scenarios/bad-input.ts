@@ -86,7 +86,9 @@ export default defineScenario({
         const mark = events.length;
         const frame = requestFrameBytes(ctx.adapter, c.texts, !c.batch);
         try {
-          const call = c.batch ? host.embedBatch(c.texts as string[], { timeoutMs: 10_000, signal: ctx.signal }) : host.embed(c.texts[0] as string, { timeoutMs: 10_000, signal: ctx.signal });
+          // Each case is a deliberate edge case: not a valid request (claim valid-requests-succeed); the control after it is.
+          const opts = { timeoutMs: 10_000, signal: ctx.signal, invalid: `bad-input case: ${c.name}` };
+          const call = c.batch ? host.embedBatch(c.texts as string[], opts) : host.embed(c.texts[0] as string, opts);
           const got = await call;
           accepted++;
           if (c.batch) acceptedBatchTexts.push((got as Float32Array[]).length);

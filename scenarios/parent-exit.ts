@@ -5,6 +5,10 @@
  * report how long it took, and SIGKILLs anything still there. The host's own orphan reaper is held off
  * (orphanGraceMs) until the observation is over, so it cannot hide an orphan.
  *
+ * The embedder is its whole process tree: every process it started (a worker in a session of its own, a
+ * double-forked helper; found by /proc descent and the run tag just before the kill) must be gone within the same
+ * limit, and each one still alive counts as an orphan.
+ *
  * Applies to process adapters and to http adapters with a server the harness started (its pid is watched).
  * Not applicable to in-process: the model lives inside the host, so there is no second process to orphan.
  */
@@ -62,12 +66,17 @@ export default defineScenario({
           if (stats) busyInFlight.push(stats.inFlight);
           if (stats && stats.inFlight === 0) ctx.note(`${label}: the embedder reported no request in flight just before the kill`);
         }
+        // The embedder's tree as it stands just before the kill: its descendants, and what carries this scenario's
+        // run tag without being a host (a worker that left the tree by setsid and a double fork).
+        const tree = ctx.embedderTree(pid).filter((p) => p !== host.pid);
         const killedAt = performance.now();
         const watching = goneWithin(pid, killedAt, observeMs);
+        const watchingTree = tree.map((p) => goneWithin(p, killedAt, observeMs));
         const rec = await ctx.faults.kill(host.pid, 'SIGKILL', { waitMs: 3000 });
         if (rec.tookEffect) hostsKilled++;
         else ctx.error('FAULT_NO_EFFECT', `${label}: SIGKILL of host pid ${host.pid} did not take effect`);
         const took = await watching;
+        const treeTook = await Promise.all(watchingTree);
         observed++;
         if (took !== null) exits.push(took);
         if (took === null || took > limitMs) {
@@ -75,6 +84,14 @@ export default defineScenario({
           ctx.error('ORPHAN', `${label}: embedder pid ${pid} was still alive ${limitMs} ms after its host was SIGKILLed${took === null ? ` (and after ${observeMs} ms; SIGKILLed by the scenario)` : ` (it exited after ${Math.round(took)} ms)`}`);
           if (took === null) await ctx.faults.kill(pid, 'SIGKILL', { waitMs: 2000 });
         }
+        for (const [i, p] of tree.entries()) {
+          const t = treeTook[i]!;
+          if (t !== null && t <= limitMs) continue;
+          orphans++;
+          ctx.error('ORPHAN', `${label}: pid ${p}, started by embedder pid ${pid}, was still alive ${limitMs} ms after the host was SIGKILLed${t === null ? ` (and after ${observeMs} ms; SIGKILLed by the scenario)` : ` (it exited after ${Math.round(t)} ms)`}: what an embedder starts is its own to end`);
+          if (t === null) await ctx.faults.kill(p, 'SIGKILL', { waitMs: 2000 });
+        }
+        if (tree.length > 0) ctx.note(`${label}: embedder pid ${pid} had ${tree.length} process(es) of its own at the kill (${tree.join(', ')}), each watched like the embedder`);
       }
     }
     ctx.metric('parentExit.orphans', orphans);

@@ -28,6 +28,7 @@ import type { RestartPolicy, SupervisorCounters, SupervisorState } from '../supe
 import { httpHealth } from '../transport/http-client.ts';
 import type { LifecycleEmitter } from './emitter.ts';
 import { getOk } from './http-ready.ts';
+import { probeUntilReady } from './http-probe.ts';
 import { HttpServerProcess } from './http-server.ts';
 import { substituteArgs } from './substitute.ts';
 import { pickFreePort } from './free-port.ts';
@@ -298,7 +299,9 @@ export class HttpServerSupervisor {
     }
     const listening = performance.now();
     await Promise.race([this.pollReady(baseUrl, end, server, signal), died]);
-    const dims = await Promise.race([o.probe(baseUrl, Math.max(1_000, left())), died]);
+    // Ready at the first good embedding: a 503, a refused connection or "loading" on the probe is waited out.
+    const url = baseUrl;
+    const { dims } = await Promise.race([probeUntilReady({ probe: (ms) => o.probe(url, ms), end, signal, what: `the http server (pid ${server.proc.pid})` }), died]);
     e.baseUrl = baseUrl;
     // Phases as the process supervisor reports them: spawn = up to the ready line (or the first poll with a
     // fixed port), load = readiness poll + dims probe; an http server reports no runtime milestone.
@@ -369,8 +372,9 @@ export class HttpServerSupervisor {
     const core = this.core;
     const err = e instanceof GauntletError ? e : new GauntletError('GAUNTLET_EMBEDDER_ERROR', toError(e).message, { cause: e });
     if (core.stopping() && core.state !== 'failed') return new GauntletError('GAUNTLET_CLOSED', `adapter ${this.opts.name} was closed`, { cause: err });
-    if (err.code === 'GAUNTLET_CLOSED') {
-      // A refused or reset connection usually arrives a moment before the exit of a server that just died.
+    if (err.code === 'GAUNTLET_CLOSED' || (err.code === 'GAUNTLET_BAD_ANSWER' && err.details.truncated === true)) {
+      // A refused or reset connection (or a body cut short) usually arrives a moment before the exit of a server
+      // that just died.
       const exit = await live.server.proc.waitExit(250);
       if (exit) {
         const stderrTail = live.server.proc.stderrTail();

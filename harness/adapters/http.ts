@@ -11,6 +11,7 @@ import { sleep } from '../util/deadline.ts';
 import { LifecycleEmitter, normalizeInPlace } from './emitter.ts';
 import { httpEmbed, httpHealth } from '../transport/http-client.ts';
 import { getOk } from './http-ready.ts';
+import { probeUntilReady } from './http-probe.ts';
 import { HttpServerSupervisor } from './http-supervisor.ts';
 import { substituteArgs } from './substitute.ts';
 import type { EmbedCallOptions, EmbedderClient, HttpAdapterConfig, LifecycleListener, ResolvedAdapter, StartInfo } from './types.ts';
@@ -64,8 +65,10 @@ export class HttpClient implements EmbedderClient {
     this.baseUrl = c.baseUrl;
     const readyUrl = c.readyUrl ?? new URL('/health', this.baseUrl).href;
     await this.pollReady(readyUrl, end);
-    const [probe] = await this.post(['dims probe'], { timeoutMs: Math.max(1_000, end - Date.now()) });
-    const info: StartInfo = { dims: probe!.length, model };
+    // Ready at the first good embedding: a 503, a refused connection or "loading" on the probe is waited out.
+    const hrEnd = performance.now() + (end - Date.now());
+    const { dims } = await probeUntilReady({ probe: async (timeoutMs) => (await this.post(['dims probe'], { timeoutMs }))[0]!.length, end: hrEnd, what: this.baseUrl });
+    const info: StartInfo = { dims, model };
     this.events.emit('ready', { pid: undefined, attempt: 1, startMs: performance.now() - t0, dims: info.dims, model: info.model, baseUrl: this.baseUrl });
     return info;
   }

@@ -79,6 +79,24 @@ export function renderClaimsMarkdown(claims: readonly Claim[] = CLAIMS): string 
       'with the reason: scenario not run or skipped, host died first, precondition not met). Figures measured only by `gauntlet bench` are reported under the adapter name `bench`.',
     '- Override a claim in `gauntlet.config.ts` with `claims: { "<id>": { threshold, severity, appliesTo } }`, or drop it with `false`.',
     '',
+    '### Valid requests, bad answers, leftovers',
+    '',
+    '- A **valid request** is an embed or embed-batch a scenario sends that is well formed and within the limits the adapter promises: ' +
+      'at least one text, no more than `maxBatch` where the adapter enforces gauntlet\'s limits, and not marked by its scenario as a deliberate ' +
+      'edge case (bad-input\'s empty, huge and malformed texts; a host started on a corrupt model). The request ledger judges every one, in every scenario: ' +
+      'unless an injected fault (up to 10 s before it or during it), a crash, restart, hang, give-up or host exit of its embedder, or its caller\'s own abort ' +
+      'explains its end, it must end with as many vectors as texts, each of the model\'s dims, every value finite (`valid-requests-succeed`). ' +
+      'A typed error counts against it, except `GAUNTLET_OVERLOADED` (promised back-pressure).',
+    '- A **bad answer** is an engine\'s answer gauntlet cannot read as one: over HTTP a body that is not JSON (a bare `NaN`, a truncated body), a content type ' +
+      'that is not JSON, a 2xx with an `error` body, no `data` list, more or fewer entries than inputs, a missing, out-of-range or duplicate `index`, a non-numeric value; ' +
+      'over the protocol a frame for a waiting request that decodes to the wrong shape. It is that request\'s typed error `GAUNTLET_BAD_ANSWER` (quoting the first ' +
+      '200 bytes of the body, or the bad field), counted by `valid-requests-succeed`; the scenario goes on, and it is never a harness error.',
+    '- A **leftover** is any process of a scenario, other than its hosts, still alive once the scenario ended, its hosts were closed and the grace period ' +
+      'passed: an embedder, a worker it started in a session of its own, a double-forked helper, found by pid, /proc descent or the run tag every process ' +
+      'inherits. The embedder is its whole tree: a leftover fails `embedder-leaves-nothing-behind` whoever reaps it, and `parent-exit-no-orphans` counts ' +
+      'every process of the embedder\'s tree still alive 1 s after its host was killed.',
+    '- A figure whose every sample failed (a batch latency with 0 answers) is a failed claim saying so, not a missing figure.',
+    '',
     '## Seed documents',
     '',
     '| seed | document | title | about |',

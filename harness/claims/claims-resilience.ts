@@ -154,6 +154,34 @@ export const RESILIENCE_CLAIMS: Claim[] = [
     rationale: 'Counted by the harness on every embed request of every scenario: a request that reaches its deadline unanswered while the embedder is up (it still answers pings: no crash, restart, hang or injected fault around it), or a batch answered with the wrong number of vectors. A caller waiting on it sees only a timeout, and its text is never embedded. Late answers (after the deadline) are reported apart as requests.late. Required: a correctness property: a wrong or missing answer delivered without error is worse than a crash.',
   },
   {
+    id: 'valid-requests-succeed',
+    kind: 'target',
+    title: 'Every valid request ends with a correct answer: as many vectors as texts, the model\'s dims, finite values',
+    source: src('000', '2. IPC PROTOCOL SPECIFICATION'),
+    alsoIn: [src('000', '5. INTEGRATION WITH EXISTING MCP > Drop-in Replacement Interface')],
+    metric: 'requests.validFailed',
+    threshold: 'count==0',
+    stated: 'Embed answers EmbedResult { embedding: Vec<f32> }, EmbedBatch answers BatchResult { embeddings: Vec<Vec<f32>> }, and the embedder is a drop-in EmbeddingProvider',
+    severity: 'required',
+    rationale: 'Kept by the harness\'s request ledger on every embed and embed-batch of every scenario: a request that is well formed and within the limits the adapter promises (the sender did not mark it as a deliberate edge case), sent outside an injected fault\'s window, a crash, restart or hang of its embedder and the caller\'s own abort, must end with as many vectors as texts, each of the model\'s dims and finite. ' +
+      'A typed error counts against it (a malformed answer is GAUNTLET_BAD_ANSWER), as do a loss, a late answer, a wrong count and a wrong vector; an overload answer (GAUNTLET_OVERLOADED, promised back-pressure) does not. The scenario\'s errors quote the first failures. ' +
+      `The 0 threshold is gauntlet's: the seed gives the answer types, not a failure rate. Required: ${CORRECT}.`,
+  },
+  {
+    id: 'embedder-leaves-nothing-behind',
+    kind: 'target',
+    title: 'Nothing the embedder started outlives it: no process of its tree is left once a scenario ends',
+    source: src('000', '7. WINDOWS-SPECIFIC CONSIDERATIONS > Process Management'),
+    alsoIn: [src('001', 'SUCCESS CRITERIA > Operational Requirements')],
+    metric: 'leftover.processes',
+    threshold: 'count==0',
+    stated: 'a job object for cleanup on parent exit',
+    appliesTo: ['process', 'http'],
+    severity: 'required',
+    rationale: 'Counted by the run-tag sweep at the end of every scenario, after the hosts were closed and every process got its grace period: an embedder, a worker it started in a session of its own, a double-forked helper, anything carrying the scenario\'s run tag that is still alive, is the embedder\'s leftover whoever reaps it (the sweep then ends it: SIGTERM, then SIGKILL). ' +
+      'A leftover keeps memory, a mapped model and a port after every editor restart. Required: nothing machine-dependent about it.',
+  },
+  {
     id: 'hang-recovers',
     kind: 'target',
     title: 'After a hang is detected the supervisor recovers and embeds again',

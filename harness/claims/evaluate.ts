@@ -105,6 +105,15 @@ export function evaluateOne(claim: ResolvedClaim, results: readonly ScenarioResu
       evidence: { scenarios: expected.map((r) => r.scenario) },
     });
   }
+  const allFailed = values.length === 0 ? everySampleFailed(claim, expected) : undefined;
+  if (allFailed) {
+    // A figure whose every sample failed is not missing: the requests were sent and none came back right.
+    return row(claim, adapter.name, {
+      verdict: 'fail', value: null,
+      reason: `every sample failed: ${allFailed.map((f) => `${f.scenario} answered 0 of ${f.errors} request(s)`).join(', ')}, so there is no ${claim.metric} to compare with ${claim.threshold} (the failures are counted and quoted by valid-requests-succeed)`,
+      evidence: { scenarios: allFailed.map((f) => f.scenario), samples: 0 },
+    });
+  }
   if (values.length === 0) {
     return row(claim, adapter.name, {
       verdict: 'inconclusive', value: null,
@@ -152,6 +161,8 @@ export function evaluateOne(claim: ResolvedClaim, results: readonly ScenarioResu
     // A config's own claim quotes its document only when the config says what the document states.
     const stated = claim.origin === 'config' ? (claim.stated ? ` (${formatSource(claim.source)}: ${claim.stated})` : '') : ` (seed: ${claim.stated})`;
     reason = `${measured} ${ok ? 'meets' : 'misses'} ${claim.threshold}${stated}`;
+    const quotes = ok || !def.quoteErrors ? [] : quotedErrors(results, def.quoteErrors);
+    if (quotes.length) reason += `; first: ${quotes.join(' | ')}`;
   } else {
     const context = contextText(claim, results);
     if (context) notes.push(`context: ${context}`);
@@ -203,6 +214,30 @@ function breakdownText(claim: ResolvedClaim, b: Breakdown): string {
   if (failed.length > 6) shown.push(`${failed.length - 6} more`);
   const rest = b.parts.length - failed.length - missing.length;
   return `by ${b.by}: ${shown.join(', ')}${missing.length ? `; not measured: ${missing.map((p) => p.label).join(', ')}` : ''}${rest > 0 ? `; every other ${b.by} meets ${claim.threshold}` : ''}`;
+}
+
+/** Errors with `code` of the results, first QUOTED per scenario, each cut to 400 characters. */
+function quotedErrors(results: readonly ScenarioResult[], code: string): string[] {
+  const QUOTED = 2;
+  const out: string[] = [];
+  for (const r of results) {
+    for (const e of r.errors.filter((x) => x.code === code).slice(0, QUOTED)) out.push(`${r.scenario}: ${e.message.slice(0, 400)}`);
+  }
+  return out.slice(0, 6);
+}
+
+/**
+ * For a latency figure with no value: the scenarios that sent its requests and had every one fail (a summary with
+ * 0 samples and errors), or undefined when none did.
+ */
+function everySampleFailed(claim: ResolvedClaim, expected: readonly ScenarioResult[]): Array<{ scenario: string; errors: number }> | undefined {
+  const def = claim.resolved.def;
+  if (def.kind !== 'latency' || !def.latencyKey) return undefined;
+  const failed = expected
+    .map((r) => ({ scenario: r.scenario, s: r.latency?.[def.latencyKey!] }))
+    .filter((x) => x.s !== undefined && x.s.count === 0 && x.s.errors > 0)
+    .map((x) => ({ scenario: x.scenario, errors: x.s!.errors }));
+  return failed.length ? failed : undefined;
 }
 
 function fmt(claim: ResolvedClaim, v: number): string {

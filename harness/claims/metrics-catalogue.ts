@@ -22,6 +22,8 @@ export interface MetricDef<S extends string = ScenarioId> {
   description: string;
   /** For latency metrics: the key of ScenarioResult.latency that holds the same distribution. */
   latencyKey?: string;
+  /** A failing verdict quotes the first scenario errors with this code (what the count counted). */
+  quoteErrors?: string;
 }
 
 const FAULTS: ScenarioId[] = [
@@ -75,13 +77,15 @@ export const METRICS = {
   'restartStorm.requests': { unit: 'count', kind: 'count', scenarios: ['restart-storm'], description: 'Requests the client sent during the storm: the sample restartStorm.availability is computed from' },
   'restartLimit.endedWithClearError': { unit: 'boolean', kind: 'boolean', scenarios: ['restart-limit'], description: '1 when a permanently broken embedder ended in a give-up error within the restart limit (no endless loop)' },
   'restartLimit.backoffGrows': { unit: 'boolean', kind: 'boolean', scenarios: ['restart-limit'], description: '1 when the delay between consecutive restarts of a crashing embedder grows' },
-  'parentExit.orphans': { unit: 'count', kind: 'count', scenarios: ['parent-exit'], description: 'Embedder processes still alive after their host was killed and the grace period passed' },
+  'parentExit.orphans': { unit: 'count', kind: 'count', scenarios: ['parent-exit'], description: 'Processes of the embedder\'s tree (the embedder and every process it started, found by /proc descent and the run tag just before the kill) still alive 1 s after their host was killed' },
   'corruptGguf.hostCrashes': { unit: 'count', kind: 'count', scenarios: ['corrupt-gguf'], description: 'Corrupt model files that killed the host' },
   'corruptGguf.unclearErrors': { unit: 'count', kind: 'count', scenarios: ['corrupt-gguf'], description: 'Corrupt model files that failed without an error naming the problem (or loaded silently)' },
   'modelFileChanged.silentBadVectors': { unit: 'count', kind: 'count', scenarios: ['model-file-changed'], description: 'Vectors delivered without error that are NaN or differ from the reference after the mapped file changed' },
   'modelFileChanged.hostCrashes': { unit: 'count', kind: 'count', scenarios: ['model-file-changed'], description: 'Host deaths when the mapped model file was truncated or replaced' },
   'pipeDisconnect.recoveredRatio': { unit: 'ratio', kind: 'ratio', scenarios: ['pipe-disconnect'], description: 'Fraction of disconnect / garbage trials after which the next embedding succeeded' },
   // ---- request accounting (harness/host/request-ledger.ts, every scenario that sends requests through a host) ----
+  'requests.validFailed': { unit: 'count', kind: 'count', scenarios: ['cold-start', 'latency', 'throughput', 'parent-exit', ...FAULTS], quoteErrors: 'GAUNTLET_VALID_REQUEST_FAILED', description: 'Valid embed / embed-batch requests (not marked as deliberate edge cases, within the adapter\'s limits) sent outside any fault window, restart or abort, that did not end with a correct answer: a typed error other than GAUNTLET_OVERLOADED, a loss, a late answer, a wrong count, an empty, wrong-dims or non-finite vector; summed over scenarios' },
+  'leftover.processes': { unit: 'count', kind: 'count', scenarios: ['cold-start', 'latency', 'throughput', 'parent-exit', ...FAULTS], quoteErrors: 'GAUNTLET_LEFTOVER_PROCESS', description: 'Processes of the scenario (embedders, their workers and helpers, found by pid, /proc descent and run tag) still alive when the scenario ended and its hosts were closed, after their grace period; summed over scenarios' },
   'requests.lost': { unit: 'count', kind: 'count', scenarios: ['cold-start', 'latency', 'throughput', 'parent-exit', ...FAULTS], description: 'Embed requests that reached their deadline unanswered while the embedder was up (no crash, restart, hang or injected fault around them), plus embed-batch answers with another number of vectors than texts; summed over scenarios. Late answers are counted apart in requests.late' },
   // ---- protocol limits ----
   'limits.frame.acceptedBytes': { unit: 'bytes', kind: 'bytes', scenarios: ['pipe-disconnect', 'bad-input'], description: 'Size of frames the embedder accepted without a limit error; report .max' },

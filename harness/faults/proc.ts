@@ -1,5 +1,5 @@
 /** Read-only facts about a process from /proc (Linux). Pure look-ups: nothing here signals anything. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Single-letter state from /proc/PID/stat (R, S, D, T, t, Z, X...), or null when the pid is gone. */
 export function procState(pid: number): string | null {
@@ -43,6 +43,27 @@ export function pidExists(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Live descendants of `pid` (children, their children...) by /proc ppid links, at this moment; `pid` excluded. */
+export function procDescendants(pid: number): number[] {
+  let names: string[];
+  try { names = readdirSync('/proc'); } catch { return []; }
+  const children = new Map<number, number[]>();
+  for (const n of names) {
+    if (!/^\d+$/.test(n)) continue;
+    const pp = procParent(Number(n));
+    if (pp !== null) (children.get(pp) ?? children.set(pp, []).get(pp)!).push(Number(n));
+  }
+  const out: number[] = [];
+  const queue = [...(children.get(pid) ?? [])];
+  while (queue.length > 0 && out.length < 1000) {
+    const c = queue.shift()!;
+    if (out.includes(c)) continue;
+    if (pidAlive(c)) out.push(c);
+    queue.push(...(children.get(c) ?? []));
+  }
+  return out;
 }
 
 /** Process start time in clock ticks since boot (field 22): tells a pid apart from a later reuse of it. */

@@ -65,7 +65,13 @@ export interface StartHostOptions {
   orphanGraceMs?: number;
 }
 
-export interface HostCallOptions extends EmbedCallOptions {}
+export interface HostCallOptions extends EmbedCallOptions {
+  /**
+   * Why this embed / embed-batch is not a valid request (a deliberate edge case: an empty text, a huge one, a
+   * corrupt model): the request ledger then does not count it in claim valid-requests-succeed. Never sent to the host.
+   */
+  invalid?: string;
+}
 
 export type HostEventMap = {
   lifecycle: LifecycleEvent;

@@ -18,7 +18,7 @@ export interface TrackedHost {
 
 const KIND: Record<string, TimelineEvent['kind']> = {
   spawn: 'spawn', ready: 'ready', crash: 'crash', restart: 'restart', 'give-up': 'give-up',
-  'hang-detected': 'hang', 'start-failed': 'error', 'protocol-fault': 'error',
+  'hang-detected': 'hang', 'start-failed': 'error', 'protocol-fault': 'error', 'bad-answer': 'error',
 };
 
 export interface HostTrackingSinks {

@@ -15,7 +15,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { pidAlive, procParent, procStartTime } from '../faults/proc.ts';
+import { pidAlive, procDescendants, procParent, procStartTime } from '../faults/proc.ts';
 
 export type TrackedRole = 'host' | 'embedder' | 'descendant' | 'tagged';
 
@@ -176,6 +176,21 @@ export class ProcessTracker {
   /** The pids tracked for `owner` (or all). */
   pids(owner?: string): number[] {
     return [...this.entries.values()].filter((e) => owner === undefined || e.owner === owner).map((e) => e.pid);
+  }
+
+  /**
+   * The live processes of embedder `pid`'s tree, `pid` excluded: its /proc descendants, and the owner's processes no
+   * host reported and no other live embedder (a warm spare) has as an ancestor: a worker that left the tree by
+   * setsid and a double fork still carries the run tag. Found anew (trackDescendants).
+   */
+  treeOf(owner: string, pid: number): number[] {
+    this.trackDescendants(owner);
+    const mine = new Set(procDescendants(pid));
+    const live = [...this.entries.values()].filter((e) => e.owner === owner && e.pid !== pid && this.isAlive(e.pid));
+    const others = new Set(live.filter((e) => e.role === 'host' || e.role === 'embedder').flatMap((e) => [e.pid, ...procDescendants(e.pid)]));
+    for (const e of live) if (!others.has(e.pid)) mine.add(e.pid);
+    mine.delete(pid);
+    return [...mine];
   }
 
   /** Alive and still the same process (same start time) as when it was tracked. */

@@ -6,6 +6,7 @@ import type { ResolvedAdapter } from '../adapters/types.ts';
 import { notApplicableNote, type ScenarioResult } from '../report/schema.ts';
 import { GauntletError, toError } from '../util/errors.ts';
 import { describeProblem, type LedgerSummary } from '../host/request-ledger.ts';
+import { countsAgainst, describeValidFailure } from '../host/request-validity.ts';
 import { isCrash } from './host-tracking.ts';
 import { describeEnd } from './process-tracker.ts';
 import { createScenarioContext, type RunEnv, type ScenarioState } from './scenario-context.ts';
@@ -16,6 +17,8 @@ import { deriveSeed } from '../gguf/prng.ts';
 
 /** Lost / late / wrong-count requests listed one by one in a scenario's errors; the rest are summed up. */
 const LISTED_PROBLEMS = 10;
+/** Failed valid requests quoted in a scenario's errors (valid-requests-succeed); the rest are counted. */
+const QUOTED_VALID_FAILURES = 3;
 
 /** How long hosts get to close at the end of a scenario, and leftovers to go by themselves before SIGKILL. */
 const CLOSE_DEADLINE_MS = 4000;
@@ -110,7 +113,8 @@ export async function runScenario(def: AnyScenario, adapter: ResolvedAdapter, en
     status = 'timed-out';
     state.errors.push({ code: 'GAUNTLET_TIMEOUT', message: `scenario did not finish within ${timeoutMs} ms` });
   } else if (outcome.kind === 'threw' && lostRequestStop(outcome.error, state)) {
-    // The embedder lost a request the scenario could not do without: a finding (no-request-lost), not a harness fault.
+    // The embedder lost or failed a valid request the scenario could not do without: a finding (no-request-lost,
+    // valid-requests-succeed), not a harness fault.
     status = died.length > 0 ? 'host-died' : 'completed';
   } else if (outcome.kind === 'threw') {
     const err = outcome.error;
@@ -172,6 +176,18 @@ function accountRequests(scenario: string, state: ScenarioState): LedgerSummary 
   state.metrics['requests.lost'] = s.lost + s.wrongCount;
   state.metrics['requests.late'] = s.late;
   state.metrics['requests.wrongBatchCount'] = s.wrongCount;
+  state.metrics['requests.badVectors'] = s.badVector;
+  state.metrics['requests.valid'] = s.validSent;
+  state.metrics['requests.validExcused'] = s.validExcused;
+  state.metrics['requests.validFailed'] = s.validFailures.length;
+  if (s.validFailures.length > 0) {
+    const quoted = s.validFailures.slice(0, QUOTED_VALID_FAILURES).map((r) => describeValidFailure(scenario, r));
+    const more = s.validFailures.length - quoted.length;
+    state.errors.push({
+      code: 'GAUNTLET_VALID_REQUEST_FAILED',
+      message: `${s.validFailures.length} of ${s.validSent} valid request(s) did not end with a correct answer${s.validExcused ? ` (${s.validExcused} more excused by a fault, restart or abort)` : ''}: ${quoted.join(' | ')}${more > 0 ? ` | and ${more} more` : ''}`,
+    });
+  }
   const code = { lost: 'GAUNTLET_REQUEST_LOST', late: 'GAUNTLET_REQUEST_LATE', 'wrong-count': 'GAUNTLET_BATCH_COUNT' } as Record<string, string>;
   for (const r of s.problems.slice(0, LISTED_PROBLEMS)) {
     const message = describeProblem(scenario, r);
@@ -190,9 +206,17 @@ function accountRequests(scenario: string, state: ScenarioState): LedgerSummary 
 /** True when the scenario stopped because a request it sent was lost (then it is not a harness error). */
 function lostRequestStop(error: Error, state: ScenarioState): boolean {
   const rec = state.ledger.recordOf(error);
-  if (!rec || (rec.outcome !== 'lost' && rec.outcome !== 'late')) return false;
-  state.errors.push({ code: 'GAUNTLET_REQUEST_LOST', message: `the scenario stopped at ${rec.op} request #${rec.index}, which the embedder ${rec.outcome === 'lost' ? 'never answered' : 'answered only after its deadline'}; figures it recorded before are kept: ${error.message}` });
-  return true;
+  if (!rec) return false;
+  if (rec.outcome === 'lost' || rec.outcome === 'late') {
+    state.errors.push({ code: 'GAUNTLET_REQUEST_LOST', message: `the scenario stopped at ${rec.op} request #${rec.index}, which the embedder ${rec.outcome === 'lost' ? 'never answered' : 'answered only after its deadline'}; figures it recorded before are kept: ${error.message}` });
+    return true;
+  }
+  // A valid request the embedder failed (a bad answer, a typed error with nothing around it): its finding.
+  if (countsAgainst(rec)) {
+    state.errors.push({ code: 'GAUNTLET_VALID_REQUEST_FAILED', message: `the scenario stopped at ${rec.op} request #${rec.index}, a valid request the embedder failed (${rec.code}); figures it recorded before are kept: ${error.message.slice(0, 300)}` });
+    return true;
+  }
+  return false;
 }
 
 /** Stops samplers, closes every host, disposes proxies, then proves no process of this scenario is left. */
@@ -214,6 +238,9 @@ async function cleanUp(state: ScenarioState, env: RunEnv): Promise<void> {
   await state.faults.dispose().catch(() => undefined);
   const grace = env.sweepGraceMs ?? SWEEP_GRACE_MS;
   const left = await env.tracker.sweep(state.owner, grace);
+  // What the embedder started is its responsibility (embedder-leaves-nothing-behind); a host that would not close
+  // is the harness's own process, reported but not counted against the embedder.
+  state.metrics['leftover.processes'] = left.filter((l) => l.role !== 'host').length;
   for (const l of left) {
     state.errors.push({
       code: 'GAUNTLET_LEFTOVER_PROCESS',

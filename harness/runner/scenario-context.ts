@@ -212,6 +212,7 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
     remainingMs: () => Math.max(0, state.deadlineAt - performance.now()),
     timeline,
     faults: state.faults,
+    embedderTree: (pid) => env.tracker.treeOf(owner, pid),
 
     async startHost(opts) {
       const t0 = performance.now();

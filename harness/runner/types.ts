@@ -87,6 +87,12 @@ export interface ScenarioContext<S extends ScenarioSizes = ScenarioSizes> {
    * everything it spawns, and ends them at the end.
    */
   startHost(opts?: ScenarioStartHostOptions): Promise<HostHandle>;
+  /**
+   * Pids of the live processes embedder `pid` started (itself excluded): its /proc descendants and this scenario's
+   * processes that carry the run tag without a host or another embedder (a spare) as an ancestor: a worker in a
+   * session of its own, a double-forked helper.
+   */
+  embedderTree(pid: number): number[];
   /** Fault injectors bound to the timeline: every record becomes a `fault` event and a timeline entry. */
   readonly faults: FaultInjector;
 

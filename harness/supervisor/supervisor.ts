@@ -282,7 +282,15 @@ export class Supervisor {
         return;
       }
       if (gen !== core.generation) return;
-      core.emit('protocol-fault', { code: fault.code, message: fault.message, fatal: fault.fatal });
+      // An answer to a waiting request that decodes to the wrong shape is the engine's finding for that request
+      // (GAUNTLET_BAD_ANSWER), not a fault of the stream: the request fails typed at once instead of timing out.
+      const pending = fault.id !== undefined && fault.id > 0 ? this.table.take(fault.id) : undefined;
+      if (pending) {
+        pending.reject(new GauntletError('GAUNTLET_BAD_ANSWER', `embedder answered ${pending.body.type} #${fault.id} with a malformed frame: ${fault.message.slice(0, 300)}`, { details: { id: fault.id, fault: fault.code } }));
+        core.emit('bad-answer', { id: fault.id!, message: fault.message, fatal: fault.fatal });
+      } else {
+        core.emit('protocol-fault', { code: fault.code, message: fault.message, fatal: fault.fatal });
+      }
       if (fault.fatal) core.killCurrent('protocol');
     });
     connection.onClose(() => {

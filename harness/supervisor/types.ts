@@ -161,6 +161,8 @@ export interface LifecycleDetails {
   'give-up': { restartsInWindow: number; windowMs: number; code: string; message: string };
   'hang-detected': { via: 'health-ping' | 'request-deadline'; waitedMs: number };
   'protocol-fault': { code: string; message: string; fatal: boolean };
+  /** An answer to a waiting request that decodes to the wrong shape: that request failed with GAUNTLET_BAD_ANSWER. */
+  'bad-answer': { id: number; message: string; fatal: boolean };
   /** An answer whose id matches no waiting request: `late` when that request had timed out, else a stray id. */
   'unmatched-response': { id: number; responseType: string; late: boolean };
   shutdown: { how: StopHow; exitCode: number | null; signal: string | null; durationMs: number };

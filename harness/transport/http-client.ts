@@ -8,10 +8,14 @@ import http from 'node:http';
 import https from 'node:https';
 import { emptyConnectionStats, type ConnectionStats } from '../protocol/connection.ts';
 import { GauntletError } from '../util/errors.ts';
+import { badAnswer, parseEmbeddingsAnswer } from './http-answer.ts';
 
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
-export interface HttpAnswer { status: number; ok: boolean; text: string }
+export interface HttpAnswer { status: number; ok: boolean; text: string; contentType?: string }
+
+/** A response whose body broke off (the connection closed before content-length bytes came): what did come. */
+export interface PartialBody { status: number; text: string; declared: number | undefined; received: number }
 
 /**
  * What this process's http client held, over every request (one host drives one adapter, so module-wide is per
@@ -64,9 +68,16 @@ export function httpRequest(url: string, init: { method: string; headers?: Recor
         stats.framesIn++;
         stats.bytesIn += size;
         if (size > stats.frameInMax) stats.frameInMax = size;
-        resolve({ status, ok: status >= 200 && status < 300, text });
+        const contentType = res.headers['content-type'];
+        resolve({ status, ok: status >= 200 && status < 300, text, ...(contentType !== undefined ? { contentType } : {}) });
       });
-      res.on('error', (e) => { release(); reject(e); });
+      res.on('error', (e) => {
+        release();
+        // The status line and part of the body came: a truncated answer, not a refused connection.
+        const declared = Number(res.headers['content-length']);
+        const partial: PartialBody = { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), declared: Number.isFinite(declared) ? declared : undefined, received: size };
+        reject(init.signal.aborted ? init.signal.reason : Object.assign(e, { partial }));
+      });
       res.on('close', release);
     });
     const onAbort = (): void => {
@@ -136,24 +147,18 @@ export async function httpEmbed(baseUrl: string, texts: string[], opts: HttpEmbe
       const gcode = res.status === 429 ? 'GAUNTLET_OVERLOADED' : 'GAUNTLET_EMBEDDER_ERROR';
       throw new GauntletError(gcode, `${url} answered HTTP ${res.status}: ${message}`, { details: { status: res.status, code } });
     }
-    const body = JSON.parse(text) as { data?: Array<{ index?: number; embedding?: unknown }> };
-    if (!Array.isArray(body.data) || body.data.length !== texts.length) {
-      throw new GauntletError('GAUNTLET_PROTOCOL', `${url} answered ${Array.isArray(body.data) ? body.data.length : 'no'} embeddings for ${texts.length} input(s)`);
-    }
-    const out: Float32Array[] = new Array(texts.length);
+    const out = parseEmbeddingsAnswer(url, res.status, res.contentType, text, texts.length);
     const bytes = Buffer.byteLength(text);
-    const dims = Array.isArray(body.data[0]?.embedding) ? (body.data[0]!.embedding as unknown[]).length : 0;
+    const dims = out[0]?.length ?? 0;
     if (texts.length === 1) stats.lastEmbedding = { bytes, dims };
     else stats.lastEmbeddings = { bytes, count: texts.length, dims };
-    body.data.forEach((d, i) => {
-      const index = typeof d.index === 'number' ? d.index : i;
-      if (!Array.isArray(d.embedding) || index < 0 || index >= texts.length || out[index]) {
-        throw new GauntletError('GAUNTLET_PROTOCOL', `${url}: data[${i}] has a bad index or embedding`);
-      }
-      out[index] = Float32Array.from(d.embedding as Array<number | null>, (x) => (x === null ? Number.NaN : x));
-    });
     return out;
   } catch (error) {
+    const partial = (error as { partial?: PartialBody } | undefined)?.partial;
+    if (partial && !opts.signal?.aborted && partial.status >= 200 && partial.status < 300) {
+      // Marked `truncated`: the supervisor still checks whether the server died with the answer half sent.
+      throw badAnswer(url, `the body broke off after ${partial.received} byte(s)${partial.declared !== undefined ? ` of the ${partial.declared} its content-length promised` : ''}`, partial.text, { truncated: true, cause: (error as Error).message });
+    }
     throw wrap(error, url, opts.timeoutMs, opts.signal);
   }
 }

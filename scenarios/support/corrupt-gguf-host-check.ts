@@ -23,7 +23,8 @@ export async function throughHost(ctx: ScenarioContext, variant: string, file: s
   try {
     await host.start({ signal: ctx.signal, timeoutMs: startTimeoutMs });
     try {
-      const v = await host.embed('corrupt model probe', { signal: ctx.signal, timeoutMs: startTimeoutMs });
+      // A corrupt model is a deliberate edge case: its answer is judged by corrupt-gguf's claims, not valid-requests-succeed.
+      const v = await host.embed('corrupt model probe', { signal: ctx.signal, timeoutMs: startTimeoutMs, invalid: `corrupt model ${variant}` });
       outcome = { kind: 'loaded', finite: Array.from(v).every(Number.isFinite), dims: v.length, vector: Array.from(v) };
     } catch (e) {
       const err = toError(e);

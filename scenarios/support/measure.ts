@@ -77,16 +77,17 @@ export async function outcome<T>(p: Promise<T>): Promise<CallOutcome> {
 
 /**
  * `host.embed(text)` for a vector the scenario cannot go on without (a yardstick, a warm-up): a request that
- * reaches its deadline unanswered is sent again, up to `tries` times in all, so that one request the embedder lost
- * does not end the scenario (the runner's request ledger counts the loss all the same: claim no-request-lost).
- * Any other error, and the last timeout, propagate.
+ * reaches its deadline unanswered, or is answered with a malformed answer (GAUNTLET_BAD_ANSWER), is sent again, up
+ * to `tries` times in all, so that one request the embedder lost or botched does not end the scenario (the
+ * runner's request ledger counts it all the same: claims no-request-lost, valid-requests-succeed).
+ * Any other error, and the last try's, propagate.
  */
 export async function embedRequired(host: HostHandle, text: string, opts: { signal?: AbortSignal; timeoutMs?: number }, tries = 3): Promise<Float32Array> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await host.embed(text, opts);
     } catch (e) {
-      const timedOut = e instanceof GauntletError && e.code === 'GAUNTLET_TIMEOUT';
+      const timedOut = e instanceof GauntletError && (e.code === 'GAUNTLET_TIMEOUT' || e.code === 'GAUNTLET_BAD_ANSWER');
       if (!timedOut || attempt >= tries || opts.signal?.aborted || !host.alive) throw e;
     }
   }

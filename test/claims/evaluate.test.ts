@@ -226,3 +226,26 @@ describe('evaluateClaims: a figure measured in parts (breakdowns)', () => {
     expect(elsewhere.reason).toMatch(/every category meets min>=0\.9999: the miss is outside the category breakdown/);
   });
 });
+
+describe('evaluateClaims: valid requests and figures whose every sample failed', () => {
+  it('valid-requests-succeed sums failures over scenarios and quotes the first ones; 0 passes', () => {
+    const quoted = 'latency: embed-batch request #12 (10 texts) at 1.20 s failed with GAUNTLET_BAD_ANSWER: 3 embedding(s) for 10 input(s)';
+    const fail = one('valid-requests-succeed', [
+      result('latency', { 'requests.validFailed': 5 }, { errors: [{ code: 'GAUNTLET_VALID_REQUEST_FAILED', message: quoted }] }),
+      result('throughput', { 'requests.validFailed': 2 }),
+    ]);
+    expect(fail).toMatchObject({ verdict: 'fail', value: 7, severity: 'required' });
+    expect(fail.reason).toContain(`first: latency: ${quoted}`);
+    expect(one('valid-requests-succeed', [result('latency', { 'requests.validFailed': 0 })]).verdict).toBe('pass');
+  });
+
+  it('a latency figure with no sample because every request failed is a failed claim saying so, not inconclusive', () => {
+    const summary = { count: 0, errors: 12, min: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0, histogram: [] };
+    const row = one('batch10-latency-under-100ms', [result('latency', { 'embed.batch10.latency.p50': null }, { latency: { batch10: summary } })]);
+    expect(row.verdict).toBe('fail');
+    expect(row.reason).toMatch(/every sample failed: latency answered 0 of 12 request\(s\)/);
+    // No sample and no error: still a missing figure.
+    const none = one('batch10-latency-under-100ms', [result('latency', { 'embed.batch10.latency.p50': null }, { latency: { batch10: { ...summary, errors: 0 } } })]);
+    expect(none.verdict).toBe('inconclusive');
+  });
+});

@@ -7,19 +7,20 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { LifecycleEvent, ResolvedAdapter } from '../../harness/adapters/types.ts';
 import { MIN_DEADLINE_MS, RequestLedger, describeProblem } from '../../harness/host/request-ledger.ts';
+import { describeValidFailure } from '../../harness/host/request-validity.ts';
 import type { HostCallOptions, HostExit, HostHandle } from '../../harness/host/types.ts';
 import { GauntletError } from '../../harness/util/errors.ts';
 
 type Script = (opts: HostCallOptions | undefined, n: number) => Promise<unknown>;
 
-function scriptedHost(script: Script, requestTimeoutMs = 30_000) {
+function scriptedHost(script: Script, requestTimeoutMs = 30_000, dims?: number) {
   const em = new EventEmitter();
   let exitNow: (e: HostExit) => void = () => {};
   const exited = new Promise<HostExit>((r) => (exitNow = r));
   const calls: (HostCallOptions | undefined)[] = [];
   let n = 0;
   const host = {
-    pid: 4242, adapter: { requestTimeoutMs } as ResolvedAdapter, info: undefined, alive: true, exited,
+    pid: 4242, adapter: { requestTimeoutMs, maxBatch: 10, config: { kind: 'process' } } as ResolvedAdapter, info: dims === undefined ? undefined : { dims, model: 'm' }, alive: true, exited,
     embed: (_t: string, o?: HostCallOptions) => { calls.push(o); return script(o, ++n); },
     embedBatch: (_t: string[], o?: HostCallOptions) => { calls.push(o); return script(o, ++n); },
     on(e: string, l: (d: unknown) => void) { em.on(e, l); return host; },
@@ -130,5 +131,83 @@ describe('request ledger', () => {
     const unexplained = ledgerWith();
     await expect(unexplained.embed(host, 'b')).rejects.toThrow(/did not finish/);
     expect(unexplained.settleDelayMs()).toBeGreaterThan(1000); // it may still be explained by a hang probe
+  });
+
+  it('valid-requests-succeed: typed errors, wrong counts and wrong vectors count; edge cases, overload and aborts do not', async () => {
+    const abort = new AbortController();
+    const { host } = scriptedHost(async (_o, n) => {
+      switch (n) {
+        case 1: return new Float32Array(4);
+        case 2: throw new GauntletError('GAUNTLET_BAD_ANSWER', 'http://x/v1/embeddings sent a malformed answer: the body is not valid JSON');
+        case 3: return [new Float32Array(4)]; // one vector for two texts
+        case 4: return new Float32Array(3); // the model has 4 dims
+        case 5: return Float32Array.of(1, Number.NaN, 0, 0);
+        case 6: throw new GauntletError('GAUNTLET_EMBEDDER_ERROR', 'empty text'); // marked invalid by its sender
+        case 7: throw new GauntletError('GAUNTLET_OVERLOADED', 'queue full');
+        case 8: abort.abort(); throw new GauntletError('GAUNTLET_CLOSED', 'aborted by the caller');
+        default: return [new Float32Array(4)];
+      }
+    }, 30_000, 4);
+    const ledger = ledgerWith();
+    await ledger.embed(host, 'a');
+    await ledger.embed(host, 'b').catch(() => undefined);
+    await ledger.embedBatch(host, ['c', 'd']);
+    await ledger.embed(host, 'e');
+    await ledger.embed(host, 'f');
+    await ledger.embed(host, '', { invalid: 'bad-input case: empty text' }).catch(() => undefined);
+    await ledger.embed(host, 'g').catch(() => undefined);
+    await ledger.embed(host, 'h', { signal: abort.signal }).catch(() => undefined);
+    await ledger.embedBatch(host, Array.from({ length: 11 }, () => 'x')); // over maxBatch of a process adapter: invalid on its face
+    const s = ledger.settle();
+    expect(s).toMatchObject({ sent: 9, validSent: 7, badVector: 2, wrongCount: 2 });
+    expect(s.validFailures.map((r) => r.index)).toEqual([2, 3, 4, 5]);
+    expect(s.validExcused).toBe(1); // the aborted one
+    const lines = s.validFailures.map((r) => describeValidFailure('latency', r));
+    expect(lines[0]).toMatch(/embed request #2 at [\d.]+ s failed with GAUNTLET_BAD_ANSWER: .*not valid JSON/);
+    expect(lines[1]).toMatch(/answered with 1 vector\(s\) for 2 texts/);
+    expect(lines[2]).toMatch(/wrong vector: the vector has 3 dims; the model has 4/);
+    expect(lines[3]).toMatch(/non-finite value \(NaN at \[1\]\)/);
+  });
+
+  it('valid-requests-succeed excuses a failure around a crash or a fault, and after a give-up; the same failure alone counts', async () => {
+    const fail = () => Promise.reject(new GauntletError('GAUNTLET_EMBEDDER_CRASHED', 'gone'));
+    const crashed = scriptedHost(fail);
+    const l1 = ledgerWith();
+    await l1.embed(crashed.host, 'a').catch(() => undefined);
+    crashed.lifecycle('crash', { reason: 'exit' });
+    expect(l1.settle().validFailures).toHaveLength(0);
+
+    const faulted = scriptedHost(fail);
+    const l2 = ledgerWith({ faults: [0] });
+    await l2.embed(faulted.host, 'a').catch(() => undefined);
+    expect(l2.settle()).toMatchObject({ validExcused: 1, validFailures: [] });
+
+    const gaveUp = scriptedHost(() => Promise.reject(new GauntletError('GAUNTLET_EMBEDDER_GAVE_UP', 'gave up')));
+    const l3 = ledgerWith();
+    l3.watch(gaveUp.host); // the runner watches every host from its start
+    gaveUp.lifecycle('give-up', {});
+    await new Promise((r) => setTimeout(r, 15));
+    await l3.embed(gaveUp.host, 'a').catch(() => undefined);
+    expect(l3.settle().validFailures).toHaveLength(0);
+
+    const alone = scriptedHost(fail);
+    const l4 = ledgerWith();
+    await l4.embed(alone.host, 'a').catch(() => undefined);
+    expect(l4.settle().validFailures).toHaveLength(1);
+  });
+
+  it('a lost request behind requests still in flight says so (busy is not lost)', async () => {
+    let release: () => void = () => {};
+    const slow = new Promise<Float32Array[]>((r) => (release = () => r(Array.from({ length: 10 }, () => new Float32Array(4)))));
+    const { host } = scriptedHost((_o, n) => (n === 1 ? slow : timeout(9)));
+    const ledger = ledgerWith();
+    const big = ledger.embedBatch(host, Array.from({ length: 10 }, () => 'long'));
+    await ledger.embed(host, 'b').catch(() => undefined);
+    release();
+    await big;
+    const s = ledger.settle();
+    expect(s.lost).toBe(1);
+    expect(describeProblem('concurrent-embeds', s.problems[0]!)).toMatch(/had no answer within its \d+ ms deadline, late behind 1 request\(s\) in flight \(10 text\(s\)\) sent before it to the same host/);
+    expect(describeProblem('concurrent-embeds', s.problems[0]!)).not.toMatch(/while the embedder was up/);
   });
 });

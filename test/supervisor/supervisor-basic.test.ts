@@ -63,6 +63,19 @@ describe('Supervisor requests', () => {
     expect(done).not.toEqual([...done].sort((a, b) => a - b));
   });
 
+  it('an answer frame of the wrong shape fails its request with GAUNTLET_BAD_ANSWER at once, and the embedder goes on', async () => {
+    const { sup, events } = recorded(fixtureOptions({ requestTimeoutMs: 5_000 }));
+    live.push(sup);
+    await sup.start();
+    const t0 = performance.now();
+    const err = await sup.embed('!malformed').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'GAUNTLET_BAD_ANSWER', message: expect.stringMatching(/embed #\d+ with a malformed frame: .*vector/) });
+    expect(performance.now() - t0).toBeLessThan(4_000); // not its 5 s deadline
+    expect(events.some((e) => e.type === 'bad-answer')).toBe(true);
+    expect(events.some((e) => e.type === 'protocol-fault' || e.type === 'crash')).toBe(false);
+    expect((await sup.embed('after')).length).toBe(4);
+  });
+
   it('refuses requests before start() with GAUNTLET_CLOSED', async () => {
     const { sup } = recorded(fixtureOptions());
     const err = await rejection(sup.embed('x'));
