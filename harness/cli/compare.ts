@@ -6,7 +6,7 @@ import { DEFAULT_FIGURE_OPTIONS } from '../report/compare-figures.ts';
 import { DEFAULT_FLOORS } from '../report/metric-direction.ts';
 import { readReport } from '../report/read-report.ts';
 
-const USAGE = `usage: gauntlet compare BASE NEW [--noise 0.25] [--noise-single 0.1] [--metrics claims|all] [--seed N] [--verbose] [--json]
+const USAGE = `usage: gauntlet compare BASE NEW [--noise 0.25] [--noise-single 0.25] [--metrics claims|all] [--seed N] [--verbose] [--json]
 
 BASE and NEW are report.json files (or folders holding one). Every row gives the change, its interval and a decision:
   regression / improvement  the change is beyond the noise band, with 95 % confidence
@@ -18,12 +18,12 @@ Timing and rate figures with samples (report.json "samples"): the percentile boo
 ratio NEW / BASE of the figure's statistic (median, mean, rate); a regression only when the whole interval lies beyond
 x(1 + noise), an improvement only below x1/(1 + noise). The Mann-Whitney U p-value is shown beside (informative).
 Counts: exact (a count of bad things that rises is a regression). Bytes and ratios, one figure each: the band
-max(noise-single x |base|, floor), floors by unit: bytes 1 MiB, ratio ${DEFAULT_FLOORS.ratio}. Verdicts: a required claim
+max(noise-single x |base|, floor), floors by unit: bytes 8 MiB, a leak slope 16 KiB/request, ratio ${DEFAULT_FLOORS.ratio}. Verdicts: a required claim
 going pass -> fail is a regression, an advisory one a warning. A completed run now ending host-died / timed-out /
 harness-error is a regression.
 
   --noise R          relative noise band of figures with samples (0.25 = 25%, "25%" also accepted)  default ${DEFAULT_FIGURE_OPTIONS.noise}
-  --noise-single R   relative band of single figures (bytes, ratios)                              default ${DEFAULT_FIGURE_OPTIONS.noiseSingle}
+  --noise-single R   relative band of single figures (bytes, slopes, ratios)                      default ${DEFAULT_FIGURE_OPTIONS.noiseSingle}
   --metrics SCOPE    claims: verdicts and the figures the claims read (default); all: every figure
   --seed N           seed of the bootstrap                                                        default 1
   --verbose          list the rows within noise and unchanged too
@@ -54,6 +54,7 @@ export function formatComparison(c: Comparison, verbose = false): string {
   const o = c.options;
   const out = [
     `gauntlet compare: BASE seed ${c.base.seed} (${c.base.startedAt}) vs NEW seed ${c.next.seed} (${c.next.startedAt})`,
+    ...c.warnings.map((w) => `WARNING: ${w}`),
     `scope: ${o.metrics === 'all' ? 'every figure' : 'verdicts and the figures the claims read'}; figures with samples: 95% bootstrap interval of NEW/BASE beyond x${+(1 + o.noise).toFixed(3)} (or below x${+(1 / (1 + o.noise)).toFixed(3)}); single figures: +/-${+(o.noiseSingle * 100).toFixed(1)}% or the unit's floor; counts exact`,
   ];
   for (const [kind, title, shown] of GROUPS) {

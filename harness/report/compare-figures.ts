@@ -7,7 +7,8 @@
  * - A timing or rate figure without samples: "not enough samples" (one number has no interval).
  * - Counts: exact. Any rise of a count of bad things is a regression, any fall an improvement.
  * - Booleans: exact, "changed" (the claim's verdict row judges them).
- * - Bytes and ratios (one figure each): the band max(noise x |base|, floor of the unit).
+ * - Bytes, slopes and ratios (one figure each, no interval): the wide band max(noiseSingle x |base|, floor of the
+ *   unit), so that only a gross change counts.
  */
 import type { FigureInterval, ScenarioResult } from './schema.ts';
 import { DEFAULT_FLOORS, type Direction, type UnitClass } from './metric-direction.ts';
@@ -48,7 +49,7 @@ export interface FigureOptions {
   seed: number;
 }
 
-export const DEFAULT_FIGURE_OPTIONS: FigureOptions = { noise: 0.25, noiseSingle: 0.1, floors: DEFAULT_FLOORS, level: 0.95, resamples: 2000, seed: 1 };
+export const DEFAULT_FIGURE_OPTIONS: FigureOptions = { noise: 0.25, noiseSingle: 0.25, floors: DEFAULT_FLOORS, level: 0.95, resamples: 2000, seed: 1 };
 
 export interface FigureJudgement { decision: Decision; change: Change; why: string }
 

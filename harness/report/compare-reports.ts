@@ -44,7 +44,7 @@ export interface CompareRow {
 export interface CompareOptions {
   /** Relative noise band of figures compared through their samples (default 0.25: x1.25 worse, x1/1.25 better). */
   noise?: number;
-  /** Relative band of single figures: bytes, ratios (default 0.1). */
+  /** Relative band of single figures: bytes, slopes, ratios (default 0.25). */
   noiseSingle?: number;
   floors?: Partial<Record<UnitClass, number>>;
   /** 'claims' (default): verdicts and the figures claims read; 'all': every figure. */
@@ -60,8 +60,14 @@ export type DecisionCounts = Record<Decision | 'warning', number> & { rows: numb
 export interface Comparison {
   schema: typeof COMPARE_SCHEMA;
   options: { noise: number; noiseSingle: number; floors: Record<UnitClass, number>; level: number; resamples: number; seed: number; metrics: 'claims' | 'all' };
-  base: { seed: number; startedAt: string; command: string };
-  next: { seed: number; startedAt: string; command: string };
+  base: { seed: number; startedAt: string; command: string; commit?: string; loadavg?: number[]; cpus?: number };
+  next: { seed: number; startedAt: string; command: string; commit?: string; loadavg?: number[]; cpus?: number };
+  /**
+   * What makes the timing rows less trustworthy than their intervals say: a run that started with more runnable
+   * processes than cores (load average), whose timing figures shift between runs more than any within-run interval
+   * shows. Decisions are not changed; the warning says what to read them with.
+   */
+  warnings: string[];
   /** Every row, regressions first. */
   rows: CompareRow[];
   counts: DecisionCounts;
@@ -166,12 +172,30 @@ export function compareReports(base: RunReport, next: RunReport, options: Compar
   const counts = Object.fromEntries([...ORDER.map((d) => [d, 0]), ['rows', rows.length]]) as DecisionCounts;
   for (const r of rows) counts[r.decision]++;
   rows.sort((a, b) => ORDER.indexOf(a.decision) - ORDER.indexOf(b.decision));
-  const info = (r: RunReport) => ({ seed: r.seed, startedAt: r.startedAt, command: r.command });
+  const info = (r: RunReport) => ({
+    seed: r.seed, startedAt: r.startedAt, command: r.command,
+    ...(r.environment?.commit ? { commit: r.environment.commit } : {}),
+    ...(r.environment?.loadavg ? { loadavg: r.environment.loadavg } : {}),
+    ...(r.environment?.cpus ? { cpus: r.environment.cpus } : {}),
+  });
   return {
     schema: COMPARE_SCHEMA,
     options: { noise: o.noise, noiseSingle: o.noiseSingle, floors: o.floors, level: o.level, resamples: o.resamples, seed: o.seed, metrics: scope },
-    base: info(base), next: info(next), rows, counts, exitCode: counts.regression > 0 ? 1 : 0,
+    base: info(base), next: info(next), warnings: loadWarnings(base, next), rows, counts, exitCode: counts.regression > 0 ? 1 : 0,
   };
+}
+
+/** A warning per report that started on an overloaded machine (1-minute load average above its cores). */
+export function loadWarnings(base: RunReport, next: RunReport): string[] {
+  const out: string[] = [];
+  for (const [name, r] of [['BASE', base], ['NEW', next]] as const) {
+    const load = r.environment?.loadavg?.[0];
+    const cpus = r.environment?.cpus;
+    if (typeof load === 'number' && typeof cpus === 'number' && cpus > 0 && load > cpus) {
+      out.push(`${name} started with a load average of ${load} on ${cpus} cores: its timing figures depend on what else ran, and may differ from another run's by more than their intervals (which only see this run's samples)`);
+    }
+  }
+  return out;
 }
 
 /** Figures present and finite in both runs: the metrics, plus p50/p99/mean of each latency summary unless a metric holds them. */
