@@ -51,11 +51,11 @@ const ENTRIES: Record<FaultName, PlanEntry> = {
     why: '6 s before every load: above the 5 s cold-start and restart targets, below the 15 s start deadline so the run stays bounded',
   },
   'slow-embed': {
-    value: 1.5,
+    value: 3,
     scenarios: ['latency'],
     expect: ['compare embed.latency.p50'],
     byCompare: true,
-    why: 'every embed takes 1.5x as long: inside every latency target, so no claim fails; the change is what CI gates on, and gauntlet compare of the clean run against this one must call embed.latency.p50 a regression (its bootstrap interval beyond the noise band)',
+    why: 'every embed takes 3x as long as the engine took: inside every required target, so no claim fails; the change is what CI gates on, and gauntlet compare of the clean run against this one must call embed.latency.p50 a regression (its bootstrap interval wholly beyond the 25 % noise band). 3x, not the A/B check\'s 1.5x: on the tiny model the round trip is half IPC, so 1.5x of the engine is ~1.3x of the round trip, and two latency runs on a loaded machine already differ by up to x1.5 (issue 20\'s A/A pair)',
   },
   'wrong-dims': {
     scenarios: ['latency'],

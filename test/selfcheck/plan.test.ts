@@ -29,7 +29,7 @@ describe('selfcheck plan', () => {
         else expect(CLAIMS.some((x) => x.id === c), `${p.id} expects unknown claim ${c}`).toBe(true);
       }
     }
-    expect(selfcheckPlan().find((p) => p.fault === 'slow-embed')).toMatchObject({ value: 1.5, byCompare: true, scenarios: ['latency'] });
+    expect(selfcheckPlan().find((p) => p.fault === 'slow-embed')).toMatchObject({ value: 3, byCompare: true, scenarios: ['latency'] });
   });
 
   it('values: slow-start well above the 5 s cold-start target, below the 15 s start deadline', () => {
