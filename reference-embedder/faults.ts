@@ -20,7 +20,14 @@ export type FaultName =
   | 'no-nfd'
   | 'no-cjk-split'
   | 'pad-batch'
-  | 'short-context';
+  | 'short-context'
+  | 'non-finite'
+  | 'http-short-batch'
+  | 'http-bare-nan'
+  | 'http-orphan-worker'
+  | 'http-loading'
+  | 'http-reverse-data'
+  | 'http-normalized';
 
 export interface FaultSpec {
   name: FaultName;
@@ -29,6 +36,10 @@ export interface FaultSpec {
   description: string;
   /** The scenario family meant to catch it (DESIGN.md "Scenario families"). */
   caughtBy: string;
+  /** Only the http transport has it (the switch is accepted and does nothing on stdio and uds). */
+  http?: true;
+  /** A legal behaviour, not a defect: every required claim must still pass with it (selfcheck's legal rows). */
+  legal?: true;
 }
 
 export const FAULTS: readonly FaultSpec[] = [
@@ -44,6 +55,13 @@ export const FAULTS: readonly FaultSpec[] = [
   { name: 'abort-on-load', description: 'calls process.abort() while handling initialize', caughtBy: 'cold-start' },
   { name: 'drop-every', value: { unit: 'requests', default: 40 }, description: 'silently never answers every VALUE-th embed / embed-batch request of a connection, while still answering pings and the rest (stdio and uds)', caughtBy: 'latency' },
   { name: 'ignore-everything', value: { unit: 'children', default: 1 }, description: 'ignores SIGTERM, the shutdown request, the end of stdin and its parent\'s death, and starts VALUE helper processes in a session of their own that ignore SIGTERM too', caughtBy: 'parent-exit' },
+  { name: 'non-finite', value: { unit: 'requests', default: 5 }, description: 'puts a NaN into the first vector of every VALUE-th embed / embed-batch answer (any transport: msgpack carries it, ndjson and http write null)', caughtBy: 'latency' },
+  { name: 'http-short-batch', value: { unit: 'vectors', default: 3 }, description: 'http: answers a batch of more than VALUE texts with only its first VALUE vectors (singles are answered right)', caughtBy: 'latency', http: true },
+  { name: 'http-bare-nan', value: { unit: 'requests', default: 5 }, description: 'http: writes every VALUE-th /v1/embeddings answer with a bare NaN for its first value, as Python\'s json.dumps does: not valid JSON', caughtBy: 'latency', http: true },
+  { name: 'http-orphan-worker', description: 'http: starts a worker in a session of its own that ignores SIGTERM and outlives the server', caughtBy: 'cold-start', http: true },
+  { name: 'http-loading', value: { unit: 'ms', default: 6000 }, description: 'http: GET /health answers 200 at once while POST /v1/embeddings answers 503 "loading" for the first VALUE ms of every start', caughtBy: 'cold-start', http: true },
+  { name: 'http-reverse-data', description: 'http (legal): the "data" list of every answer in reverse order, each entry with its correct "index"', caughtBy: 'latency', http: true, legal: true },
+  { name: 'http-normalized', description: 'http (legal): L2-normalised vectors although normalize is false (the cosine to the reference is unchanged)', caughtBy: 'latency', http: true, legal: true },
   { name: 'crash-on-rare-frame', description: 'raises SIGSEGV on itself when an embed-batch frame carries one of its texts as MessagePack binary (a shape seeded fuzzing reaches about once in 400 frames; no hand-picked bad-input frame has it)', caughtBy: 'fuzz' },
   { name: 'no-nfd', description: 'tokenizes precomposed accented Latin letters without decomposing them first (no NFD before accent stripping): "é" stays a letter the vocabulary lacks and its word becomes [UNK]; decomposed (NFD) text is unaffected', caughtBy: 'corpus' },
   { name: 'no-cjk-split', description: 'does not split CJK ideographs into words of their own: a run of ideographs (and any letters touching it) is one word, one [UNK]', caughtBy: 'corpus' },

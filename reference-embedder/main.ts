@@ -12,6 +12,7 @@ import { listenUds } from '../harness/transport/uds.ts';
 import { serveHttp } from '../harness/transport/http-server.ts';
 import { parseEmbedderArgs, type EmbedderArgs } from './args.ts';
 import { describeFaults } from './faults.ts';
+import { httpFaultHooks, startOrphanWorker } from './http-faults.ts';
 import { createLifecycle, stdinIsPipe, watchParent } from './lifecycle.ts';
 import { serveConnection, type StreamServerHooks } from './serve-stream.ts';
 import { errorFields, Service } from './service.ts';
@@ -140,6 +141,8 @@ if (args.transport === 'stdio') {
     });
     process.stdout.write(`${JSON.stringify({ ready: true, socket: server.path, pid: process.pid })}\n`);
   } else {
+    const faultHooks = httpFaultHooks(args.faults, log);
+    if (args.faults['http-orphan-worker']) startOrphanWorker(log);
     const http = await serveHttp({
       host: args.host, port: args.port, maxBodyBytes: args.limits.maxFrameBytes,
       isReady: () => service.ready && !service.draining,
@@ -147,10 +150,12 @@ if (args.transport === 'stdio') {
       embed: async (texts) => {
         service.admit();
         service.requests++;
-        const vectors = await service.track(service.embedTexts(texts));
+        const vectors = faultHooks.adjust(await service.track(service.embedTexts(texts)));
         return { vectors, promptTokens: service.countTokens(texts) };
       },
       log,
+      ...(faultHooks.gate ? { gate: faultHooks.gate } : {}),
+      ...(faultHooks.serialize ? { serialize: faultHooks.serialize } : {}),
     });
     process.stdout.write(`${JSON.stringify({ ready: true, port: http.port, host: http.host, pid: process.pid })}\n`);
     loadModelArg();

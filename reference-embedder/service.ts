@@ -59,6 +59,8 @@ export class Service {
   draining = false;
   /** performance.now() when the model was loaded. */
   private loadedAt: number | undefined;
+  /** Embed answers computed so far (fault non-finite counts them). */
+  private answers = 0;
 
   constructor(private readonly opts: ServiceOptions) {
     this.normalize = opts.normalize;
@@ -148,12 +150,19 @@ export class Service {
         await sleep(10_000);
       }
       const began = performance.now();
-      const vectors = hasCorpusFault(this.opts.faults)
+      const raw = hasCorpusFault(this.opts.faults)
         ? await embedWithCorpusFaults(engine, this.opts.faults, texts)
         : await Promise.all(texts.map((t) => engine.embed(t)));
       const slow = this.opts.faults['slow-embed'];
       if (typeof slow === 'number' && slow > 1) await stretch((performance.now() - began) * (slow - 1));
-      return vectors.map((v) => this.postprocess(v));
+      const vectors = raw.map((v) => this.postprocess(v));
+      const nonFinite = this.opts.faults['non-finite'];
+      if (typeof nonFinite === 'number' && nonFinite >= 1 && ++this.answers % Math.floor(nonFinite) === 0 && vectors[0] && vectors[0].length > 0) {
+        this.opts.log(`fault non-finite: answer #${this.answers} carries a NaN`);
+        vectors[0] = Float32Array.from(vectors[0]);
+        vectors[0][0] = Number.NaN;
+      }
+      return vectors;
     } finally {
       this.inFlight--;
       const leak = this.opts.faults.leak;

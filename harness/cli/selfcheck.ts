@@ -31,6 +31,7 @@ options:
   --fault NAME[=V]   plant only this fault (repeatable), optionally with another value. Known: ${selfcheckPlan().map((p) => p.fault).join(', ')}
   --every-scenario   with --quick, still run every planned scenario of a fault
   --adapter NAME     the clean reference adapter to plant faults into (default: reference; a process adapter)
+  --http-adapter NAME  the clean http reference for the http-only rows (default: reference-http; "none" skips them)
   --config FILE      gauntlet config (default: ./gauntlet.config.ts, else the package's)
   --seed N           seed of every random choice (default: the config's)
   --list             print the plan (fault, value, scenarios, expected claims) and exit
@@ -50,6 +51,7 @@ function parse(argv: string[]) {
         fault: { type: 'string', multiple: true },
         'every-scenario': { type: 'boolean', default: false },
         adapter: { type: 'string' },
+        'http-adapter': { type: 'string' },
         config: { type: 'string' },
         seed: { type: 'string' },
         list: { type: 'boolean', default: false },
@@ -95,7 +97,7 @@ function progress(e: SelfcheckEvent): void {
       break;
     }
     case 'fault-end':
-      w(`[${e.index}/${e.total}] ${e.row.fault}: ${e.row.caught ? `caught by ${e.row.caughtBy.join(', ')}` : 'NOT caught'} in ${t(e.row.durationMs)} (${t(e.elapsedMs)})`);
+      w(`[${e.index}/${e.total}] ${e.row.fault}: ${e.row.legal ? (e.row.ok ? 'legal, passed' : `legal, WRONGLY FAILED ${e.row.caughtBy.join(', ')}`) : e.row.caught ? `caught by ${e.row.caughtBy.join(', ')}` : 'NOT caught'} in ${t(e.row.durationMs)} (${t(e.elapsedMs)})`);
       break;
     case 'problem': w(`problem: ${e.message} [${e.code}]`); break;
   }
@@ -109,7 +111,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const plan = pickFaults(values.fault);
   if (values.list) {
-    for (const p of plan) process.stdout.write(`${p.id.padEnd(22)} ${p.scenarios.join(', ').padEnd(36)} expects ${p.expect.join(', ')}\n`);
+    for (const p of plan) process.stdout.write(`${p.id.padEnd(22)} ${p.base.padEnd(8)} ${p.scenarios.join(', ').padEnd(36)} ${p.legal ? 'legal: must pass every required claim' : `expects ${p.expect.join(', ')}`}\n`);
     return 0;
   }
   if (process.env.GAUNTLET_FAULTS !== undefined) {
@@ -121,11 +123,15 @@ export async function run(argv: string[]): Promise<number> {
   const seed = parseSeed(values.seed, config.seed);
   const modelPath = await ensureModel(config.model);
   const base = resolveAdapter(config, values.adapter ?? 'reference', modelPath);
+  const httpName = values['http-adapter'] ?? 'reference-http';
+  const wantsHttp = plan.some((p) => p.base === 'http');
+  const httpBase = wantsHttp && httpName !== 'none' ? resolveAdapter(config, httpName, modelPath) : undefined;
+  if (httpBase && httpBase.config.kind !== 'http') throw usageError(`--http-adapter: ${JSON.stringify(httpName)} is a ${httpBase.config.kind} adapter; pick an http adapter that starts the reference embedder (e.g. reference-http)`);
   const command = ['npx gauntlet selfcheck', ...argv.filter((a, i) => a !== '--seed' && argv[i - 1] !== '--seed' && !a.startsWith('--seed=')), '--seed', String(seed)].join(' ');
 
   const outcome = await runSelfcheck({
     // The config's overrides apply; its own scenarios and claims are not part of the planted-fault matrix.
-    base, plan, registry: SCENARIOS, claims: claimsForConfig(config.claims), seed, quick: values.quick,
+    base, ...(httpBase ? { httpBase } : {}), plan, registry: SCENARIOS, claims: claimsForConfig(config.claims), seed, quick: values.quick,
     model: await modelInfo(modelPath, config.model.kind === 'generated' ? config.model.dtype : undefined),
     command,
     stopAtCatch: values.quick && !values['every-scenario'],

@@ -28,13 +28,20 @@ function notAsExpected(r: SelfcheckRow): string {
   return ` (not by the claim meant for it: ${r.expectedNotFailed.join(', ')})`;
 }
 
+/** A legal row: it must pass every required claim that passed clean. */
+function legalText(r: SelfcheckRow): string {
+  if (r.ok) return 'legal: passed every required claim (as it must)';
+  const bad = Object.entries(r.status).filter(([, s]) => s !== 'completed' && s !== 'skipped').map(([id, s]) => `${id} ${s}`);
+  return `legal, WRONGLY FAILED: ${[...r.caughtBy, ...bad, ...r.missing].join(', ')}`;
+}
+
 /** The matrix (fault x required claims that failed), the clean result and the score, as plain text. */
 export function formatSelfcheck(s: SelfcheckSummary): string {
   const head = ['fault', 'scenarios', 'caught by (required claims that failed)', 'time'];
   const body = s.rows.map((r) => [
     r.fault,
     r.scenarios.join(', ') || '-',
-    r.caught ? `${r.caughtBy.join(', ')}${categoryText(r)}${r.caughtAsExpected ? '' : notAsExpected(r)}` : notCaughtWhy(r),
+    r.legal ? legalText(r) : r.caught ? `${r.caughtBy.join(', ')}${categoryText(r)}${r.caughtAsExpected ? '' : notAsExpected(r)}` : notCaughtWhy(r),
     secs(r.durationMs),
   ]);
   const widths = head.map((h, i) => Math.min(i === 2 ? 200 : 40, Math.max(h.length, ...body.map((b) => b[i]!.length))));
@@ -48,7 +55,7 @@ export function formatSelfcheck(s: SelfcheckSummary): string {
   }
   const advisory = s.rows.filter((r) => r.advisoryFailed.length).map((r) => `${r.fault}: ${r.advisoryFailed.join(', ')}`);
   if (advisory.length) lines.push(`advisory claims that also failed: ${advisory.join('; ')}`);
-  lines.push(`score: ${s.caught}/${s.planted} planted faults caught (${s.score.toFixed(2)}) in ${secs(s.durationMs)}`);
+  lines.push(`score: ${s.caught}/${s.planted} planted faults caught${s.legal ? `, ${s.legalPassed}/${s.legal} legal behaviours passed` : ''} (${s.score.toFixed(2)}) in ${secs(s.durationMs)}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -58,8 +65,12 @@ export function selfcheckJson(s: SelfcheckSummary, extra: Record<string, unknown
     score: s.score,
     planted: s.planted,
     caught: s.caught,
+    legal: s.legal,
+    legalPassed: s.legalPassed,
     rows: s.rows.map((r) => ({
       fault: r.fault,
+      legal: r.legal,
+      ok: r.ok,
       scenarios: r.scenarios,
       caughtBy: r.caughtBy,
       durationMs: r.durationMs,

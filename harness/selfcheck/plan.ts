@@ -27,6 +27,13 @@ export interface PlannedFault {
   byCompare?: boolean;
   /** The corpus category (harness/corpus/categories.ts) the fault breaks: the catch must name it. */
   category?: string;
+  /** The clean adapter it is planted into: the process reference, or the http one (http-only switches). */
+  base: 'process' | 'http';
+  /**
+   * A legal behaviour, not a defect: the row passes when no required claim fails for it that passed clean (and
+   * `expect` is empty). A harness that failed it would be judging engines on something they may do.
+   */
+  legal: boolean;
 }
 
 interface PlanEntry { value?: number; scenarios: string[]; expect: string[]; why: string; byCompare?: boolean; category?: string }
@@ -59,7 +66,7 @@ const ENTRIES: Record<FaultName, PlanEntry> = {
   },
   'wrong-dims': {
     scenarios: ['latency'],
-    expect: ['embeddings-match-reference'],
+    expect: ['embeddings-match-reference', 'valid-requests-succeed'],
     why: 'vectors one dimension short cannot match the reference forward pass',
   },
   nondeterministic: {
@@ -98,6 +105,45 @@ const ENTRIES: Record<FaultName, PlanEntry> = {
     scenarios: ['fuzz'],
     expect: ['embedder-survives-fuzz'],
     why: 'SIGSEGV on one odd malformed shape (an embed-batch text sent as binary) that no hand-picked bad-input frame has: only seeded fuzzing reaches it, about once in 400 frames, so the quick 2,000 frames meet it',
+  },
+  'non-finite': {
+    value: 5,
+    scenarios: ['latency'],
+    expect: ['valid-requests-succeed'],
+    why: 'every 5th answer carries a NaN in its first vector, over the protocol (msgpack carries it as a float): the request ledger judges every answer finite, so latency\'s 115 requests show 23 wrong vectors without a check of its own',
+  },
+  'http-short-batch': {
+    value: 3,
+    scenarios: ['latency'],
+    expect: ['valid-requests-succeed'],
+    why: 'an http server that answers 3 vectors for every batch of 10: each such answer is a GAUNTLET_BAD_ANSWER of a valid request, and latency\'s batch10 figure has no sample (a failed claim with that reason, not an empty row)',
+  },
+  'http-bare-nan': {
+    value: 5,
+    scenarios: ['throughput', 'latency'],
+    expect: ['valid-requests-succeed'],
+    why: 'every 5th answer is written with a bare NaN (json.dumps of a non-finite value): not JSON. throughput first: it once ended in harness-error on such an answer; now each is a typed GAUNTLET_BAD_ANSWER of its request and the scenario goes on',
+  },
+  'http-orphan-worker': {
+    scenarios: ['cold-start', 'parent-exit'],
+    expect: ['embedder-leaves-nothing-behind', 'parent-exit-no-orphans'],
+    why: 'the server starts a worker in a session of its own that ignores SIGTERM: the server itself stops cleanly, the worker outlives it; the run-tag sweep at cold-start\'s end finds it (and reaps it), and that is a required failure, not a note',
+  },
+  'http-loading': {
+    value: 6000,
+    scenarios: ['cold-start'],
+    expect: ['restart-under-5s'],
+    why: '/health answers 200 at once, /v1/embeddings 503 "loading" for 6 s: the start ends at the first good embedding (the dims probe waits the 503s out within readyTimeoutMs, no kill), so cold start and restart measure ~6 s, over the 5 s target, and nothing ends in harness-error',
+  },
+  'http-reverse-data': {
+    scenarios: ['latency', 'concurrent-embeds'],
+    expect: [],
+    why: 'legal: the OpenAI answer\'s "data" in reverse order with correct "index" fields; a client must place vectors by index. Every required claim must still pass',
+  },
+  'http-normalized': {
+    scenarios: ['latency'],
+    expect: [],
+    why: 'legal: L2-normalised vectors although normalize is false; cosine to the reference is unchanged, so every required claim must still pass',
   },
   'drop-every': {
     value: 50,
@@ -144,6 +190,7 @@ export function selfcheckPlan(): PlannedFault[] {
     return {
       id: entryId(spec.name, value), fault: spec.name, ...(value !== undefined ? { value } : {}), scenarios: [...e.scenarios], expect: [...e.expect], why: e.why,
       ...(e.byCompare ? { byCompare: true } : {}), ...(e.category ? { category: e.category } : {}),
+      base: spec.http ? 'http' : 'process', legal: spec.legal === true,
     };
   });
 }

@@ -28,6 +28,11 @@ export interface SelfcheckOptions {
    * environment: the caller removes any GAUNTLET_FAULTS from it first (the CLI does).
    */
   base: ResolvedAdapter;
+  /**
+   * The clean http reference (the reference embedder in http mode, started by the http adapter): the plan's http
+   * rows are planted into it, and it runs clean through their scenarios. Without it those rows are not run.
+   */
+  httpBase?: ResolvedAdapter;
   plan: PlannedFault[];
   /** The scenario registry to pick the plan's scenarios from. */
   registry: readonly AnyScenario[];
@@ -47,6 +52,8 @@ export interface SelfcheckOptions {
 export interface SelfcheckOutcome {
   summary: SelfcheckSummary;
   clean: CleanRun;
+  /** The clean http reference's run, when the plan had http rows and an http base. */
+  cleanHttp?: CleanRun;
   faults: FaultRun[];
   /** Run-level problems (claims evaluation, leftover processes outside a scenario...): a harness error. */
   problems: Array<{ code: string; message: string }>;
@@ -87,47 +94,62 @@ export async function runSelfcheck(o: SelfcheckOptions): Promise<SelfcheckOutcom
     return report.scenarios;
   };
 
-  const cleanScenarios = planScenarios(o.plan, o.registry);
-  emit({ type: 'start', planted: o.plan.length, cleanScenarios: cleanScenarios.map((s) => s.id) });
+  const processPlan = o.plan.filter((p) => p.base === 'process');
+  const httpPlan = o.httpBase ? o.plan.filter((p) => p.base === 'http') : [];
+  const cleanScenarios = planScenarios(processPlan, o.registry);
+  const httpCleanScenarios = planScenarios(httpPlan, o.registry);
+  emit({ type: 'start', planted: o.plan.length, cleanScenarios: [...cleanScenarios.map((s) => s.id), ...httpCleanScenarios.map((s) => `${s.id} (http)`)] });
 
-  // 1. The clean reference through every scenario of the plan.
-  const cleanAdapter = checkedClean(o.base);
-  const cleanStart = performance.now();
-  emit({ type: 'step-start', step: 'clean', index: 0, total: o.plan.length, label: 'clean', adapter: cleanAdapter.name, scenarios: cleanScenarios.map((s) => s.id) });
-  const cleanResults: ScenarioResult[] = [];
-  for (const s of cleanScenarios) cleanResults.push(...(await runOne(s, cleanAdapter, 'clean')));
-  const clean: CleanRun = {
-    adapter: cleanAdapter.name,
-    scenarios: cleanResults.map(outcomeOf),
-    verdicts: evaluate(cleanResults, cleanAdapter),
-    durationMs: performance.now() - cleanStart,
+  // 1. The clean reference through every scenario of the plan (the http reference through its rows' scenarios).
+  const runClean = async (base: ResolvedAdapter, scenarios: AnyScenario[]): Promise<{ run: CleanRun; results: ScenarioResult[] }> => {
+    const cleanAdapter = checkedClean(base);
+    const cleanStart = performance.now();
+    emit({ type: 'step-start', step: 'clean', index: 0, total: o.plan.length, label: 'clean', adapter: cleanAdapter.name, scenarios: scenarios.map((s) => s.id) });
+    const cleanResults: ScenarioResult[] = [];
+    for (const s of scenarios) cleanResults.push(...(await runOne(s, cleanAdapter, 'clean')));
+    const run: CleanRun = { adapter: cleanAdapter.name, scenarios: cleanResults.map(outcomeOf), verdicts: evaluate(cleanResults, cleanAdapter), durationMs: performance.now() - cleanStart };
+    // The clean results stay: gauntlet compare of clean against planted needs them (byCompare rows).
+    emit({ type: 'clean-end', run, elapsedMs: elapsed() });
+    return { run, results: cleanResults };
   };
-  emit({ type: 'clean-end', run: clean, elapsedMs: elapsed() });
+  const { run: clean, results: cleanResults } = await runClean(o.base, cleanScenarios);
+  const httpClean = o.httpBase && httpPlan.length > 0 ? await runClean(o.httpBase, httpCleanScenarios) : undefined;
+  const cleanHttp = httpClean?.run;
+  const httpCleanResults = httpClean?.results ?? [];
 
-  // 2. Each planted fault, sequentially.
+  // 2. Each planted fault (and legal behaviour), sequentially.
   const faults: FaultRun[] = [];
   for (const [i, planned] of o.plan.entries()) {
-    const adapter = plantFault(o.base, faultSwitch(planned), plantedName(o.base.name, planned.id));
+    const base = planned.base === 'http' ? o.httpBase : o.base;
+    const against = planned.base === 'http' ? cleanHttp : clean;
+    if (!base || !against) {
+      const run: FaultRun = { fault: planned.id, adapter: plantedName(o.base.name, planned.id), scenarios: [], missing: ['no http reference adapter to plant it into (--http-adapter)'], expect: planned.expect, verdicts: [], durationMs: 0, legal: planned.legal };
+      faults.push(run);
+      emit({ type: 'fault-end', index: i + 1, total: o.plan.length, row: scoreFault(run, clean.verdicts, clean.adapter), elapsedMs: elapsed() });
+      continue;
+    }
+    const adapter = plantFault(base, faultSwitch(planned), plantedName(base.name, planned.id));
     const scenarios = planned.scenarios.map((id) => o.registry.find((s) => s.id === id)).filter((s): s is AnyScenario => s !== undefined);
     const missing = planned.scenarios.filter((id) => !o.registry.some((s) => s.id === id)).map((id) => `${id} (not in the scenario registry)`);
     emit({ type: 'step-start', step: 'fault', index: i + 1, total: o.plan.length, label: planned.id, adapter: adapter.name, scenarios: scenarios.map((s) => s.id) });
     const started = performance.now();
     const results: ScenarioResult[] = [];
     const run: FaultRun = {
-      fault: planned.id, adapter: adapter.name, scenarios: [], missing, expect: planned.expect, verdicts: [], durationMs: 0,
+      fault: planned.id, adapter: adapter.name, scenarios: [], missing, expect: planned.expect, verdicts: [], durationMs: 0, legal: planned.legal,
       ...(planned.category ? { category: planned.category } : {}),
     };
     for (const s of scenarios) {
       results.push(...(await runOne(s, adapter, planned.id)));
       run.scenarios = results.map(outcomeOf);
       run.verdicts = evaluate(results, adapter);
-      if (planned.byCompare) run.compareCatches = compareCatches(cleanResults, results);
-      if (stopAtCatch && scoreFault(run, clean.verdicts, clean.adapter).caught) break;
+      if (planned.byCompare) run.compareCatches = compareCatches(planned.base === 'http' ? httpCleanResults : cleanResults, results);
+      // A legal behaviour runs every scenario it names: passing one proves nothing about the next.
+      if (stopAtCatch && !planned.legal && scoreFault(run, against.verdicts, against.adapter).caught) break;
     }
     run.durationMs = performance.now() - started;
     faults.push(run);
-    emit({ type: 'fault-end', index: i + 1, total: o.plan.length, row: scoreFault(run, clean.verdicts, clean.adapter), elapsedMs: elapsed() });
+    emit({ type: 'fault-end', index: i + 1, total: o.plan.length, row: scoreFault(run, against.verdicts, against.adapter), elapsedMs: elapsed() });
   }
 
-  return { summary: scoreSelfcheck(faults, clean, performance.now() - t0), clean, faults, problems };
+  return { summary: scoreSelfcheck(faults, cleanHttp ? [clean, cleanHttp] : [clean], performance.now() - t0), clean, ...(cleanHttp ? { cleanHttp } : {}), faults, problems };
 }

@@ -6,6 +6,10 @@
  * when `gauntlet compare` of the clean run against the planted one finds a regression (compare-catch.ts) (a claim that fails either way says nothing about the fault). Advisory
  * failures and inconclusive verdicts are reported, never counted: a fault whose claims all pass, or that only
  * makes scenarios time out, is not caught.
+ *
+ * A LEGAL row plants a behaviour an engine may have (a reordered answer, normalised vectors): it PASSES when no
+ * required claim fails for it that did not fail clean, and every scenario it ran completed. The score is the share
+ * of rows that came out right: faults caught, legal behaviours passed.
  */
 import type { ScenarioResult, VerdictRow } from '../report/schema.ts';
 
@@ -34,6 +38,8 @@ export interface FaultRun {
   /** For a fault the plan has compare catch: "compare METRIC" per figure compare calls a regression against the clean run. */
   compareCatches?: string[];
   durationMs: number;
+  /** A legal behaviour (must pass), not a defect (must be caught). */
+  legal?: boolean;
 }
 
 export interface CleanRun {
@@ -60,6 +66,10 @@ export interface SelfcheckRow {
   /** Expected claims (plan) that did not fail. */
   expectedNotFailed: string[];
   caught: boolean;
+  /** A legal behaviour: `ok` when it passed (nothing caught, every scenario completed). */
+  legal: boolean;
+  /** The row came out right: a fault caught, a legal behaviour passed. */
+  ok: boolean;
   /**
    * Caught by at least one claim the plan names (false: caught only by some other claim, or not caught), and, for a
    * fault with a planned category, with that category among the parts the catching claims found failing.
@@ -86,9 +96,14 @@ export interface CleanFailure {
 }
 
 export interface SelfcheckSummary {
+  /** Rows that came out right / rows. */
   score: number;
+  /** Planted defects, and how many were caught. */
   planted: number;
   caught: number;
+  /** Legal behaviours planted, and how many passed. */
+  legal: number;
+  legalPassed: number;
   rows: SelfcheckRow[];
   cleanPassed: boolean;
   cleanFailures: CleanFailure[];
@@ -114,7 +129,11 @@ export function scoreFault(run: FaultRun, cleanVerdicts: readonly VerdictRow[], 
   const failedParts = [...new Set(req.filter((v) => caughtBy.includes(v.claim))
     .flatMap((v) => v.evidence.breakdown?.parts.filter((p) => p.verdict === 'fail').map((p) => p.key) ?? []))];
   const inCategory = run.category === undefined || failedParts.includes(run.category);
+  const legal = run.legal === true;
+  const completed = run.scenarios.every((s) => s.status === 'completed' || s.status === 'skipped');
   return {
+    legal,
+    ok: legal ? caughtBy.length === 0 && completed && run.missing.length === 0 : caughtBy.length > 0,
     fault: run.fault,
     adapter: run.adapter,
     scenarios: run.scenarios.map((s) => s.scenario),
@@ -154,18 +173,27 @@ export function cleanFailures(clean: CleanRun): CleanFailure[] {
   return out;
 }
 
-export function scoreSelfcheck(runs: readonly FaultRun[], clean: CleanRun, durationMs = 0): SelfcheckSummary {
-  const rows = runs.map((r) => scoreFault(r, clean.verdicts, clean.adapter));
-  const caught = rows.filter((r) => r.caught).length;
-  const failures = cleanFailures(clean);
+/**
+ * Scores every row against the clean run of its own base adapter (`cleans`: the process reference first, then
+ * the http one when the plan has http rows; a run whose adapter has no clean run is scored against the first).
+ */
+export function scoreSelfcheck(runs: readonly FaultRun[], clean: CleanRun | readonly CleanRun[], durationMs = 0): SelfcheckSummary {
+  const cleans = Array.isArray(clean) ? (clean as readonly CleanRun[]) : [clean as CleanRun];
+  const cleanFor = (r: FaultRun) => cleans.find((c) => r.adapter.startsWith(`${c.adapter}+`)) ?? cleans[0]!;
+  const rows = runs.map((r) => { const c = cleanFor(r); return scoreFault(r, c.verdicts, c.adapter); });
+  const defects = rows.filter((r) => !r.legal);
+  const legal = rows.filter((r) => r.legal);
+  const failures = cleans.flatMap((c) => cleanFailures(c).map((f) => (cleans.length > 1 ? { ...f, reason: `${c.adapter}: ${f.reason}` } : f)));
   return {
-    score: rows.length === 0 ? 0 : caught / rows.length,
-    planted: rows.length,
-    caught,
+    score: rows.length === 0 ? 0 : rows.filter((r) => r.ok).length / rows.length,
+    planted: defects.length,
+    caught: defects.filter((r) => r.caught).length,
+    legal: legal.length,
+    legalPassed: legal.filter((r) => r.ok).length,
     rows,
     cleanPassed: failures.length === 0,
     cleanFailures: failures,
-    cleanScenarios: clean.scenarios.map((s) => s.scenario),
+    cleanScenarios: [...new Set(cleans.flatMap((c) => c.scenarios.map((s) => (cleans.length > 1 ? `${s.scenario} (${c.adapter})` : s.scenario))))],
     durationMs: Math.round(durationMs),
   };
 }

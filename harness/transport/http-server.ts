@@ -19,6 +19,17 @@ export interface HttpServeOptions {
   /** Throws an error with a protocol `code` field (ErrorCode) to answer a specific status. */
   embed: (texts: string[]) => Promise<HttpEmbedResult>;
   log?: (line: string) => void;
+  /** When it returns a message, POST /v1/embeddings answers 503 with it (the reference embedder's http-loading fault). */
+  gate?: () => string | undefined;
+  /** Writes the body of a 200 answer (default JSON.stringify; fault switches write other bodies). */
+  serialize?: (answer: EmbeddingsAnswer) => string;
+}
+
+export interface EmbeddingsAnswer {
+  object: 'list';
+  data: Array<{ object: 'embedding'; index: number; embedding: Array<number | null> }>;
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number };
 }
 
 export interface HttpServer { readonly port: number; readonly host: string; readonly server: http.Server; close(): Promise<void> }
@@ -105,14 +116,22 @@ export async function serveHttp(opts: HttpServeOptions): Promise<HttpServer> {
           return;
         }
         if (!opts.isReady()) throw new HttpRequestError('not-initialized', 'the model is still loading; retry when GET /health answers 200');
+        const gated = opts.gate?.();
+        if (gated !== undefined) throw new HttpRequestError('not-initialized', gated);
         const texts = parseInput(body);
         const { vectors, promptTokens } = await opts.embed(texts);
-        json(res, 200, {
+        const answer: EmbeddingsAnswer = {
           object: 'list',
           data: vectors.map((v, index) => ({ object: 'embedding', index, embedding: vectorToJson(v) })),
           model: opts.modelName(),
           usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
-        });
+        };
+        if (!opts.serialize) json(res, 200, answer);
+        else {
+          const text = opts.serialize(answer);
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+          res.end(text);
+        }
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         if (typeof code === 'string' && code in STATUS) fail(res, code as ErrorCode, (error as Error).message);
