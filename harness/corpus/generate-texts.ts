@@ -155,9 +155,14 @@ function punctuationText(rng: ScenarioRng): string {
 
 const SPACES = [' ', '  ', '\t', '\n', '\r\n', '\n\n', '\u00a0', '\u2003', '\u3000', '\u2028', '\u2029', '\u000b', '\u000c', '\u1680', '\u202f', '\u205f', '\u0085'];
 
+/** Characters Unicode calls White_Space that are control characters (Cc) or separators outside Zs. */
+const RARE_SPACES = ['\u0085', '\u000b', '\u000c', '\u2028', '\u2029', '\u1680', '\u3000', '\u00a0', '\u202f'];
+
+/** Runs of mixed whitespace around words; every other text has words parted by one rare whitespace character alone. */
 function whitespaceText(rng: ScenarioRng): string {
   const run = () => Array.from({ length: rng.between(1, 4) }, () => rng.pick(SPACES)).join('');
-  const words = pickWords(rng, 1, 5);
+  const words = pickWords(rng, 2, 5);
+  if (rng.int(2) === 0) return words.map((w, i) => (i === 0 ? w : rng.pick(RARE_SPACES) + w)).join('');
   return run() + words.join(run()) + run();
 }
 
