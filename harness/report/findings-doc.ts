@@ -5,7 +5,7 @@
  */
 import type { RunReport, ScenarioResult, VerdictRow } from './schema.ts';
 import { buildMatrix, cellMark, formatInterval, formatValue, formatVerdictValue, requiredFailures } from './matrix.ts';
-import { mdCell, mdCode } from './markdown-reporter.ts';
+import { mdCell, mdCode, renderCategoryMarkdown } from './markdown-reporter.ts';
 
 export interface FindingsOptions {
   /** The commit the report's run came from when the report does not say (reports before environment.commit). */
@@ -99,6 +99,8 @@ export function renderFindings(report: RunReport, o: FindingsOptions = {}): stri
     for (const row of m.rows) out.push(`| ${mdCell(row.claim)} | ${mdCode(row.threshold)} | ${row.cells.map((v) => (v ? mdCell(figureCell(v)) : '-')).join(' | ')} |`);
     out.push('');
   }
+
+  out.push(...renderCategoryMarkdown(report));
 
   const targets = report.bench?.targets ?? [];
   if (targets.length) {
