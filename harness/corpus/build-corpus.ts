@@ -7,7 +7,7 @@
  * vector, bad-input's business) and fewer tokens than the context; lone surrogates and NUL are left to bad-input too.
  */
 import { createRng, type ScenarioRng } from '../runner/rng.ts';
-import { CORPUS_CATEGORY_IDS, type CorpusCategory } from './categories.ts';
+import type { CorpusCategory } from './categories.ts';
 import { fitTokens, type Encode } from './fit-tokens.ts';
 import { SINGLE_GENERATORS, WORDS, asciiText, longWord } from './generate-texts.ts';
 
@@ -126,5 +126,3 @@ export function buildHardCorpus(o: CorpusOptions): HardCorpus {
 export function corpusTexts(c: HardCorpus): CorpusText[] {
   return c.requests.flatMap((r) => r.texts);
 }
-
-export { CORPUS_CATEGORY_IDS };

@@ -26,7 +26,8 @@ const pickChars = (rng: ScenarioRng, alphabet: string, n: number): string => {
   return Array.from({ length: n }, () => rng.pick(chars)).join('');
 };
 
-function asciiText(rng: ScenarioRng): string {
+/** A plain ASCII text: words in mixed case, a number sometimes, ASCII punctuation. */
+export function asciiText(rng: ScenarioRng): string {
   const words = pickWords(rng, 2, 10).map((w) => {
     const r = rng.int(6);
     return r === 0 ? w.toUpperCase() : r === 1 ? w[0]!.toUpperCase() + w.slice(1) : w;
@@ -194,5 +195,3 @@ export const SINGLE_GENERATORS = {
   whitespace: whitespaceText,
   'long-words': longWordsText,
 } as const;
-
-export { asciiText, pickWords };

@@ -3,6 +3,7 @@
  * normalisation does not matter), then the lowest cosine per category with the text that set it. A request that
  * ended in an error is a miss of every text it carried (cosine 0, the error quoted): a valid text is owed a vector.
  */
+import { cosine } from '../gguf/oracle-math.ts';
 import type { BreakdownPart } from '../report/schema.ts';
 import { CORPUS_CATEGORY_IDS, categoryLabel } from './categories.ts';
 import type { CorpusText } from './build-corpus.ts';
@@ -14,14 +15,10 @@ export interface TextOutcome {
   error?: string;
 }
 
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length || a.length === 0) return 0;
-  let dot = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) { dot += a[i]! * b[i]!; na += a[i]! * a[i]!; nb += b[i]! * b[i]!; }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
-}
-
-/** Cosine of a delivered vector with the reference; NaN and infinities count as 0 (a non-finite vector is wrong). */
+/**
+ * Cosine of a delivered vector with the reference; a length mismatch, a zero vector or a non-finite value counts as
+ * 0 (the oracle's cosine gives NaN for those).
+ */
 export function judgeVector(got: ArrayLike<number>, want: ArrayLike<number>): number {
   const c = cosine(got, want);
   return Number.isFinite(c) ? c : 0;
