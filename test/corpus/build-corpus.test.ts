@@ -108,3 +108,18 @@ describe('the oracle tokenizes the corpus as llama.cpp does', { timeout: 180_000
     expect(r.pass).toBe(true);
   });
 });
+
+describe('the corpus is independent of the architecture', { timeout: 180_000 }, () => {
+  it.each(['qwen3', 'nomic-bert'] as const)('%s: near-limit texts fitted by its own tokenizer, the oracle agreeing with node-llama-cpp on every text', async (arch) => {
+    const file = path.join(dir, `${arch}.gguf`);
+    await generateModel({ preset: 'tiny', arch, seed: 1, out: file });
+    const o = await loadOracle(file);
+    const corpus = buildHardCorpus({ ...opts(1), encode: (t) => o.encode(t), contextSize: o.contextSize });
+    expect(corpus.notes).toEqual([]);
+    const near = corpusTexts(corpus).filter((t) => t.category === 'near-limit').map((t) => t.tokens);
+    expect(near).toEqual(expect.arrayContaining([o.contextSize - 1, o.contextSize - 2]));
+    const r = await verifyModel(file, { texts: [...new Set(corpusTexts(corpus).map((t) => t.text))] });
+    expect(r.tokenMismatches).toBe(0);
+    expect(r.pass).toBe(true);
+  });
+});
