@@ -131,9 +131,9 @@ const ENTRIES: Record<FaultName, PlanEntry> = {
   },
   'http-loading': {
     value: 6000,
-    scenarios: ['cold-start'],
+    scenarios: ['forced-kill'],
     expect: ['restart-under-5s'],
-    why: '/health answers 200 at once, /v1/embeddings 503 "loading" for 6 s: the start ends at the first good embedding (the dims probe waits the 503s out within readyTimeoutMs, no kill), so cold start and restart measure ~6 s, over the 5 s target, and nothing ends in harness-error',
+    why: '/health answers 200 at once, /v1/embeddings 503 "loading" for the first 6 s of every start: the start ends at the first good embedding (the dims probe waits the 503s out within readyTimeoutMs, no kill), so every restart measures ~6.5 s, over the required 5 s. forced-kill, not cold-start: cold-start\'s ~6.3 s misses only the advisory cold-start-under-5s (12 restarts: ~100 s)',
   },
   'http-reverse-data': {
     scenarios: ['latency', 'concurrent-embeds'],
