@@ -21,7 +21,8 @@ export default defineConfig({
   adapters: {
     'llama-server': {
       kind: 'http',
-      command: [findEngine('llama-server'), '--embeddings', '--pooling', 'mean', '-m', '{model}', '--host', '127.0.0.1', '--port', '{port}',
+      // no --pooling: llama-server pools as the model declares (<arch>.pooling_type: mean, cls or last), as the oracle does
+      command: [findEngine('llama-server'), '--embeddings', '-m', '{model}', '--host', '127.0.0.1', '--port', '{port}',
         '--threads', '{threads}', '--parallel', '{lanes}', '--no-webui'],
       freePort: true,
       readyTimeoutMs: 60_000,

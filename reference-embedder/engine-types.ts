@@ -22,6 +22,8 @@ export interface EngineOptions {
   /** Requested context size; capped at the model's training context length. */
   contextSize?: number;
   log: (line: string) => void;
+  /** Model-level fault switches (model-faults.ts; the llama engine only). */
+  modelFaults?: import('./model-faults.ts').ModelFaults;
 }
 
 export interface Engine {
@@ -49,6 +51,8 @@ export interface Engine {
 /** Loads the engine of `kind`; each is imported only when chosen (node-llama-cpp and transformers.js are heavy). */
 export async function loadEngine(kind: EngineKind, opts: EngineOptions): Promise<Engine> {
   if (kind === 'onnx') {
+    const planted = Object.entries(opts.modelFaults ?? {}).filter(([, on]) => on).map(([k]) => k);
+    if (planted.length > 0) throw new EngineError('bad-request', `model-level faults (${planted.join(', ')}) are planted in the llama engine only, not in onnx`);
     const { OnnxEngine } = await import('./engine-onnx.ts');
     return OnnxEngine.load({ ...opts, checkGguf: true });
   }

@@ -11,6 +11,7 @@ import { checkGguf } from '../harness/gguf/check.ts';
 import { PROVEN_OPTIONS, readBindingProof, recordBindingProof, type BindingProof } from './binding-proof.ts';
 import { EngineError, type Engine, type EngineOptions } from './engine-types.ts';
 import { importNodeLlamaCpp, installedNodeLlamaCpp, type NodeLlamaCppApi } from './load-node-llama-cpp.ts';
+import { planModelFaults, type ModelFaultPlan } from './model-faults.ts';
 
 export { EngineError };
 
@@ -121,6 +122,7 @@ export class LlamaEngine implements Engine {
     private readonly contexts: LlamaEmbeddingContext[],
     readonly modelPath: string,
     readonly contextSize: number,
+    private readonly faultPlan: ModelFaultPlan = { notes: [] },
   ) {
     this.free = [...contexts];
     try {
@@ -164,9 +166,11 @@ export class LlamaEngine implements Engine {
       }
     }
     const l = await llama(opts.log);
+    const faultPlan = await planModelFaults(opts.modelPath, opts.modelFaults ?? {});
+    for (const n of faultPlan.notes) opts.log(n);
     let model: LlamaModel;
     try {
-      model = await l.loadModel({ modelPath: opts.modelPath });
+      model = await l.loadModel({ modelPath: opts.modelPath, ...(faultPlan.overrides ? { metadataOverrides: faultPlan.overrides as never } : {}) });
     } catch (error) {
       // The reason arrives through the logger shortly after the rejection.
       await new Promise((r) => setTimeout(r, 150));
@@ -185,7 +189,7 @@ export class LlamaEngine implements Engine {
       await model.dispose();
       throw new EngineError('model-load-failed', `creating ${opts.lanes} embedding context(s) of ${contextSize} tokens failed: ${(error as Error).message}`);
     }
-    return new LlamaEngine(model, contexts, opts.modelPath, contextSize);
+    return new LlamaEngine(model, contexts, opts.modelPath, contextSize, faultPlan);
   }
 
   get dims(): number { return this.model.embeddingVectorSize; }
@@ -235,7 +239,8 @@ export class LlamaEngine implements Engine {
     try {
       this.assertModelUnchanged();
       const { vector } = await ctx.getEmbeddingFor(input);
-      const out = Float32Array.from(vector);
+      let out: Float32Array = Float32Array.from(vector);
+      if (this.faultPlan.post && out.length > 0) out = this.faultPlan.post(out);
       for (let i = 0; i < out.length; i++) {
         if (!Number.isFinite(out[i]!)) {
           this.assertModelUnchanged();

@@ -27,7 +27,9 @@ export type FaultName =
   | 'http-orphan-worker'
   | 'http-loading'
   | 'http-reverse-data'
-  | 'http-normalized';
+  | 'http-normalized'
+  | 'pool-wrong-token'
+  | 'skip-final-norm';
 
 export interface FaultSpec {
   name: FaultName;
@@ -40,6 +42,8 @@ export interface FaultSpec {
   http?: true;
   /** A legal behaviour, not a defect: every required claim must still pass with it (selfcheck's legal rows). */
   legal?: true;
+  /** The model is computed wrong (not the process): selfcheck plants it on every architecture's model. */
+  modelLevel?: true;
 }
 
 export const FAULTS: readonly FaultSpec[] = [
@@ -62,10 +66,12 @@ export const FAULTS: readonly FaultSpec[] = [
   { name: 'http-loading', value: { unit: 'ms', default: 6000 }, description: 'http: GET /health answers 200 at once while POST /v1/embeddings answers 503 "loading" for the first VALUE ms of every start', caughtBy: 'cold-start', http: true },
   { name: 'http-reverse-data', description: 'http (legal): the "data" list of every answer in reverse order, each entry with its correct "index"', caughtBy: 'latency', http: true, legal: true },
   { name: 'http-normalized', description: 'http (legal): L2-normalised vectors although normalize is false (the cosine to the reference is unchanged)', caughtBy: 'latency', http: true, legal: true },
+  { name: 'pool-wrong-token', modelLevel: true, description: 'node-llama-cpp pools the wrong token: the model is loaded with its pooling overridden (metadataOverrides): mean becomes the first token ([CLS]), cls the last ([SEP]); a last-token model whose tokenizer appends <|endoftext|> loses add_eos_token, so the token before it is pooled (the classic Qwen3-Embedding mistake)', caughtBy: 'latency' },
+  { name: 'skip-final-norm', modelLevel: true, description: 'the final normalisation is left out: a decoder\'s output_norm (RMSNorm, weight only) is undone on the pooled vector (v / w: the un-normed state\'s direction, the scale a cosine ignores), an encoder\'s last LayerNorm loses its weight and bias ((v - b) / w, exact for mean, CLS and last pooling)', caughtBy: 'latency' },
   { name: 'crash-on-rare-frame', description: 'raises SIGSEGV on itself when an embed-batch frame carries one of its texts as MessagePack binary (a shape seeded fuzzing reaches about once in 400 frames; no hand-picked bad-input frame has it)', caughtBy: 'fuzz' },
   { name: 'no-nfd', description: 'tokenizes precomposed accented Latin letters without decomposing them first (no NFD before accent stripping): "é" stays a letter the vocabulary lacks and its word becomes [UNK]; decomposed (NFD) text is unaffected', caughtBy: 'corpus' },
   { name: 'no-cjk-split', description: 'does not split CJK ideographs into words of their own: a run of ideographs (and any letters touching it) is one word, one [UNK]', caughtBy: 'corpus' },
-  { name: 'pad-batch', description: 'pads every shorter text of a batch to the longest one\'s token count with [PAD] and embeds the padded sequence: attention and mean pooling count the padding (llama engine only)', caughtBy: 'corpus' },
+  { name: 'pad-batch', modelLevel: true, description: 'pads every shorter text of a batch to the longest one\'s token count with [PAD] and embeds the padded sequence: attention and mean pooling count the padding (llama engine only)', caughtBy: 'corpus' },
   { name: 'short-context', value: { unit: 'tokens', default: 1 }, description: 'refuses (too-many-tokens) any input longer than context - 1 - VALUE tokens, special tokens included: an off-by-VALUE context limit that turns valid texts near the limit away', caughtBy: 'corpus' },
 ];
 

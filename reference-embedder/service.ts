@@ -112,6 +112,10 @@ export class Service {
       threads: options.threads ?? this.opts.threads,
       contextSize: options.contextSize ?? this.opts.contextSize,
       log: this.opts.log,
+      modelFaults: {
+        poolWrongToken: this.opts.faults['pool-wrong-token'] === true,
+        skipFinalNorm: this.opts.faults['skip-final-norm'] === true,
+      },
     });
     engine.onPoisoned = this.opts.onModelPoisoned;
     this.engine = engine;

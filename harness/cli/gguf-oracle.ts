@@ -9,7 +9,7 @@ import { loadOracle } from '../gguf/oracle.ts';
 import { verifyModel, type VerifyReport } from '../gguf/verify.ts';
 
 const ORACLE_USAGE = 'usage: gauntlet gguf oracle FILE [--json] [--normalize] TEXT...';
-const VERIFY_USAGE = 'usage: gauntlet gguf verify FILE [--json] [--verbose] [--timeout MS]';
+const VERIFY_USAGE = 'usage: gauntlet gguf verify FILE [--json] [--verbose] [--timeout MS]\n       gauntlet gguf verify [FILE] --adapter NAME [--config FILE] [--json]   (the corpus through a configured adapter: llama-server, transformers-js, ...)';
 
 export async function oracleCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -66,6 +66,8 @@ export async function verifyCommand(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       verbose: { type: 'boolean' },
       timeout: { type: 'string' },
+      adapter: { type: 'string' },
+      config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -73,6 +75,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${VERIFY_USAGE}\n`);
     return 0;
   }
+  if (values.adapter !== undefined) return verifyThroughAdapter(values.adapter, values.config, positionals, values.json ?? false);
   if (positionals.length !== 1) throw usageError(`expected exactly one model file, got ${positionals.length}\n${VERIFY_USAGE}`);
   const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeoutMs !== undefined && !(timeoutMs > 0)) throw usageError(`--timeout: expected milliseconds > 0, got ${JSON.stringify(values.timeout)}`);
@@ -85,6 +88,33 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${summary(report, values.verbose ?? false)}\n`);
   }
   return report.pass ? 0 : 1;
+}
+
+async function verifyThroughAdapter(name: string, configFile: string | undefined, positionals: string[], json: boolean): Promise<number> {
+  if (positionals.length > 1) throw usageError(`expected at most one model file, got ${positionals.length}\n${VERIFY_USAGE}`);
+  const { loadConfig } = await import('../config/load-config.ts');
+  const { ensureModel } = await import('../config/ensure-model.ts');
+  const { resolveAdapter } = await import('../config/resolve-config.ts');
+  const { verifyAdapter } = await import('../gguf/verify-adapter.ts');
+  const config = await loadConfig(configFile);
+  resolveAdapter(config, name); // a bad name fails before a model is generated
+  const model = positionals[0] ?? (await ensureModel(config.model));
+  const r = await verifyAdapter(resolveAdapter(config, name, model));
+  if (json) {
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+  } else {
+    process.stdout.write([
+      `model      ${r.model} (${r.arch}, ${r.dtype})`,
+      `adapter    ${r.adapter}: ${r.answered} of ${r.texts} texts answered${r.skipped.length ? ` (${r.skipped.length} not sent: a lone surrogate is not Unicode, the protocol refuses it)` : ''}`,
+      `cosine     min ${r.minCosine} mean ${r.meanCosine} (bound ${r.bound})`,
+      `max |diff| ${r.maxAbsDiff}`,
+      `lengths    ${r.lengthMismatches} vector length mismatch(es)`,
+      `worst      ${r.worst ? `#${r.worst.index} ${JSON.stringify(r.worst.text.slice(0, 60))} cosine ${r.worst.cosine}` : '-'}`,
+      ...r.errors.slice(0, 5).map((e) => `  error #${e.index} ${JSON.stringify(e.text.slice(0, 40))}: ${e.message}`),
+      r.pass ? 'PASS' : 'FAIL',
+    ].join('\n') + '\n');
+  }
+  return r.pass ? 0 : 1;
 }
 
 /** Lets the file be a command of its own as well. */

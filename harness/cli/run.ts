@@ -178,7 +178,7 @@ async function modelInfo(config: ResolvedConfig, file: string): Promise<RunModel
   try {
     info.sha256 = await sha256(file);
     const g = await readGguf(file);
-    const dims = g.metadata.get('bert.embedding_length');
+    const dims = g.metadata.get(`${String(g.metadata.get('general.architecture'))}.embedding_length`);
     if (typeof dims === 'number' || typeof dims === 'bigint') info.dims = Number(dims);
   } catch { /* a model the reader cannot parse is still run: the scenarios say what happens */ }
   return info;

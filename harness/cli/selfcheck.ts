@@ -4,11 +4,15 @@
  * Exit code: 0 every planted fault caught and the clean reference passed, 1 otherwise, 2 harness error.
  */
 import { statSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { claimsForConfig } from '../claims/index.ts';
 import { ensureModel } from '../config/ensure-model.ts';
 import { loadConfig } from '../config/load-config.ts';
-import { resolveAdapter } from '../config/resolve-config.ts';
+import { modelFileName, resolveAdapter } from '../config/resolve-config.ts';
+import type { ResolvedConfig } from '../config/types.ts';
+import type { Arch } from '../gguf/model-spec.ts';
+import type { PlannedFault } from '../selfcheck/plan.ts';
 import { readGguf } from '../gguf/reader.ts';
 import type { RunModel } from '../runner/types.ts';
 import { formatSelfcheck, selfcheckJson } from '../selfcheck/format.ts';
@@ -75,10 +79,30 @@ function parseSeed(text: string | undefined, fallback: number): number {
 async function modelInfo(file: string, dtype: string | undefined): Promise<RunModel> {
   const info: RunModel = { path: file, bytes: statSync(file).size, ...(dtype ? { dtype } : {}) };
   try {
-    const dims = (await readGguf(file)).metadata.get('bert.embedding_length');
+    const meta = (await readGguf(file)).metadata;
+    const dims = meta.get(`${String(meta.get('general.architecture'))}.embedding_length`);
     if (typeof dims === 'number' || typeof dims === 'bigint') info.dims = Number(dims);
   } catch { /* the scenarios say what happens with a model the reader cannot parse */ }
   return info;
+}
+
+/**
+ * The model each model-level row's architecture runs on: the run's own when it is of that architecture, else the
+ * generated model of that architecture with the run's preset, seed and dtype (the defaults for a model file).
+ */
+async function archModels(config: ResolvedConfig, modelPath: string, plan: readonly PlannedFault[]): Promise<Partial<Record<Arch, RunModel>>> {
+  const out: Partial<Record<Arch, RunModel>> = {};
+  let ownArch: string | undefined;
+  try { ownArch = String((await readGguf(modelPath)).metadata.get('general.architecture')); } catch { /* not a readable model */ }
+  const m = config.model;
+  const gen = m.kind === 'generated' ? m : { preset: 'tiny' as const, seed: 1, dtype: 'f32' as const };
+  for (const arch of new Set(plan.map((p) => p.arch).filter((a): a is Arch => a !== undefined))) {
+    const file = arch === ownArch
+      ? modelPath
+      : await ensureModel({ kind: 'generated', preset: gen.preset, seed: gen.seed, dtype: gen.dtype, arch, path: path.join(config.cacheDir, 'models', modelFileName({ ...gen, arch })) });
+    out[arch] = await modelInfo(file, gen.dtype);
+  }
+  return out;
 }
 
 function progress(e: SelfcheckEvent): void {
@@ -133,6 +157,7 @@ export async function run(argv: string[]): Promise<number> {
     // The config's overrides apply; its own scenarios and claims are not part of the planted-fault matrix.
     base, ...(httpBase ? { httpBase } : {}), plan, registry: SCENARIOS, claims: claimsForConfig(config.claims), seed, quick: values.quick,
     model: await modelInfo(modelPath, config.model.kind === 'generated' ? config.model.dtype : undefined),
+    archModels: await archModels(config, modelPath, plan),
     command,
     stopAtCatch: values.quick && !values['every-scenario'],
     onProgress: progress,

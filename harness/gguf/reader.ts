@@ -23,7 +23,8 @@ const SCALAR_SIZE: Partial<Record<GgufValueType, number>> = {
   [GgufValueType.UINT32]: 4, [GgufValueType.INT32]: 4, [GgufValueType.FLOAT32]: 4, [GgufValueType.BOOL]: 1,
   [GgufValueType.UINT64]: 8, [GgufValueType.INT64]: 8, [GgufValueType.FLOAT64]: 8,
 };
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a token or key string that starts with U+FEFF keeps it (a TextDecoder drops it by default)
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Checks a u64 count against a bound; returns it as a number. */
 function boundedCount(v: bigint, max: number, code: 'GGUF_BAD_TENSOR_COUNT' | 'GGUF_BAD_KV_COUNT' | 'GGUF_BAD_ARRAY_LENGTH', offset: number, field: string, what: string): number {

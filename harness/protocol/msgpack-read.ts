@@ -8,7 +8,8 @@
  * and bounds nesting depth. Extension types are refused: the protocol does not use them.
  */
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a TextDecoder otherwise drops a leading U+FEFF, and a text that starts with one would reach the engine without it
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const MAX_DEPTH = 16;
 
 /** A string whose bytes were not valid UTF-8; validation turns it into a 'bad-utf8' fault. */

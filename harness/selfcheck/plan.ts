@@ -9,6 +9,7 @@
  * make a fault look caught by naming a claim, and an advisory claim never catches anything.
  */
 import { FAULTS, type FaultName } from '../../reference-embedder/faults.ts';
+import { ARCHS, type Arch } from '../gguf/model-spec.ts';
 import { usageError } from '../util/errors.ts';
 
 export interface PlannedFault {
@@ -34,6 +35,11 @@ export interface PlannedFault {
    * `expect` is empty). A harness that failed it would be judging engines on something they may do.
    */
   legal: boolean;
+  /**
+   * A model-level fault's architecture: the row runs on the generated model of that architecture (same preset,
+   * seed and dtype as the run's), against a clean run on that same model. Absent: the run's own model.
+   */
+  arch?: Arch;
 }
 
 interface PlanEntry { value?: number; scenarios: string[]; expect: string[]; why: string; byCompare?: boolean; category?: string }
@@ -145,6 +151,16 @@ const ENTRIES: Record<FaultName, PlanEntry> = {
     expect: [],
     why: 'legal: L2-normalised vectors although normalize is false; cosine to the reference is unchanged, so every required claim must still pass',
   },
+  'pool-wrong-token': {
+    scenarios: ['latency'],
+    expect: ['embeddings-match-reference'],
+    why: 'the pooled vector is another token\'s (or, for mean pooling, one token\'s instead of the mean): tiny models measured min cosine 0.43 (qwen3, the token before <|endoftext|>) to 0.69 (nomic-bert, [CLS] instead of the mean) against the oracle',
+  },
+  'skip-final-norm': {
+    scenarios: ['latency'],
+    expect: ['embeddings-match-reference'],
+    why: 'subtle: the generated norm weights are 1 +- 0.02, so leaving the last norm out only turns the vector a little (tiny f32 models measured min cosine 0.99926 bert, 0.99940 nomic-bert, 0.99978 qwen3): only the 0.9999 bound sees it',
+  },
   'drop-every': {
     value: 50,
     scenarios: ['latency'],
@@ -182,16 +198,17 @@ function entryId(fault: FaultName, value: number | undefined): string {
   return value === undefined ? fault : `${fault}=${value}`;
 }
 
-/** The whole plan, in FAULTS order. */
+/** The whole plan, in FAULTS order; a model-level fault once per architecture (`pool-wrong-token@qwen3`). */
 export function selfcheckPlan(): PlannedFault[] {
-  return FAULTS.map((spec) => {
+  return FAULTS.flatMap((spec) => {
     const e = ENTRIES[spec.name];
     const value = spec.value ? (e.value ?? spec.value.default) : undefined;
-    return {
+    const row: PlannedFault = {
       id: entryId(spec.name, value), fault: spec.name, ...(value !== undefined ? { value } : {}), scenarios: [...e.scenarios], expect: [...e.expect], why: e.why,
       ...(e.byCompare ? { byCompare: true } : {}), ...(e.category ? { category: e.category } : {}),
       base: spec.http ? 'http' : 'process', legal: spec.legal === true,
     };
+    return spec.modelLevel ? ARCHS.map((arch) => ({ ...row, id: `${row.id}@${arch}`, arch, scenarios: [...row.scenarios], expect: [...row.expect] })) : [row];
   });
 }
 
@@ -204,9 +221,20 @@ export function pickFaults(asked: readonly string[] | undefined, plan: PlannedFa
   if (items.length === 0) return plan;
   const out: PlannedFault[] = [];
   for (const item of items) {
-    const [name, raw] = item.split('=', 2) as [string, string | undefined];
-    const base = plan.find((p) => p.fault === name);
-    if (!base) throw usageError(`--fault: unknown fault ${JSON.stringify(name)}; valid faults: ${plan.map((p) => p.fault).join(', ')}`);
+    const [named, raw] = item.split('=', 2) as [string, string | undefined];
+    const [name, arch] = named.split('@', 2) as [string, string | undefined];
+    const rows = plan.filter((p) => p.fault === name && (arch === undefined || p.arch === arch));
+    const base = rows[0];
+    if (!base) {
+      if (arch !== undefined && plan.some((p) => p.fault === name)) {
+        throw usageError(`--fault: ${JSON.stringify(item)}: ${name} ${plan.some((p) => p.fault === name && p.arch) ? `runs on ${ARCHS.join(', ')}` : 'is not a model-level fault (no @ARCH)'}`);
+      }
+      throw usageError(`--fault: unknown fault ${JSON.stringify(name)}; valid faults: ${[...new Set(plan.map((p) => p.fault))].join(', ')}`);
+    }
+    if (rows.length > 1 && raw === undefined) {
+      for (const r of rows) if (!out.some((p) => p.id === r.id)) out.push(r);
+      continue;
+    }
     let picked = base;
     if (raw !== undefined) {
       const spec = FAULTS.find((f) => f.name === base.fault)!;

@@ -9,6 +9,7 @@ import { evaluateClaims, type ResolvedClaim } from '../claims/index.ts';
 import type { ScenarioResult, VerdictRow } from '../report/schema.ts';
 import { runGauntlet, type RunOptions } from '../runner/run.ts';
 import type { AnyScenario, RunModel } from '../runner/types.ts';
+import type { Arch } from '../gguf/model-spec.ts';
 import { faultSwitch, type PlannedFault } from './plan.ts';
 import { cleanAdapter as checkedClean, plantedName, plantFault } from './plant.ts';
 import { scoreFault, scoreSelfcheck, type CleanRun, type FaultRun, type ScenarioOutcome, type SelfcheckRow, type SelfcheckSummary } from './score.ts';
@@ -40,6 +41,12 @@ export interface SelfcheckOptions {
   seed: number;
   quick: boolean;
   model: RunModel;
+  /**
+   * The model of each architecture a model-level row (PlannedFault.arch) runs on. A row whose architecture has no
+   * entry, or whose entry is `model` itself, runs on the run's model against the main clean run; any other gets a
+   * clean run of its rows' scenarios on that model first (adapter `<base>@<arch>`) and is scored against it.
+   */
+  archModels?: Partial<Record<Arch, RunModel>>;
   /** Command line printed in each run's report. */
   command: string;
   /** Stop a fault's scenarios at the first one that catches it (default: `quick`). */
@@ -54,6 +61,8 @@ export interface SelfcheckOutcome {
   clean: CleanRun;
   /** The clean http reference's run, when the plan had http rows and an http base. */
   cleanHttp?: CleanRun;
+  /** The clean runs on the other architectures' models (model-level rows). */
+  cleanArchs?: CleanRun[];
   faults: FaultRun[];
   /** Run-level problems (claims evaluation, leftover processes outside a scenario...): a harness error. */
   problems: Array<{ code: string; message: string }>;
@@ -79,11 +88,11 @@ export async function runSelfcheck(o: SelfcheckOptions): Promise<SelfcheckOutcom
     evaluateClaims(o.claims, results, [{ name: adapter.name, kind: adapter.config.kind, enforcesLimits: enforcesLimits(adapter.config) }]);
 
   /** One scenario against one adapter, as its own run (so that a fault's run can stop after any scenario). */
-  const runOne = async (scenario: AnyScenario, adapter: ResolvedAdapter, label: string): Promise<ScenarioResult[]> => {
+  const runOne = async (scenario: AnyScenario, adapter: ResolvedAdapter, label: string, model: RunModel = o.model): Promise<ScenarioResult[]> => {
     emit({ type: 'scenario-start', label, scenario: scenario.id, elapsedMs: elapsed() });
     const { report, problems: p } = await runGauntlet({
       ...o.runOverrides,
-      scenarios: [scenario], adapters: [adapter], seed: o.seed, quick: o.quick, command: o.command, model: o.model,
+      scenarios: [scenario], adapters: [adapter], seed: o.seed, quick: o.quick, command: o.command, model,
       evaluate: () => [],
     });
     for (const x of p) {
@@ -101,12 +110,12 @@ export async function runSelfcheck(o: SelfcheckOptions): Promise<SelfcheckOutcom
   emit({ type: 'start', planted: o.plan.length, cleanScenarios: [...cleanScenarios.map((s) => s.id), ...httpCleanScenarios.map((s) => `${s.id} (http)`)] });
 
   // 1. The clean reference through every scenario of the plan (the http reference through its rows' scenarios).
-  const runClean = async (base: ResolvedAdapter, scenarios: AnyScenario[]): Promise<{ run: CleanRun; results: ScenarioResult[] }> => {
+  const runClean = async (base: ResolvedAdapter, scenarios: AnyScenario[], model?: RunModel): Promise<{ run: CleanRun; results: ScenarioResult[] }> => {
     const cleanAdapter = checkedClean(base);
     const cleanStart = performance.now();
     emit({ type: 'step-start', step: 'clean', index: 0, total: o.plan.length, label: 'clean', adapter: cleanAdapter.name, scenarios: scenarios.map((s) => s.id) });
     const cleanResults: ScenarioResult[] = [];
-    for (const s of scenarios) cleanResults.push(...(await runOne(s, cleanAdapter, 'clean')));
+    for (const s of scenarios) cleanResults.push(...(await runOne(s, cleanAdapter, 'clean', model)));
     const run: CleanRun = { adapter: cleanAdapter.name, scenarios: cleanResults.map(outcomeOf), verdicts: evaluate(cleanResults, cleanAdapter), durationMs: performance.now() - cleanStart };
     // The clean results stay: gauntlet compare of clean against planted needs them (byCompare rows).
     emit({ type: 'clean-end', run, elapsedMs: elapsed() });
@@ -117,11 +126,25 @@ export async function runSelfcheck(o: SelfcheckOptions): Promise<SelfcheckOutcom
   const cleanHttp = httpClean?.run;
   const httpCleanResults = httpClean?.results ?? [];
 
+  // 1b. A clean run on each other architecture's model, through the scenarios of that architecture's rows.
+  const onArch = (arch: Arch | undefined): { adapter: ResolvedAdapter; model: RunModel } | undefined => {
+    const m = arch ? o.archModels?.[arch] : undefined;
+    if (!m || m.path === o.model.path) return undefined;
+    return { adapter: { ...o.base, name: `${o.base.name}@${arch}`, model: m.path }, model: m };
+  };
+  const archCleans = new Map<Arch, CleanRun>();
+  for (const arch of new Set(processPlan.map((p) => p.arch).filter((a): a is Arch => a !== undefined))) {
+    const target = onArch(arch);
+    if (!target) continue;
+    archCleans.set(arch, (await runClean(target.adapter, planScenarios(processPlan.filter((p) => p.arch === arch), o.registry), target.model)).run);
+  }
+
   // 2. Each planted fault (and legal behaviour), sequentially.
   const faults: FaultRun[] = [];
   for (const [i, planned] of o.plan.entries()) {
-    const base = planned.base === 'http' ? o.httpBase : o.base;
-    const against = planned.base === 'http' ? cleanHttp : clean;
+    const target = planned.base === 'process' ? onArch(planned.arch) : undefined;
+    const base = planned.base === 'http' ? o.httpBase : (target?.adapter ?? o.base);
+    const against = planned.base === 'http' ? cleanHttp : target ? archCleans.get(planned.arch!) : clean;
     if (!base || !against) {
       const run: FaultRun = { fault: planned.id, adapter: plantedName(o.base.name, planned.id), scenarios: [], missing: ['no http reference adapter to plant it into (--http-adapter)'], expect: planned.expect, verdicts: [], durationMs: 0, legal: planned.legal };
       faults.push(run);
@@ -139,7 +162,7 @@ export async function runSelfcheck(o: SelfcheckOptions): Promise<SelfcheckOutcom
       ...(planned.category ? { category: planned.category } : {}),
     };
     for (const s of scenarios) {
-      results.push(...(await runOne(s, adapter, planned.id)));
+      results.push(...(await runOne(s, adapter, planned.id, target?.model)));
       run.scenarios = results.map(outcomeOf);
       run.verdicts = evaluate(results, adapter);
       if (planned.byCompare) run.compareCatches = compareCatches(planned.base === 'http' ? httpCleanResults : cleanResults, results);
@@ -151,5 +174,9 @@ export async function runSelfcheck(o: SelfcheckOptions): Promise<SelfcheckOutcom
     emit({ type: 'fault-end', index: i + 1, total: o.plan.length, row: scoreFault(run, against.verdicts, against.adapter), elapsedMs: elapsed() });
   }
 
-  return { summary: scoreSelfcheck(faults, cleanHttp ? [clean, cleanHttp] : [clean], performance.now() - t0), clean, ...(cleanHttp ? { cleanHttp } : {}), faults, problems };
+  const cleans = [clean, ...(cleanHttp ? [cleanHttp] : []), ...archCleans.values()];
+  return {
+    summary: scoreSelfcheck(faults, cleans, performance.now() - t0), clean, ...(cleanHttp ? { cleanHttp } : {}),
+    ...(archCleans.size > 0 ? { cleanArchs: [...archCleans.values()] } : {}), faults, problems,
+  };
 }

@@ -47,7 +47,7 @@ export function frame(value: unknown): Buffer {
 }
 
 const utf8 = new TextEncoder();
-const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
+const utf8Fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // ignoreBOM: keep a text's leading U+FEFF
 
 /** The codec one side of an shm link uses over its socket. */
 export function shmCodec(state: ShmLinkState, limits: ProtocolLimits): Codec {

@@ -44,6 +44,13 @@ describe.each(['msgpack', 'ndjson'] as const)('%s codec', (name) => {
     expect(Buffer.from(out.vector.buffer).equals(Buffer.from(vec.buffer))).toBe(true);
   });
 
+  it('keeps a leading U+FEFF of a text (a default TextDecoder drops it: a BPE model then embeds another text)', () => {
+    for (const text of ['\uFEFFbom at start', '\uFEFF', 'mid\uFEFFdle']) {
+      const m: Message = { v: 1, id: 11, type: 'embed', text };
+      expect(messages(codec.createDecoder(limits).push(codec.encode(m)))).toEqual([m]);
+    }
+  });
+
   it('decodes frames sliced byte by byte and several frames in one chunk', () => {
     const all = Buffer.concat(samples.map((m) => codec.encode(m)));
     const dec = codec.createDecoder(limits);

@@ -16,8 +16,22 @@ const base: ResolvedAdapter = {
 describe('selfcheck plan', () => {
   it('plants every fault switch of the reference embedder, at least 9', () => {
     const plan = selfcheckPlan();
-    expect(plan.map((p) => p.fault)).toEqual(FAULTS.map((f) => f.name));
+    expect([...new Set(plan.map((p) => p.fault))]).toEqual(FAULTS.map((f) => f.name));
     expect(plan.length).toBeGreaterThanOrEqual(9);
+  });
+
+  it('plants a model-level fault once per architecture, on that architecture\'s model', () => {
+    const plan = selfcheckPlan();
+    for (const f of FAULTS.filter((x) => x.modelLevel)) {
+      expect(plan.filter((p) => p.fault === f.name).map((p) => [p.id, p.arch])).toEqual(
+        ['bert', 'nomic-bert', 'qwen3'].map((a) => [`${f.name}@${a}`, a]),
+      );
+    }
+    expect(plan.filter((p) => p.arch === undefined).every((p) => !FAULTS.find((f) => f.name === p.fault)!.modelLevel)).toBe(true);
+    expect(pickFaults(['pool-wrong-token']).map((p) => p.id)).toEqual(['pool-wrong-token@bert', 'pool-wrong-token@nomic-bert', 'pool-wrong-token@qwen3']);
+    expect(pickFaults(['skip-final-norm@qwen3']).map((p) => [p.id, faultSwitch(p)])).toEqual([['skip-final-norm@qwen3', 'skip-final-norm']]);
+    expect(() => pickFaults(['swap-ids@qwen3'])).toThrow(/swap-ids is not a model-level fault/);
+    expect(() => pickFaults(['pool-wrong-token@llama'])).toThrow(/runs on bert, nomic-bert, qwen3/);
   });
 
   it('includes the scenario faults.ts names, and expects claims of the catalogue (or, caught by compare, a metric of it)', () => {
