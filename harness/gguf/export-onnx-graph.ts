@@ -2,7 +2,9 @@
  * The BERT graph of a GGUF model as an ONNX ModelProto (opset 17), built with onnx-proto (the ONNX schema compiled
  * for protobufjs): token + position (+ token-type) embeddings, embedding layer norm; per layer multi-head
  * self-attention with the attention mask as an additive bias, output projection, residual, layer norm, FFN with
- * the tanh GELU (llama.cpp's form, without its FP16 table), residual, layer norm. Inputs input_ids and
+ * the tanh GELU (llama.cpp's form, without its FP16 table), residual, layer norm. nomic-bert's graph has no
+ * position table but rotary q/k (NeoX layout, cos/sin tables as initializers) and a SwiGLU FFN (its fused qkv is
+ * exported as three projections). Inputs input_ids and
  * attention_mask (and token_type_ids when the model has token-type embeddings), int64 [batch, sequence]; output
  * last_hidden_state, float [batch, sequence, hidden]. Pooling is left to the runtime (transformers.js pools by
  * the mask), as Hugging Face feature-extraction models do.
@@ -23,14 +25,16 @@ export interface OnnxLayerWeights {
   q: Float32Array; qb?: Float32Array; k: Float32Array; kb?: Float32Array; v: Float32Array; vb?: Float32Array;
   o: Float32Array; ob?: Float32Array; attnNormW: Float32Array; attnNormB: Float32Array;
   up: Float32Array; upB?: Float32Array; down: Float32Array; downB?: Float32Array;
+  /** SwiGLU's gate (nomic-bert): the FFN is down(silu(x gate) * (x up)). */
+  gate?: Float32Array;
   outNormW: Float32Array; outNormB: Float32Array;
 }
 
 export interface OnnxModelWeights {
   /** [vocab, E] */
   tokEmbd: Float32Array;
-  /** [context, E] */
-  posEmbd: Float32Array;
+  /** [context, E]; absent for rotary positions (nomic-bert). */
+  posEmbd?: Float32Array;
   /** [types, E], when the model has token-type embeddings. */
   typeEmbd?: Float32Array;
   normW: Float32Array;
@@ -116,6 +120,17 @@ function geluTanh(g: GraphBuilder, x: string): string {
   return g.op('Mul', [g.op('Mul', [x, g.scalar(0.5)]), g.op('Add', [t, g.scalar(1)])]);
 }
 
+/**
+ * Rotary positions on [B, H, S, D] in ggml's NeoX layout: dimension i < D/2 pairs with i + D/2 and turns by
+ * position * base^(-2i/D); cos and sin tables [context, D/2] are sliced to the sequence length.
+ */
+function rope(g: GraphBuilder, x: string, cos: string, sin: string, half: number): string {
+  const [x1, x2] = [0, 1].map((j) => g.op('Slice', [x, g.ints(`rope_from_${j}_${g.nodes.length}`, [j * half]), g.ints(`rope_to_${j}_${g.nodes.length}`, [(j + 1) * half]), g.ints(`rope_axis_${j}_${g.nodes.length}`, [-1])]));
+  const a = g.op('Sub', [g.op('Mul', [x1!, cos]), g.op('Mul', [x2!, sin])]);
+  const b = g.op('Add', [g.op('Mul', [x1!, sin]), g.op('Mul', [x2!, cos])]);
+  return g.op('Concat', [a, b], { axis: -1 });
+}
+
 export interface BuildGraphOptions {
   hp: OracleHparams;
   vocab: number;
@@ -135,9 +150,27 @@ export function buildBertModel(opts: BuildGraphOptions): InstanceType<typeof onn
   // embeddings
   let x = g.op('Gather', [g.tensor('embeddings.word_embeddings.weight', [opts.vocab, E], w.tokEmbd), 'input_ids'], { axis: 0 });
   const seqLen = g.op('Shape', ['input_ids'], { start: 1, end: 2 });
-  const posTable = g.tensor('embeddings.position_embeddings.weight', [hp.context, E], w.posEmbd);
-  const pos = g.op('Slice', [posTable, g.ints('zero_1d', [0]), seqLen, g.ints('axis0_1d', [0])]);
-  x = g.op('Add', [x, pos]);
+  let cos: string | undefined;
+  let sin: string | undefined;
+  if (w.posEmbd) {
+    const posTable = g.tensor('embeddings.position_embeddings.weight', [hp.context, E], w.posEmbd);
+    const pos = g.op('Slice', [posTable, g.ints('zero_1d', [0]), seqLen, g.ints('axis0_1d', [0])]);
+    x = g.op('Add', [x, pos]);
+  } else {
+    const half = D / 2;
+    const c = new Float32Array(hp.context * half);
+    const s = new Float32Array(hp.context * half);
+    for (let t = 0; t < hp.context; t++) {
+      for (let i = 0; i < half; i++) {
+        const th = t * hp.ropeBase ** (-(2 * i) / D);
+        c[t * half + i] = Math.cos(th);
+        s[t * half + i] = Math.sin(th);
+      }
+    }
+    const slice = (name: string, data: Float32Array) => g.op('Slice', [g.tensor(name, [hp.context, half], data), g.ints(`${name}_from`, [0]), seqLen, g.ints(`${name}_axis`, [0])]);
+    cos = slice('rotary.cos', c);
+    sin = slice('rotary.sin', s);
+  }
   if (hasTypes) {
     const types = w.typeEmbd!.length / E;
     x = g.op('Add', [x, g.op('Gather', [g.tensor('embeddings.token_type_embeddings.weight', [types, E], w.typeEmbd!), 'token_type_ids'], { axis: 0 })]);
@@ -155,15 +188,28 @@ export function buildBertModel(opts: BuildGraphOptions): InstanceType<typeof onn
   w.layers.forEach((L, i) => {
     const p = `encoder.layer.${i}`;
     const split = (t: string, perm: number[]) => g.op('Transpose', [g.op('Reshape', [t, headsShape])], { perm });
-    const q = split(dense(g, x, `${p}.attention.self.query`, L.q, E, E, L.qb), [0, 2, 1, 3]); // [B, H, S, D]
-    const k = split(dense(g, x, `${p}.attention.self.key`, L.k, E, E, L.kb), [0, 2, 3, 1]); // [B, H, D, S]
+    let q = split(dense(g, x, `${p}.attention.self.query`, L.q, E, E, L.qb), [0, 2, 1, 3]); // [B, H, S, D]
+    let k: string;
+    if (cos && sin) {
+      q = rope(g, q, cos, sin, D / 2);
+      k = split(dense(g, x, `${p}.attention.self.key`, L.k, E, E, L.kb), [0, 2, 1, 3]);
+      k = g.op('Transpose', [rope(g, k, cos, sin, D / 2)], { perm: [0, 1, 3, 2] }); // [B, H, D, S]
+    } else {
+      k = split(dense(g, x, `${p}.attention.self.key`, L.k, E, E, L.kb), [0, 2, 3, 1]); // [B, H, D, S]
+    }
     const v = split(dense(g, x, `${p}.attention.self.value`, L.v, E, E, L.vb), [0, 2, 1, 3]);
     const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [q, k]), scale]), maskBias]);
     const probs = g.op('Softmax', [scores], { axis: -1 });
     const ctx = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [probs, v])], { perm: [0, 2, 1, 3] }), hiddenShape]);
     const attn = dense(g, ctx, `${p}.attention.output.dense`, L.o, E, E, L.ob);
     const h = layerNorm(g, g.op('Add', [attn, x]), `${p}.attention.output.LayerNorm`, L.attnNormW, L.attnNormB, hp.eps, E);
-    const up = geluTanh(g, dense(g, h, `${p}.intermediate.dense`, L.up, E, hp.ffn, L.upB));
+    let up: string;
+    if (L.gate) {
+      const gate = dense(g, h, `${p}.mlp.gate`, L.gate, E, hp.ffn);
+      up = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), dense(g, h, `${p}.intermediate.dense`, L.up, E, hp.ffn, L.upB)]);
+    } else {
+      up = geluTanh(g, dense(g, h, `${p}.intermediate.dense`, L.up, E, hp.ffn, L.upB));
+    }
     const down = dense(g, up, `${p}.output.dense`, L.down, hp.ffn, E, L.downB);
     const last = i === w.layers.length - 1;
     x = layerNorm(g, g.op('Add', [down, h]), `${p}.output.LayerNorm`, L.outNormW, L.outNormB, hp.eps, E, last ? 'last_hidden_state' : undefined);

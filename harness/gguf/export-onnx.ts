@@ -1,5 +1,5 @@
 /**
- * `gauntlet gguf export-onnx FILE OUTDIR`: a generated (BERT) GGUF as a Hugging Face-style folder that ONNX
+ * `gauntlet gguf export-onnx FILE OUTDIR`: a generated bert or nomic-bert GGUF as a Hugging Face-style folder that ONNX
  * Runtime engines load from disk: onnx/model.onnx, tokenizer.json, tokenizer_config.json, special_tokens_map.json,
  * config.json. Weights are
  * read back as the oracle reads them (dequantised to F32), so an F16 or Q8_0 GGUF exports the oracle's weights.
@@ -62,20 +62,30 @@ async function onnxWeights(file: GgufFile, hp: OracleHparams): Promise<OnnxModel
   const layers: OnnxLayerWeights[] = [];
   for (let i = 0; i < hp.layers; i++) {
     const p = `blk.${i}.`;
+    // a fused attn_qkv [E, 3E] holds q, k and v as its first, second and third E output rows
+    const fused = names.has(`${p}attn_qkv.weight`) ? await req(`${p}attn_qkv.weight`) : undefined;
+    const part = (j: number) => transposed(fused!.subarray(j * E * E, (j + 1) * E * E), E, E);
+    const qkvB = await opt(`${p}attn_qkv.bias`);
+    const partB = (j: number) => qkvB?.subarray(j * E, (j + 1) * E);
     layers.push({
-      q: await mat(`${p}attn_q.weight`, E, E), qb: await opt(`${p}attn_q.bias`),
-      k: await mat(`${p}attn_k.weight`, E, E), kb: await opt(`${p}attn_k.bias`),
-      v: await mat(`${p}attn_v.weight`, E, E), vb: await opt(`${p}attn_v.bias`),
+      ...(fused
+        ? { q: part(0), qb: partB(0), k: part(1), kb: partB(1), v: part(2), vb: partB(2) }
+        : {
+            q: await mat(`${p}attn_q.weight`, E, E), qb: await opt(`${p}attn_q.bias`),
+            k: await mat(`${p}attn_k.weight`, E, E), kb: await opt(`${p}attn_k.bias`),
+            v: await mat(`${p}attn_v.weight`, E, E), vb: await opt(`${p}attn_v.bias`),
+          }),
       o: await mat(`${p}attn_output.weight`, E, E), ob: await opt(`${p}attn_output.bias`),
       attnNormW: await req(`${p}attn_output_norm.weight`), attnNormB: await req(`${p}attn_output_norm.bias`),
       up: await mat(`${p}ffn_up.weight`, E, F), upB: await opt(`${p}ffn_up.bias`),
+      gate: names.has(`${p}ffn_gate.weight`) ? await mat(`${p}ffn_gate.weight`, E, F) : undefined,
       down: await mat(`${p}ffn_down.weight`, F, E), downB: await opt(`${p}ffn_down.bias`),
       outNormW: await req(`${p}layer_output_norm.weight`), outNormB: await req(`${p}layer_output_norm.bias`),
     });
   }
   return {
     tokEmbd: await req('token_embd.weight'),
-    posEmbd: await req('position_embd.weight'),
+    posEmbd: hp.arch === 'bert' ? await req('position_embd.weight') : undefined,
     typeEmbd: await opt('token_types.weight'),
     normW: await req('token_embd_norm.weight'),
     normB: await req('token_embd_norm.bias'),
@@ -92,13 +102,19 @@ export async function exportOnnx(ggufPath: string, outDir: string): Promise<Expo
   const started = performance.now();
   const file = await readGguf(ggufPath);
   const hp = hparamsFromMetadata(file.metadata);
+  if (hp.arch === 'qwen3') {
+    throw new GauntletError(
+      'GAUNTLET_USAGE',
+      `${ggufPath}: qwen3 is not expressed by the ONNX exporter: it writes bidirectional encoder graphs with a WordPiece tokenizer.json; a decoder needs a causal mask, grouped-query attention, RMSNorm and last-token pooling in the graph and a byte-level BPE tokenizer.json (merges, the qwen2 split pattern, <|endoftext|> appended) that transformers.js would have to reproduce token for token (exports bert and nomic-bert)`,
+    );
+  }
   if (hp.pooling !== 'mean') {
     // transformers.js's feature-extraction pools by mean or cls; node-llama-cpp's NONE reads the last token
     process.stderr.write(`gguf export-onnx: note: the GGUF's pooling is ${hp.pooling}; the ONNX folder says so in config.json (gauntlet.pooling)\n`);
   }
   const vocab = wpmVocabFromMetadata(file.metadata);
   const E = hp.embedding;
-  const weightBytes = 4 * ((vocab.tokens.length + hp.context) * E + hp.layers * (4 * E * E + 2 * E * hp.ffn));
+  const weightBytes = 4 * ((vocab.tokens.length + hp.context) * E + hp.layers * (4 * E * E + 3 * E * hp.ffn));
   if (weightBytes > MAX_PROTO_BYTES - (64 << 20)) {
     throw new GauntletError('GAUNTLET_USAGE', `${ggufPath}: ${(weightBytes / 2 ** 30).toFixed(2)} GiB of F32 weights; a single model.onnx holds under 2 GiB (external data is not written). Export a smaller model`);
   }
@@ -115,6 +131,7 @@ export async function exportOnnx(ggufPath: string, outDir: string): Promise<Expo
   const tok = tokenizerFiles(vocab, numberArray(file.metadata.get('tokenizer.ggml.token_type')), hp.context, padRaw === undefined ? 0 : Number(padRaw));
   const types = weights.typeEmbd ? weights.typeEmbd.length / hp.embedding : 0;
   const config = {
+    // transformers.js runs the graph as a BERT feature extractor; gauntlet.arch says what the graph really is
     architectures: ['BertModel'],
     model_type: 'bert',
     hidden_size: hp.embedding,
@@ -128,7 +145,7 @@ export async function exportOnnx(ggufPath: string, outDir: string): Promise<Expo
     layer_norm_eps: hp.eps,
     pad_token_id: padRaw === undefined ? 0 : Number(padRaw),
     'transformers.js_config': { dtype: 'fp32' },
-    gauntlet: { source: path.basename(ggufPath), sourceSha256, pooling: hp.pooling, opset: ONNX_OPSET },
+    gauntlet: { source: path.basename(ggufPath), sourceSha256, arch: hp.arch, pooling: hp.pooling, opset: ONNX_OPSET },
   };
 
   const target = path.resolve(outDir);
