@@ -23,6 +23,24 @@ function fault(name: string, verdicts: VerdictRow[], opts: Partial<FaultRun> = {
 
 const CLEAN_OK = clean([v('reference', 'a', 'pass'), v('reference', 'b', 'pass'), v('reference', 'adv', 'pass', 'advisory')]);
 
+describe('scoreSelfcheck with a clean run per architecture', () => {
+  it('scores a row planted on reference@qwen3 against the qwen3 clean run, not the main one', () => {
+    const qwen: CleanRun = { adapter: 'reference@qwen3', scenarios: [done('latency')], verdicts: [v('reference@qwen3', 'a', 'fail'), v('reference@qwen3', 'b', 'pass')], durationMs: 10 };
+    const run = (name: string, verdicts: VerdictRow[]): FaultRun => {
+      const adapter = `reference@qwen3+${name}`;
+      return { fault: name, adapter, scenarios: [done('latency')], missing: [], expect: ['a', 'b'], verdicts: verdicts.map((x) => ({ ...x, adapter })), durationMs: 5 };
+    };
+    const s = scoreSelfcheck([run('pool-wrong-token@qwen3', [v('', 'a', 'fail'), v('', 'b', 'pass')]), run('skip-final-norm@qwen3', [v('', 'a', 'fail'), v('', 'b', 'fail')])], [CLEAN_OK, qwen]);
+    // 'a' failed on the clean qwen3 run too: it catches nothing there, although the main clean run passed it
+    expect(s.rows.map((r) => [r.fault, r.caught, r.caughtBy, r.failedCleanToo])).toEqual([
+      ['pool-wrong-token@qwen3', false, [], ['a']],
+      ['skip-final-norm@qwen3', true, ['b'], ['a']],
+    ]);
+    expect(s.cleanPassed).toBe(false);
+    expect(s.cleanFailures.map((f) => f.reason)).toEqual(['reference@qwen3: a fail']);
+  });
+});
+
 describe('scoreFault', () => {
   it('counts a required failure as a catch', () => {
     const row = scoreFault(fault('wrong-dims', [v('', 'a', 'fail'), v('', 'b', 'pass')], { expect: ['a', 'b'] }), CLEAN_OK.verdicts, 'reference');
