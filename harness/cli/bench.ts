@@ -13,7 +13,8 @@ import { usageError } from '../util/errors.ts';
 
 export const HELP = `usage: gauntlet bench [--json] [--quick] [--out DIR] [--only SECTIONS] [--fail-on-miss]
 
-Benchmarks, each measured side by side in one run, each target printed as PASS or MISS with its figure:
+Benchmarks, each measured side by side in one run, each target printed as PASS or MISS with its figure and, for a
+p50, its 95 % interval (NOISY, too noisy to judge, when the interval reaches past +/-20 % of the figure):
   codecs      encode+decode of a 768-float vector and a batch of 10: msgpack (Float32 bin), msgpack (number
               arrays), NDJSON
   transports  ping round trip and 1 KB / 1 MB / 10 MB transfers over stdio, Unix socket, HTTP and shared memory
