@@ -17,7 +17,7 @@ afterEach(() => vi.restoreAllMocks());
 describe('gauntlet run flags', () => {
   it.each([
     [['--adapter', 'nope'], /--adapter: unknown adapter "nope"; valid values: reference, .*in-process/],
-    [['--scenario', 'nope'], /--scenario: unknown scenario "nope"; valid values: cold-start, latency, forced-kill/],
+    [['--scenario', 'nope'], /--scenario: unknown scenario "nope"; valid values: cold-start, latency, corpus, forced-kill/],
     [['--reporter', 'pdf'], /--reporter: unknown reporter "pdf"; valid values: .*json/],
     [['--shard', '3/2'], /--shard: expected i\/n with 1 <= i <= n \(e\.g\. 1\/3\), got "3\/2"/],
     [['--seed', '1.5'], /--seed: expected an integer between 0 and 4294967295, got "1.5"/],
@@ -29,7 +29,7 @@ describe('gauntlet run flags', () => {
 
   it('--list names the scenarios and adapters; --help exits 0', async () => {
     expect(await main(['run', '--list'])).toBe(0);
-    expect(stdout).toMatch(/scenarios: cold-start, latency, forced-kill/);
+    expect(stdout).toMatch(/scenarios: cold-start, latency, corpus, forced-kill/);
     expect(stdout).toMatch(/adapters: reference, reference-uds/);
     // Then each adapter on its own line with its kind, default / comparison, and description.
     expect(stdout).toMatch(/^ {2}reference \(process, default\): reference embedder, stdio \+ MessagePack/m);
