@@ -2,6 +2,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CLAIMS } from './catalogue.ts';
+import { MEASURED, REFERENCE_COSINE, UNMEASURED_TYPE_COSINE } from '../gguf/reference-bound.ts';
+import { ggmlTypeName } from '../gguf/ggml-types.ts';
 import { METRICS, type MetricDef } from './metrics-catalogue.ts';
 import { NON_TARGET_NUMBERS } from './seed-numbers.ts';
 import { SEEDS, formatSource } from './seeds.ts';
@@ -55,6 +57,24 @@ function details(c: Claim): string[] {
     if (c.context?.length) out.push(`- **Context shown with the verdict:** ${c.context.map((m) => `\`${m}\``).join(', ')}.`);
   }
   out.push(`- **Applies to:** ${c.appliesTo?.join(', ') ?? 'every adapter kind'}. **Severity:** ${c.severity} — ${c.rationale}`);
+  out.push('');
+  return out;
+}
+
+/** embeddings-match-reference's bound per weight type, with the figures it was set from (reference-bound.ts). */
+function boundsSection(): string[] {
+  const types = Object.entries(REFERENCE_COSINE).map(([t, b]) => `${ggmlTypeName(Number(t))} ${b}`).join(', ');
+  const out = [
+    '## embeddings-match-reference: the bound per weight type', '',
+    `\`gauntlet run\` and \`gauntlet selfcheck\` set this claim's threshold from the run model's weight matrices (the coarsest type among them): ${types}; ` +
+      `any other type ${UNMEASURED_TYPE_COSINE} (no engine was measured on it here). A config's own \`claims: { 'embeddings-match-reference': { threshold } }\` still wins. ` +
+      'The oracle multiplies in Float64 with the weights exactly as the file holds them (dequantised as ggml does, bit for bit); llama.cpp also quantises the activations ' +
+      'in a quantised matmul (Q8_0 against Q8_0 / Q4_0 weights, Q8_K against K-quants), so its vectors drift from the oracle\'s the coarser the type. ' +
+      'Each bound leaves at least 30x the worst deficit (1 - cosine) measured for its type and is never tighter than F32\'s. The figures (min cosine to the oracle over the 67 texts of `gauntlet gguf verify`, ' +
+      'deterministic: one run per cell):', '',
+    '| dtype | model | engine | min cosine | 1 - cosine |', '|---|---|---|---|---|',
+  ];
+  for (const m of MEASURED) out.push(`| ${m.dtype} | ${m.model} | ${m.engine} | ${m.minCosine} | ${(1 - m.minCosine).toExponential(1)} |`);
   out.push('');
   return out;
 }
@@ -114,6 +134,7 @@ export function renderClaimsMarkdown(claims: readonly Claim[] = CLAIMS): string 
   }
   out.push('## Claim details', '');
   for (const c of claims) out.push(...details(c));
+  out.push(...boundsSection());
   out.push('## Metrics', '', 'The figures scenarios report in `ScenarioResult.metrics`. An aggregation other than the plain one is read from `<metric>.<aggregation>` (e.g. `host.rss.max`, `embed.latency.p50`).', '');
   out.push('| metric | kind | unit | produced by | what |', '|---|---|---|---|---|');
   const used = new Set(claims.flatMap((c) => [c.metric, ...(c.preconditions ?? []).map((p) => p.metric), ...(c.kind === 'thesis' ? [...(c.context ?? []), ...(c.realRisks ?? []).map((r) => r.metric)] : [])]));

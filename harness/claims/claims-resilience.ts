@@ -313,7 +313,7 @@ export const RESILIENCE_CLAIMS: Claim[] = [
     source: src('001', 'SUCCESS CRITERIA > Functional Requirements'),
     metric: 'correctness.minCosine',
     threshold: 'min>=0.9999',
-    stated: 'embedding generation produces correct results (the cosine bound 0.9999 is gauntlet\'s, for F32 models)',
+    stated: 'embedding generation produces correct results (the cosine bound 0.9999 is gauntlet\'s, for F32 models; a run sets it from the model\'s weight type: see the bounds per weight type below)',
     severity: 'required',
     rationale: 'Decided on every adapter of every run over the hard-text corpus (scenario corpus: accents in NFC and NFD, CJK, emoji and ZWJ '
       + 'sequences, combining and zero-width characters, right-to-left scripts, punctuation, whitespace, very long words, texts one and two '

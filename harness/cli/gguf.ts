@@ -11,7 +11,9 @@ import { readGguf } from '../gguf/reader.ts';
 
 const USAGE = `usage: gauntlet gguf <subcommand> [options]
 
-  generate (--preset tiny|small | --size 1GB) [--arch bert|nomic-bert|qwen3] [--pooling mean|cls|last] [--dtype f32|f16|q8_0] --seed N --out FILE
+  generate (--preset tiny|small | --size 1GB) [--arch bert|nomic-bert|qwen3] [--pooling mean|cls|last]
+           [--dtype f32|f16|q8_0|q4_0|q4_k|q5_k|q6_k] --seed N --out FILE
+                   (K-quants widen the preset to whole 256-blocks per row: tiny E 64 F 128 -> E 256 F 512)
   inspect FILE [--json]
   check FILE [--json] [--scan-data | --no-scan-data]     exit 0 valid, 1 invalid
   corrupt --list [--json]

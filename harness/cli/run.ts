@@ -13,6 +13,7 @@ import { runBench } from '../bench/run-bench.ts';
 import type { BenchEvent, BenchResult } from '../bench/types.ts';
 import { benchReportSection } from '../bench/write-output.ts';
 import { claimsForConfig, evaluateClaims } from '../claims/index.ts';
+import { modelReferenceBound } from '../gguf/reference-bound.ts';
 import { ensureModel } from '../config/ensure-model.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { resolveAdapter } from '../config/resolve-config.ts';
@@ -222,9 +223,10 @@ export async function run(argv: string[]): Promise<number> {
   const outDir = path.resolve(values.out ?? config.outDir);
   const reporterSpecs: ReporterSpec[] = reporterNames ?? config.reporters;
   const reporters = createReporters(reporterSpecs);
-  const claims = claimsForConfig(config.claims, config.userClaims);
+  claimsForConfig(config.claims, config.userClaims); // bad overrides fail before a model is generated
 
   const modelPath = await ensureModel(config.model);
+  const claims = claimsForConfig(config.claims, config.userClaims, await modelReferenceBound(modelPath));
   const adapters: ResolvedAdapter[] = adapterNames.map((n) => resolveAdapter(config, n, modelPath));
   const scenarios = registry.filter((s) => scenarioIds.includes(s.id));
   // A flag given twice (`npm run scenarios -- --quick` where the script already says --quick) is written once.

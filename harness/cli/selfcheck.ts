@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { claimsForConfig } from '../claims/index.ts';
+import { modelReferenceBound } from '../gguf/reference-bound.ts';
 import { ensureModel } from '../config/ensure-model.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { modelFileName, resolveAdapter } from '../config/resolve-config.ts';
@@ -155,7 +156,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const outcome = await runSelfcheck({
     // The config's overrides apply; its own scenarios and claims are not part of the planted-fault matrix.
-    base, ...(httpBase ? { httpBase } : {}), plan, registry: SCENARIOS, claims: claimsForConfig(config.claims), seed, quick: values.quick,
+    base, ...(httpBase ? { httpBase } : {}), plan, registry: SCENARIOS, claims: claimsForConfig(config.claims, [], await modelReferenceBound(modelPath)), seed, quick: values.quick,
     model: await modelInfo(modelPath, config.model.kind === 'generated' ? config.model.dtype : undefined),
     archModels: await archModels(config, modelPath, plan),
     command,

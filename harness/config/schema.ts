@@ -1,4 +1,5 @@
 /** The zod schema of GauntletConfig, with messages that say what was expected. */
+import { DTYPES } from '../gguf/dtype.ts';
 import { z } from 'zod';
 
 export const KINDS = ['process', 'in-process', 'http'] as const;
@@ -68,7 +69,7 @@ export const adapterSchema = z.discriminatedUnion('kind', [processAdapter, inPro
 export const modelObjectSchema = z.strictObject({
   preset: z.enum(['tiny', 'small'], { error: 'expected "tiny" or "small"' }).optional(),
   seed: z.number().int().nonnegative({ error: 'expected a non-negative integer' }).optional(),
-  dtype: z.enum(['f32', 'f16', 'q8_0'], { error: 'expected "f32", "f16" or "q8_0"' }).optional(),
+  dtype: z.enum(DTYPES, { error: `expected ${DTYPES.map((d) => `"${d}"`).join(', ')}` }).optional(),
   arch: z.enum(['bert', 'nomic-bert', 'qwen3'], { error: 'expected "bert", "nomic-bert" or "qwen3"' }).optional(),
   pooling: z.enum(['mean', 'cls', 'last'], { error: 'expected "mean", "cls" or "last"' }).optional(),
 });

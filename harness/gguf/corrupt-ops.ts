@@ -2,6 +2,7 @@ import { appendFile, copyFile, open, truncate, writeFile } from 'node:fs/promise
 import { GauntletError } from '../util/errors.ts';
 import { readTensorChunks, readTensorF32, findTensor } from './reader.ts';
 import { encodeF32 } from './tensor-data.ts';
+import { BLOCK_LAYOUT } from './dequant.ts';
 import { GgmlType, GgufValueType, type GgufFile, type GgufTensorInfo, type GgufValue } from './types.ts';
 import { writeGguf, type GgufKv, type GgufTensorSpec } from './writer.ts';
 import type { Rng } from './prng.ts';
@@ -73,8 +74,12 @@ export function elementPatch(f: GgufFile, t: GgufTensorInfo, index: number, kind
   switch (t.type) {
     case GgmlType.F32: return [base + 4 * index, u32(kind === 'nan' ? 0x7fc00000 : 0x7f800000)];
     case GgmlType.F16: return [base + 2 * index, u16(kind === 'nan' ? 0x7e00 : 0x7c00)];
-    case GgmlType.Q8_0: return [base + 34 * Math.floor(index / 32), u16(kind === 'nan' ? 0x7e00 : 0x7c00)];
-    default: throw new GauntletError('GAUNTLET_MODEL_INVALID', `cannot plant ${kind} in tensor "${t.name}" of ggml type ${t.type}`);
+    default: {
+      // a quantised block: its scale d (every element of the block then dequantises to NaN / Inf)
+      const q = BLOCK_LAYOUT[t.type];
+      if (q) return [base + q.bytes * Math.floor(index / q.elems) + q.halves[0]!, u16(kind === 'nan' ? 0x7e00 : 0x7c00)];
+      throw new GauntletError('GAUNTLET_MODEL_INVALID', `cannot plant ${kind} in tensor "${t.name}" of ggml type ${t.type}`);
+    }
   }
 }
 

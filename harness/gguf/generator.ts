@@ -1,6 +1,7 @@
 import { GauntletError } from '../util/errors.ts';
-import { ARCHS, archShape, POOLINGS, PRESETS, specForSize, type Arch, type Dtype, type Pooling, type Preset } from './model-spec.ts';
+import { ARCHS, archShape, POOLINGS, PRESETS, shapeForDtype, specForSize, type Arch, type Dtype, type Pooling, type Preset } from './model-spec.ts';
 import { layoutKvs, layoutTensors, type LayoutVocab } from './model-layout.ts';
+import { DTYPE_INFO, DTYPES } from './dtype.ts';
 import { GgmlType, GgufValueType, type ModelSpec } from './types.ts';
 import { buildVocab } from './vocab.ts';
 import { buildBpeVocab } from './vocab-bpe.ts';
@@ -30,8 +31,6 @@ export interface GenerateResult {
 
 export { LAYER_NORM_EPS, WEIGHT_STD } from './model-layout.ts';
 export const POOLING_MEAN = 1;
-const FILE_TYPE: Record<Dtype, number> = { f32: 0, f16: 1, q8_0: 7 };
-const GGML_OF: Record<Dtype, GgmlType> = { f32: GgmlType.F32, f16: GgmlType.F16, q8_0: GgmlType.Q8_0 };
 
 function oneOf<T extends string>(what: string, v: T | undefined, allowed: readonly T[]): void {
   if (v !== undefined && !allowed.includes(v)) {
@@ -41,7 +40,7 @@ function oneOf<T extends string>(what: string, v: T | undefined, allowed: readon
 
 export function resolveSpec(opts: Pick<GenerateOptions, 'preset' | 'sizeBytes' | 'dtype' | 'arch' | 'pooling'>): ModelSpec {
   const dtype = opts.dtype ?? 'f32';
-  if (!['f32', 'f16', 'q8_0'].includes(dtype)) throw new GauntletError('GAUNTLET_USAGE', `dtype ${JSON.stringify(dtype)}: expected f32, f16 or q8_0`);
+  oneOf('dtype', dtype, DTYPES);
   oneOf('arch', opts.arch, ARCHS);
   oneOf('pooling', opts.pooling, POOLINGS);
   const arch = opts.arch ?? 'bert';
@@ -51,7 +50,7 @@ export function resolveSpec(opts: Pick<GenerateOptions, 'preset' | 'sizeBytes' |
   }
   const p = PRESETS[opts.preset ?? 'tiny'];
   if (!p) throw new GauntletError('GAUNTLET_USAGE', `preset ${JSON.stringify(opts.preset)}: expected tiny or small`);
-  return archShape(arch, p, dtype, opts.pooling);
+  return archShape(arch, shapeForDtype(p, dtype), dtype, opts.pooling);
 }
 
 /** The vocabulary of a spec: WordPiece for bert and nomic-bert, byte-level BPE with merges for qwen3. */
@@ -66,7 +65,7 @@ export function modelKvs(spec: ModelSpec, seed: number, vocab: string[] | Layout
     { key: 'general.architecture', type: GgufValueType.STRING, value: spec.arch },
     { key: 'general.name', type: GgufValueType.STRING, value: `gauntlet-synthetic-${spec.arch}-e${spec.embedding}-l${spec.layers}-${spec.dtype}` },
     u32('general.alignment', 32),
-    u32('general.file_type', FILE_TYPE[spec.dtype]),
+    u32('general.file_type', DTYPE_INFO[spec.dtype].fileType),
     u32('gauntlet.seed', seed),
   ];
   return layoutKvs(spec, head, Array.isArray(vocab) ? { tokens: vocab } : vocab);
@@ -74,7 +73,7 @@ export function modelKvs(spec: ModelSpec, seed: number, vocab: string[] | Layout
 
 /** The tensors of a synthetic model; matrices in the spec's dtype, norms, biases and token types in F32. */
 export function modelTensors(spec: ModelSpec, seed: number): GgufTensorSpec[] {
-  return layoutTensors(spec, seed, GGML_OF[spec.dtype]);
+  return layoutTensors(spec, seed, DTYPE_INFO[spec.dtype].ggml);
 }
 
 function checkSeed(seed: number): void {

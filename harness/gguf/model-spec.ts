@@ -1,5 +1,6 @@
 import { usageError } from '../util/errors.ts';
 import type { Arch, ModelSpec, Pooling } from './types.ts';
+import { DTYPE_INFO, widthFactor } from './dtype.ts';
 import { BASE_VOCAB_SIZE } from './vocab.ts';
 import { BPE_BASE_VOCAB_SIZE } from './vocab-bpe.ts';
 
@@ -37,9 +38,18 @@ export function archShape(arch: Arch, shape: Shape, dtype: Dtype, pooling?: Pool
   };
 }
 
-/** Bytes per weight of each dtype (Q8_0: 34-byte blocks of 32). */
+/** Bytes per weight of each dtype (Q8_0: 34-byte blocks of 32, Q4_K: 144-byte blocks of 256, ...). */
 export function bytesPerWeight(dtype: Dtype): number {
-  return dtype === 'f32' ? 4 : dtype === 'f16' ? 2 : 34 / 32;
+  return DTYPE_INFO[dtype].bytesPerWeight;
+}
+
+/**
+ * A preset's shape for a dtype: embedding and FFN width scaled by the smallest factor that makes every matrix row a
+ * whole number of the dtype's blocks (K-quants: 256), the head count kept (tiny: E 64 F 128 -> E 256 F 512).
+ */
+export function shapeForDtype<S extends { embedding: number; ffn: number }>(shape: S, dtype: Dtype): S {
+  const k = widthFactor(dtype, [shape.embedding, shape.ffn]);
+  return k === 1 ? shape : { ...shape, embedding: shape.embedding * k, ffn: shape.ffn * k };
 }
 
 const UNITS: Record<string, number> = {
@@ -81,7 +91,7 @@ export function specForSize(bytes: number, dtype: Dtype, arch: Arch = 'bert', po
   const bpw = bytesPerWeight(dtype);
   const context = 512;
   let spec: ModelSpec | undefined;
-  for (const E of WIDTHS) {
+  for (const E of WIDTHS.filter((w) => w % DTYPE_INFO[dtype].rowBlock === 0)) {
     const ffn = 4 * E;
     const vocab0 = Math.min(30_000, Math.max(BASE_VOCAB_SIZE, Math.floor((bytes * 0.3) / (E * bpw))));
     const base = archShape(arch, { embedding: E, layers: 0, heads: E / 64, ffn, context, vocab: vocab0 }, dtype, pooling);

@@ -2,8 +2,9 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { GauntletError } from '../util/errors.ts';
 import { FileCursor } from './cursor.ts';
 import { GgufFormatError } from './errors.ts';
-import { alignUp, ggmlByteSize, ggmlTypeName, halfToFloat, isKnownGgmlType } from './ggml-types.ts';
-import { GgmlType, GgufValueType, type GgufFile, type GgufKvInfo, type GgufTensorInfo, type GgufValue } from './types.ts';
+import { canDequantize, chunkBytesFor, dequantizeInto, dequantTypeNames } from './dequant.ts';
+import { alignUp, ggmlByteSize, ggmlTypeName, isKnownGgmlType } from './ggml-types.ts';
+import { GgufValueType, type GgufFile, type GgufKvInfo, type GgufTensorInfo, type GgufValue } from './types.ts';
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
 export const GGUF_VERSION = 3;
@@ -251,42 +252,18 @@ export function findTensor(file: GgufFile, name: string): GgufTensorInfo {
   return t;
 }
 
-/** Reads a whole tensor as float32, dequantising F16, BF16 and Q8_0. */
+/** Reads a whole tensor as float32, dequantised as ggml does (dequant.ts: F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K). */
 export async function readTensorF32(file: GgufFile, name: string): Promise<Float32Array> {
   const t = findTensor(file, name);
   const n = t.dims.reduce((a, b) => a * b, 1);
-  if (![GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0].includes(t.type)) {
-    throw new GauntletError('GAUNTLET_MODEL_INVALID', `tensor "${name}" has type ${ggmlTypeName(t.type)}; readTensorF32 handles F32, F16, BF16 and Q8_0`);
+  if (!canDequantize(t.type)) {
+    throw new GauntletError('GAUNTLET_MODEL_INVALID', `tensor "${name}" has type ${ggmlTypeName(t.type)}, which gauntlet cannot dequantise (it reads ${dequantTypeNames()})`);
   }
   const out = new Float32Array(n);
-  const chunkBytes = t.type === GgmlType.Q8_0 ? 34 * 32768 : 1 << 20;
   let k = 0;
-  for await (const b of readTensorChunks(file, name, chunkBytes)) k = decodeInto(t.type, b, out, k);
+  for await (const b of readTensorChunks(file, name, chunkBytesFor(t.type))) k = dequantizeInto(t.type, b, out, k);
   return out;
 }
 
 /** Decodes one chunk (whole elements / blocks) into `out` from index `k`; returns the next index. */
-export function decodeInto(type: GgmlType, b: Buffer, out: Float32Array, k: number): number {
-  switch (type) {
-    case GgmlType.F32:
-      for (let o = 0; o < b.length; o += 4) out[k++] = b.readFloatLE(o);
-      return k;
-    case GgmlType.F16:
-      for (let o = 0; o < b.length; o += 2) out[k++] = halfToFloat(b.readUInt16LE(o));
-      return k;
-    case GgmlType.BF16:
-      for (let o = 0; o < b.length; o += 2) {
-        const u = new Uint32Array([b.readUInt16LE(o) << 16]);
-        out[k++] = new Float32Array(u.buffer)[0]!;
-      }
-      return k;
-    case GgmlType.Q8_0:
-      for (let o = 0; o < b.length; o += 34) {
-        const d = halfToFloat(b.readUInt16LE(o));
-        for (let j = 0; j < 32; j++) out[k++] = d * b.readInt8(o + 2 + j);
-      }
-      return k;
-    default:
-      throw new GauntletError('GAUNTLET_MODEL_INVALID', `cannot decode ggml type ${ggmlTypeName(type)}`);
-  }
-}
+export const decodeInto = dequantizeInto;

@@ -1,10 +1,11 @@
 import { floatToHalf } from './ggml-types.ts';
 import { deriveSeed, Rng } from './prng.ts';
+import { QUANT_TYPES, quantize } from './quantize.ts';
 import { GgmlType } from './types.ts';
 
-const CHUNK_ELEMENTS = 1 << 16; // a multiple of the Q8_0 block (32)
+const CHUNK_ELEMENTS = 1 << 16; // a multiple of every block (32, 256)
 
-/** Encodes float32 values as F32, F16 or Q8_0 bytes (Q8_0 as ggml's reference quantiser does it). */
+/** Encodes float32 values as F32, F16 or one of the quantised types of quantize.ts. */
 export function encodeF32(type: GgmlType, v: Float32Array): Uint8Array {
   switch (type) {
     case GgmlType.F32:
@@ -14,23 +15,8 @@ export function encodeF32(type: GgmlType, v: Float32Array): Uint8Array {
       for (let i = 0; i < v.length; i++) out[i] = floatToHalf(v[i]!);
       return new Uint8Array(out.buffer);
     }
-    case GgmlType.Q8_0: {
-      const blocks = v.length / 32;
-      const out = Buffer.alloc(blocks * 34);
-      for (let b = 0; b < blocks; b++) {
-        let amax = 0;
-        for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(v[b * 32 + j]!));
-        const d = Math.fround(amax / 127);
-        const id = d ? 1 / d : 0;
-        out.writeUInt16LE(floatToHalf(d), b * 34);
-        for (let j = 0; j < 32; j++) {
-          const x = v[b * 32 + j]! * id;
-          out.writeInt8(Math.sign(x) * Math.round(Math.abs(x)), b * 34 + 2 + j);
-        }
-      }
-      return out;
-    }
     default:
+      if (QUANT_TYPES.includes(type)) return quantize(type, v);
       throw new RangeError(`encodeF32: unsupported type ${type}`);
   }
 }

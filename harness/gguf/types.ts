@@ -109,5 +109,5 @@ export interface ModelSpec {
   ffn: number;
   context: number;
   vocab: number;
-  dtype: 'f32' | 'f16' | 'q8_0';
+  dtype: import('./dtype.ts').Dtype;
 }

@@ -4,7 +4,7 @@
  */
 import { readGguf } from './reader.ts';
 import { GgmlType } from './types.ts';
-import { ggmlTypeName } from './ggml-types.ts';
+import { boundForTypes, matrixTypes } from './reference-bound.ts';
 import { loadOracle } from './oracle.ts';
 import { cosine } from './oracle-math.ts';
 import { corpusFor } from './corpus.ts';
@@ -27,7 +27,7 @@ export interface VerifyReport {
   minCosine: number;
   meanCosine: number;
   maxAbsDiff: number;
-  /** Type of the weight matrices (blk.0.attn_q.weight), lower-cased: f32, f16, q8_0, ... */
+  /** Types of the weight matrices, lower-cased and joined with '+': f32, q8_0, q4_k+q6_k, ... */
   dtype: string;
   tokenMismatches: number;
   /** Vectors whose length differs between oracle and node-llama-cpp (an empty one against a full one counts). */
@@ -41,9 +41,9 @@ export interface VerifyReport {
   perText: VerifyTextResult[];
 }
 
-/** Cosine bound an implementation must reach against the oracle: F32/F16 weights 0.9999, quantised 0.999. */
+/** Cosine bound an implementation must reach against the oracle, by weight type (harness/gguf/reference-bound.ts). */
 export function cosineBound(dtype: GgmlType): number {
-  return dtype === GgmlType.F32 || dtype === GgmlType.F16 ? 0.9999 : 0.999;
+  return boundForTypes([dtype]).bound;
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -66,8 +66,8 @@ export interface VerifyOptions {
 
 export async function verifyModel(path: string, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const file = await readGguf(path);
-  const matrixType = file.tensors.find((t) => t.name === 'blk.0.attn_q.weight')?.type ?? GgmlType.F32;
-  const bound = cosineBound(matrixType);
+  const ref = boundForTypes(matrixTypes(file));
+  const bound = ref.bound;
   const t0 = performance.now();
   const oracle = await loadOracle(path);
   const texts = opts.texts ?? corpusFor((t) => oracle.encode(t), oracle.contextSize);
@@ -108,7 +108,7 @@ export async function verifyModel(path: string, opts: VerifyOptions = {}): Promi
     minCosine,
     meanCosine,
     maxAbsDiff: perText.reduce((m, r) => Math.max(m, r.maxAbsDiff), 0),
-    dtype: ggmlTypeName(matrixType).toLowerCase(),
+    dtype: ref.types.map((t) => t.toLowerCase()).join('+'),
     tokenMismatches,
     lengthMismatches,
     bound,

@@ -1,3 +1,5 @@
+import { DTYPE_INFO } from '../../harness/gguf/dtype.ts';
+import { seededTensorData } from '../../harness/gguf/tensor-data.ts';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -72,6 +74,28 @@ describe('generator determinism', () => {
     const norm = await readTensorF32(files[0]!, 'blk.0.layer_output_norm.weight');
     expect(Math.abs(norm.reduce((a, b) => a + b, 0) / norm.length - 1)).toBeLessThan(0.01);
   });
+
+  it.each([['q4_0', 64, 0.0025], ['q4_k', 256, 0.0025], ['q5_k', 256, 0.0012], ['q6_k', 256, 0.0006]] as const)(
+    '%s models hold the seeded weights within the type\'s precision, rows widened to whole blocks (E %i)', async (dtype, E, rms) => {
+      const q = await generateModel({ preset: 'tiny', seed: 11, dtype, out: path.join(dir, `wq-${dtype}.gguf`) });
+      expect(q.spec).toMatchObject({ embedding: E, ffn: 2 * E, heads: 4, dtype });
+      const fq = await readGguf(q.path);
+      expect(fq.metadata.get('general.file_type')).toBe({ q4_0: 2, q4_k: 14, q5_k: 16, q6_k: 18 }[dtype]);
+      expect(fq.tensors.find((t) => t.name === 'blk.0.ffn_down.weight')).toMatchObject({ type: DTYPE_INFO[dtype].ggml, dims: [2 * E, E] });
+      expect(fq.tensors.find((t) => t.name === 'blk.0.ffn_down.bias')!.type).toBe(GgmlType.F32);
+      // the values the generator drew for this tensor, before quantisation
+      const ref = new Float32Array(E * E);
+      let k = 0;
+      for (const chunk of seededTensorData(11, 'blk.1.attn_k.weight', E * E, GgmlType.F32, 0, 0.02)) {
+        ref.set(new Float32Array(chunk.buffer, chunk.byteOffset, chunk.length / 4), k);
+        k += chunk.length / 4;
+      }
+      const w = await readTensorF32(fq, 'blk.1.attn_k.weight');
+      let s = 0;
+      for (let i = 0; i < w.length; i++) s += (w[i]! - ref[i]!) ** 2;
+      expect(Math.sqrt(s / w.length)).toBeLessThan(rms);
+      expect(Math.sqrt(s / w.length)).toBeGreaterThan(0);
+    });
 });
 
 describe('writer/reader round trip', () => {

@@ -1,0 +1,88 @@
+/**
+ * How close an engine must come to the reference (the oracle, or golden vectors) for `embeddings-match-reference`
+ * and `gauntlet gguf verify`, by the ggml type of the model's weight matrices. The oracle multiplies in Float64 with
+ * the weights exactly as the file holds them; llama.cpp, in a quantised matmul, also quantises the activations
+ * (to Q8_0 against Q8_0 / Q4_0 weights, to Q8_K against K-quants), so its vectors drift a little further from the
+ * oracle's the coarser the type. The figures these bounds come from are in docs/claims.md.
+ */
+import { ggmlTypeName } from './ggml-types.ts';
+import { readGguf } from './reader.ts';
+import { GgmlType, type GgufFile } from './types.ts';
+
+/** Min cosine to the reference, per weight type (docs/claims.md "embeddings-match-reference: bounds per dtype"). */
+export const REFERENCE_COSINE: Partial<Record<GgmlType, number>> = {
+  [GgmlType.F32]: 0.9999,
+  [GgmlType.F16]: 0.9999,
+  [GgmlType.BF16]: 0.9999,
+  [GgmlType.Q8_0]: 0.9999,
+  [GgmlType.Q4_0]: 0.9999,
+  [GgmlType.Q6_K]: 0.9995,
+  [GgmlType.Q5_K]: 0.9995,
+  [GgmlType.Q4_K]: 0.9995,
+};
+/**
+ * The figures the bounds come from: min cosine to the oracle over the 67 texts of `gauntlet gguf verify` (the
+ * corpus plus a context-filling text), one run each, 2026-12-08, node-llama-cpp 3.22.1 (llama.cpp de3ff81) on this
+ * 2-core x86-64 machine; the generated bert models of seed 1 (tiny: E 64 L 2 F 128, widened to E 256 F 512 for the
+ * K-quants; small: E 256 L 4 F 1024, 511-token text). Results are deterministic (FACTS.md: bit-identical across
+ * loads and thread counts), so one run per cell is the figure. The rule: each bound leaves at least 30x the worst
+ * deficit (1 - cosine) measured for its type, and is never tighter than F32's 0.9999.
+ */
+export const MEASURED: ReadonlyArray<{ dtype: string; model: string; engine: string; minCosine: number }> = [
+  { dtype: 'f32', model: 'bert tiny', engine: 'node-llama-cpp', minCosine: 0.99999999996 },
+  { dtype: 'f16', model: 'bert tiny', engine: 'node-llama-cpp', minCosine: 0.99999999990 },
+  { dtype: 'q8_0', model: 'bert tiny', engine: 'node-llama-cpp', minCosine: 0.99999997092 },
+  { dtype: 'q4_0', model: 'bert tiny', engine: 'node-llama-cpp', minCosine: 0.99999997068 },
+  { dtype: 'q4_k', model: 'bert tiny (E 256)', engine: 'node-llama-cpp', minCosine: 0.99999880052 },
+  { dtype: 'q5_k', model: 'bert tiny (E 256)', engine: 'node-llama-cpp', minCosine: 0.99999900885 },
+  { dtype: 'q6_k', model: 'bert tiny (E 256)', engine: 'node-llama-cpp', minCosine: 0.99999897165 },
+  { dtype: 'f32', model: 'bert small', engine: 'node-llama-cpp', minCosine: 0.99999999870 },
+  { dtype: 'q8_0', model: 'bert small', engine: 'node-llama-cpp', minCosine: 0.99999838679 },
+  { dtype: 'q4_0', model: 'bert small', engine: 'node-llama-cpp', minCosine: 0.99999854242 },
+  { dtype: 'q4_k', model: 'bert small', engine: 'node-llama-cpp', minCosine: 0.99999682513 },
+  { dtype: 'q5_k', model: 'bert small', engine: 'node-llama-cpp', minCosine: 0.99999673071 },
+  { dtype: 'q6_k', model: 'bert small', engine: 'node-llama-cpp', minCosine: 0.99999726153 },
+];
+
+/** Any other matrix type (one gauntlet measured no engine on): the loosest bound of the table. */
+export const UNMEASURED_TYPE_COSINE = Math.min(...Object.values(REFERENCE_COSINE));
+
+export interface ReferenceBound {
+  bound: number;
+  /** The matrix type that set it (the coarsest in the file), e.g. "Q4_K". */
+  type: string;
+  /** Every matrix type in the file, e.g. ["Q4_K", "Q6_K"] for a Q4_K_M mix. */
+  types: string[];
+  /** True when the type is not in the table (the bound is UNMEASURED_TYPE_COSINE). */
+  unmeasured: boolean;
+}
+
+/** The distinct types of the file's 2-D weight matrices of the layers (blk.N.*.weight) and the token embedding. */
+export function matrixTypes(file: GgufFile): GgmlType[] {
+  const types = new Set<GgmlType>();
+  for (const t of file.tensors) {
+    if (t.dims.length >= 2 && (/^blk\.\d+\..*\.weight$/.test(t.name) || t.name === 'token_embd.weight')) types.add(t.type);
+  }
+  return [...types];
+}
+
+/** The bound for a set of matrix types: the loosest of theirs. */
+export function boundForTypes(types: readonly GgmlType[]): ReferenceBound {
+  const list = types.length ? types : [GgmlType.F32];
+  let best: ReferenceBound | undefined;
+  for (const t of list) {
+    const known = REFERENCE_COSINE[t];
+    const bound = known ?? UNMEASURED_TYPE_COSINE;
+    if (!best || bound < best.bound) best = { bound, type: ggmlTypeName(t), types: [], unmeasured: known === undefined };
+  }
+  return { ...best!, types: list.map(ggmlTypeName) };
+}
+
+/** The bound for a model file; undefined when the file cannot be read (the run goes on and says what happened). */
+export async function modelReferenceBound(modelPath: string): Promise<ReferenceBound | undefined> {
+  try {
+    return boundForTypes(matrixTypes(await readGguf(modelPath)));
+  } catch {
+    return undefined;
+  }
+}
