@@ -12,6 +12,11 @@ import { buildHardCorpus, corpusTexts, type HardCorpus } from '../harness/corpus
 import { categoryMetric } from '../harness/corpus/categories.ts';
 import { categoryParts, judgeVector, overallMin, type TextOutcome } from '../harness/corpus/judge-corpus.ts';
 import type { Oracle } from '../harness/gguf/oracle.ts';
+import { describeGolden, type GoldenSet } from '../harness/golden/golden-file.ts';
+import { GOLDEN_SIZES } from '../harness/golden/record-golden.ts';
+import type { CorpusRequest } from '../harness/corpus/build-corpus.ts';
+import type { ScenarioContext } from '../harness/runner/types.ts';
+import type { HostHandle } from '../harness/host/types.ts';
 import { GauntletError, toError } from '../harness/util/errors.ts';
 
 interface Prepared { corpus: HardCorpus; reference: Float32Array[] }
@@ -51,10 +56,11 @@ export default defineScenario<CorpusSizes>({
   title: 'Correctness over a corpus of hard texts, by category',
   claims: ['embeddings-match-reference'],
   overlap: true,
-  quick: { perCategory: 4, nearLimit: 1, paddingBatches: 2, repeat: 4 },
-  full: { perCategory: 12, nearLimit: 2, paddingBatches: 4, repeat: 6 },
+  quick: { ...GOLDEN_SIZES.quick },
+  full: { ...GOLDEN_SIZES.full },
   timeoutMs: { quick: 60_000, full: 180_000 },
   async run(ctx) {
+    if (ctx.golden) return runGolden(ctx, ctx.golden);
     let oracle: Oracle;
     try {
       oracle = await ctx.oracle();
@@ -67,6 +73,41 @@ export default defineScenario<CorpusSizes>({
     const host = await ctx.startHost();
     const contextSize = Math.min(oracle.contextSize, ctx.adapter.config.contextSize ?? Infinity, host.info?.contextSize ?? Infinity);
     const { corpus, reference } = prepare(oracle, ctx.seed, ctx.sizes, contextSize, ctx.adapter.maxBatch);
+    ctx.note(`reference: the oracle (gauntlet's forward pass of ${ctx.model.path})`);
+    await judgeCorpus(ctx, host, corpus, reference, contextSize, `drawn from seed ${ctx.seed}; near-limit texts fitted to a context of ${contextSize} tokens with the model's tokenizer`);
+  },
+});
+
+/** The corpus of a golden file, judged against its vectors (a request bigger than this adapter's batch is split). */
+async function runGolden(ctx: ScenarioContext<CorpusSizes>, g: GoldenSet): Promise<void> {
+  const host = await ctx.startHost();
+  const contextSize = Math.min(ctx.adapter.config.contextSize ?? Infinity, host.info?.contextSize ?? Infinity);
+  const requests: CorpusRequest[] = [];
+  const reference: Float32Array[] = [];
+  let skipped = 0;
+  let at = 0;
+  for (const req of g.corpus.requests) {
+    const keep = req.texts.map((t, k) => ({ t, v: g.vectors[at + k]! })).filter(({ t }) => {
+      // a text the recording engine's context held but this adapter's cannot: not owed a vector here
+      const fits = !(t.tokens >= contextSize);
+      if (!fits) skipped++;
+      return fits;
+    });
+    at += req.texts.length;
+    const step = req.kind === 'single' ? 1 : Math.max(1, ctx.adapter.maxBatch);
+    for (let i = 0; i < keep.length; i += step) {
+      const part = keep.slice(i, i + step);
+      requests.push({ kind: part.length === 1 && req.kind === 'single' ? 'single' : 'batch', texts: part.map((p) => p.t) });
+      reference.push(...part.map((p) => p.v));
+    }
+  }
+  ctx.note(`reference: ${describeGolden(g)}, model ${g.data.model.path}`);
+  if (g.data.engine.adapter === ctx.adapter.name) ctx.note(`${ctx.adapter.name} recorded the golden file: it is judged against its own earlier vectors`);
+  if (skipped) ctx.note(`golden: ${skipped} text(s) have as many tokens as this adapter's context of ${contextSize} or more, left out`);
+  await judgeCorpus(ctx, host, { requests, contextSize: g.corpus.contextSize, notes: g.corpus.notes }, reference, contextSize, `from ${g.file} (seed ${g.data.corpus.seed}, ${g.data.corpus.size})`);
+}
+
+async function judgeCorpus(ctx: ScenarioContext<CorpusSizes>, host: HostHandle, corpus: HardCorpus, reference: Float32Array[], contextSize: number, origin: string): Promise<void> {
     const outcomes: TextOutcome[] = [];
     let at = 0;
     for (const req of corpus.requests) {
@@ -95,7 +136,6 @@ export default defineScenario<CorpusSizes>({
     ctx.metric('corpus.textsWithoutVector', outcomes.filter((o) => o.cosine === null).length);
     ctx.breakdown('correctness.minCosine', 'category', parts);
     const batches = corpus.requests.filter((r) => r.kind === 'batch').length;
-    ctx.note(`corpus: ${outcomes.length} texts in ${corpus.requests.length} requests (${batches} batches), ${parts.length} categories, drawn from seed ${ctx.seed}; near-limit texts fitted to a context of ${contextSize} tokens with the model's tokenizer`);
+    ctx.note(`corpus: ${outcomes.length} texts in ${corpus.requests.length} requests (${batches} batches), ${parts.length} categories, ${origin}; adapter context ${contextSize}`);
     for (const n of corpus.notes) ctx.note(n);
-  },
-});
+}

@@ -5,6 +5,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (ar
   init: { summary: 'set gauntlet up in your project: config, package.json script, GitHub workflow', load: () => import('./init.ts') },
   gguf: { summary: 'generate, inspect, check, corrupt and verify GGUF models', load: () => import('./gguf.ts') },
   embed: { summary: 'embed texts through a configured adapter', load: () => import('./embed.ts') },
+  golden: { summary: 'record golden vectors with an engine you trust, for models the oracle cannot run', load: () => import('./golden.ts') },
   run: { summary: 'run scenarios against adapters and write reports', load: () => import('./run.ts') },
   compare: { summary: 'compare two report.json files for regressions', load: () => import('./compare.ts') },
   merge: { summary: 'merge sharded report.json files', load: () => import('./merge.ts') },

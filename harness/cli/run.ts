@@ -14,6 +14,7 @@ import type { BenchEvent, BenchResult } from '../bench/types.ts';
 import { benchReportSection } from '../bench/write-output.ts';
 import { claimsForConfig, evaluateClaims } from '../claims/index.ts';
 import { modelReferenceBound } from '../gguf/reference-bound.ts';
+import { describeGolden, readGolden } from '../golden/golden-file.ts';
 import { ensureModel } from '../config/ensure-model.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { resolveAdapter } from '../config/resolve-config.ts';
@@ -255,9 +256,14 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   async function runAndReport(): Promise<number> {
+  const model = await modelInfo(config, modelPath);
+  // A golden file is checked against the run's model before anything starts.
+  const golden = config.golden ? await readGolden(config.golden, { modelSha256: model.sha256, modelPath }) : undefined;
+  if (golden) process.stderr.write(`gauntlet run: embeddings judged against ${describeGolden(golden)}\n`);
   const { report, problems } = await runGauntlet({
     scenarios, adapters, seed, quick: values.quick, command, shard,
-    model: await modelInfo(config, modelPath),
+    model,
+    ...(golden ? { golden } : {}),
     evaluate: (results, list) => evaluateClaims(claims, results, list.map((a) => ({ name: a.name, kind: a.config.kind, enforcesLimits: enforcesLimits(a.config) }))),
     reporters,
     memoryLimitMechanism: pickMechanism(),

@@ -116,6 +116,7 @@ export function resolveConfig(input: GauntletConfig = {}, opts: ResolveOptions =
     cacheDir,
     outDir: path.resolve(root, c.outDir ?? DEFAULTS.outDir),
     bench: c.bench ?? DEFAULTS.bench,
+    ...(c.golden !== undefined ? { golden: path.resolve(root, c.golden) } : {}),
     configFile: opts.configFile,
   };
 }

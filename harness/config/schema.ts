@@ -106,6 +106,7 @@ export const configSchema = z.strictObject({
   scenarios: z.array(z.unknown(), { error: 'expected an array of defineScenario({...}) objects' }).optional(),
   cacheDir: z.string().min(1).optional(),
   outDir: z.string().min(1).optional(),
+  golden: z.string({ error: 'expected the path of a golden file (gauntlet golden record --out FILE)' }).min(1, { error: 'expected the path of a golden file (gauntlet golden record --out FILE)' }).optional(),
   bench: z.enum(['quick', 'full', 'on', 'off'], { error: 'expected "quick", "full", "on" (quick sizes with --quick) or "off"' }).optional(),
 });
 

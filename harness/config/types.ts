@@ -102,6 +102,11 @@ export interface GauntletConfig {
   outDir?: string;
   /** Benchmarks in `gauntlet run` (`--bench` overrides it). Default 'on': quick sizes with --quick (about 30 s). */
   bench?: BenchMode;
+  /**
+   * Golden vectors (`gauntlet golden record --adapter A --out FILE`): embeddings-match-reference then compares every
+   * adapter with them instead of the oracle. The file must have been recorded on this config's model.
+   */
+  golden?: string;
 }
 
 export interface ResolvedConfig {
@@ -123,6 +128,8 @@ export interface ResolvedConfig {
   cacheDir: string;
   outDir: string;
   bench: BenchMode;
+  /** Absolute path of the golden file (the config's `golden`), when the run is judged against one. */
+  golden?: string;
   /** The file the config came from, if any. */
   configFile: string | undefined;
 }

@@ -6,10 +6,12 @@
  * read back from the file (dequantised) with readTensorF32.
  */
 import { readGguf } from './reader.ts';
-import type { Arch, GgufValue } from './types.ts';
+import type { Arch, GgufFile, GgufValue } from './types.ts';
 import { WpmTokenizer, type TextTokenizer } from './tokenizer.ts';
 import { BpeTokenizer } from './tokenizer-bpe.ts';
 import { GauntletError } from '../util/errors.ts';
+import { canDequantize, dequantTypeNames } from './dequant.ts';
+import { ggmlTypeName } from './ggml-types.ts';
 import { l2Normalize } from './oracle-math.ts';
 import { forwardEncoder, loadEncoderWeights } from './oracle-encoder.ts';
 import { forwardDecoder, loadDecoderWeights } from './oracle-decoder.ts';
@@ -156,10 +158,29 @@ export function tokenizerFromMetadata(meta: Map<string, GgufValue>): TextTokeniz
 }
 
 /** Reads a GGUF model of a supported architecture and returns its reference embedder. */
+/**
+ * Every tensor type the forward pass will read must be one gauntlet dequantises: checked before any weight is read,
+ * naming each unreadable type with its count and first tensor (a classifier head cls.* and a decoder's tied
+ * output.weight are never read by an embedding).
+ */
+function checkTensorTypes(file: GgufFile): void {
+  const bad = new Map<string, string[]>();
+  for (const t of file.tensors) {
+    if (canDequantize(t.type) || t.name.startsWith('cls.') || t.name === 'output.weight') continue;
+    const k = ggmlTypeName(t.type);
+    bad.set(k, [...(bad.get(k) ?? []), t.name]);
+  }
+  if (bad.size === 0) return;
+  const list = [...bad].map(([type, names]) => `${type} (${names.length} tensor${names.length > 1 ? 's' : ''}, e.g. ${names[0]})`).join(', ');
+  throw new GauntletError('GAUNTLET_MODEL_INVALID',
+    `tensor types the oracle cannot dequantise: ${list}; it reads ${dequantTypeNames()}. Judge this model against golden vectors instead (gauntlet golden record)`);
+}
+
 export async function loadOracle(path: string): Promise<Oracle> {
   const file = await readGguf(path);
   const hp = hparamsFromMetadata(file.metadata);
   const tokenizer = tokenizerFromMetadata(file.metadata);
+  checkTensorTypes(file);
   let forward: (ids: number[]) => Float64Array;
   if (hp.arch === 'qwen3') {
     const w = await loadDecoderWeights(file, hp);

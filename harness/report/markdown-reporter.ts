@@ -1,4 +1,5 @@
 /** summary.md, written for a GitHub step summary: headline, required failures first, the matrix, how to reproduce. */
+import { referenceRows } from './references.ts';
 import { categoryMisses, categoryTable, cellMarkOf, formatCosine, quoteText } from './category-table.ts';
 import { renderTimeMarkdown } from './time-table.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -87,6 +88,8 @@ export function renderMarkdown(report: RunReport): string {
   const env = report.environment;
   const times = renderTimeMarkdown(report);
   if (times) out.push(times);
+  const refs = referenceRows(report);
+  if (refs.length) out.push('## Reference', '', 'What embeddings-match-reference judged each adapter\'s vectors against:', '', ...refs.map(([a, t]) => `- \`${mdCell(a)}\`: ${mdCell(t)}`), '');
   out.push('## Reproduce', '', '```sh', report.command, '```', '');
   out.push(`Seed ${report.seed}${report.quick ? ', quick mode' : ''}${report.shard ? `, shard ${report.shard.index}/${report.shard.count}` : ''}. `
     + `Model \`${mdCell(report.model?.path)}\`${report.model?.sha256 ? ` (sha256 ${report.model.sha256.slice(0, 12)})` : ''}. `

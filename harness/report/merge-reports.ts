@@ -73,6 +73,7 @@ export function mergeReports(inputs: MergeInput[], options: { evaluate?: Evaluat
     quick: sorted.some((x) => x.report.quick),
     adapters,
     ...(comparisonAdapters.length > 0 ? { comparisonAdapters } : {}),
+    ...mergedReferences(sorted.map((x) => x.report)),
     scenarios,
     verdicts,
     summary,
@@ -80,4 +81,16 @@ export function mergeReports(inputs: MergeInput[], options: { evaluate?: Evaluat
   delete report.shard;
   if (bench) report.bench = bench; else delete report.bench;
   return { report, reevaluated: !!options.evaluate };
+}
+
+/** One reference per adapter over the shards: a shard whose scenarios never needed the oracle says least. */
+function mergedReferences(reports: RunReport[]): Pick<RunReport, 'references'> {
+  const by = new Map<string, NonNullable<RunReport['references']>[number]>();
+  for (const r of reports) {
+    for (const ref of r.references ?? []) {
+      const had = by.get(ref.adapter);
+      if (!had || (had.kind === 'oracle' && had.note === 'no scenario of this run needed it')) by.set(ref.adapter, ref);
+    }
+  }
+  return by.size ? { references: [...by.values()] } : {};
 }

@@ -139,6 +139,20 @@ export interface EnvironmentInfo {
   loadavg?: number[];
 }
 
+/** The reference one adapter's vectors were judged against. */
+export interface ReferenceInfo {
+  adapter: string;
+  /** oracle: gauntlet's forward pass of the model; golden: vectors recorded by an engine; none: nothing could judge. */
+  kind: 'oracle' | 'golden' | 'none';
+  /** The model (oracle) or the golden file. */
+  source: string;
+  /** golden: the adapter that recorded the file, its kind, and when. */
+  engine?: string;
+  engineKind?: string;
+  recordedAt?: string;
+  note?: string;
+}
+
 export interface RunReport {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
   seed: number;
@@ -151,6 +165,8 @@ export interface RunReport {
   environment: EnvironmentInfo;
   model: { path: string; sha256?: string; dtype?: string; bytes?: number; dims?: number };
   adapters: string[];
+  /** Which reference judged each adapter's vectors (embeddings-match-reference): the oracle or a golden file. */
+  references?: ReferenceInfo[];
   /** Adapters run for comparison only: their required-claim failures are reported but do not set the exit code. */
   comparisonAdapters?: string[];
   scenarios: ScenarioResult[];

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { enforcesLimits, type ResolvedAdapter } from '../adapters/types.ts';
 import type { Reporter } from '../report/reporter.ts';
-import { REPORT_SCHEMA_VERSION, type RunReport, type ScenarioResult, type VerdictRow } from '../report/schema.ts';
+import { REPORT_SCHEMA_VERSION, type ReferenceInfo, type RunReport, type ScenarioResult, type VerdictRow } from '../report/schema.ts';
 import { INTERRUPT_EXIT_CODES, summarizeVerdicts } from '../report/summary.ts';
 import { toError } from '../util/errors.ts';
 import { environmentInfo } from './environment.ts';
@@ -19,6 +19,7 @@ import { treeCpuMs } from './timing.ts';
 import type { RunEnv, ScenarioDeps } from './scenario-context.ts';
 import { durationKey, readDurations, startOrder, writeDurations } from './schedule.ts';
 import { shardItems, type Shard } from './shard.ts';
+import type { GoldenSet } from '../golden/golden-file.ts';
 import type { AnyScenario, RunEvent, RunEventOf, RunEventType, RunModel } from './types.ts';
 
 export interface RunOptions {
@@ -58,6 +59,8 @@ export interface RunOptions {
    * updated with this run's. Default: none (overlap runs start in the plan's order).
    */
   durationsFile?: string;
+  /** Golden vectors (config `golden`): the run's reference instead of the oracle. */
+  golden?: GoldenSet;
 }
 
 /** The report plus what went wrong outside any scenario (claims evaluation, reporter hooks). */
@@ -129,7 +132,8 @@ export class GauntletRun {
       seed: o.seed, quick: o.quick, model: o.model, tmpDir, tracker,
       emit: (e) => this.emit(e, problems),
       deps: { ...(await defaultDeps()), ...o.deps },
-      oracles: new Map(), models: new Map(), sweepGraceMs: o.sweepGraceMs,
+      oracles: new Map(), oracleErrors: new Map(), models: new Map(), sweepGraceMs: o.sweepGraceMs,
+      ...(o.golden ? { golden: o.golden } : {}),
       ...(o.interrupt ? { interrupt: o.interrupt } : {}),
     };
     let partial: RunReport['partial'];
@@ -264,6 +268,7 @@ export class GauntletRun {
       environment: environmentInfo({ memoryLimitMechanism: o.memoryLimitMechanism }),
       model: o.model,
       adapters: adapterNames,
+      references: await describeReferences(o, env, adapterNames),
       ...(comparisonAdapters.length > 0 ? { comparisonAdapters } : {}),
       scenarios: results,
       verdicts,
@@ -275,6 +280,26 @@ export class GauntletRun {
     this.emit({ type: 'run-end', report }, problems);
     return { report, problems };
   }
+}
+
+/** Which reference judged each adapter: the golden file when the config gives one, else the oracle (or nothing). */
+async function describeReferences(o: RunOptions, env: RunEnv, adapters: string[]): Promise<ReferenceInfo[]> {
+  const g = o.golden;
+  if (g) {
+    return adapters.map((adapter) => ({
+      adapter, kind: 'golden', source: g.file, engine: g.data.engine.adapter, engineKind: g.data.engine.kind, recordedAt: g.data.recordedAt,
+      ...(g.data.engine.adapter === adapter ? { note: 'this adapter recorded the golden file: it is judged against its own earlier vectors' } : {}),
+    }));
+  }
+  const failed = env.oracleErrors?.get(o.model.path);
+  const loaded = env.oracles.get(o.model.path);
+  let note: string | undefined;
+  if (!loaded && !failed) note = 'no scenario of this run needed it';
+  else if (loaded) await loaded.catch((e: unknown) => { note = toError(e).message; });
+  const why = failed ?? (note && loaded ? note : undefined);
+  return adapters.map((adapter) => (why
+    ? { adapter, kind: 'none', source: o.model.path, note: `the oracle cannot run the model (${why}); record golden vectors (gauntlet golden record) and give the config golden: FILE` }
+    : { adapter, kind: 'oracle', source: o.model.path, ...(note ? { note } : {}) }));
 }
 
 /**

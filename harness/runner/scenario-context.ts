@@ -6,6 +6,7 @@ import type { ResolvedAdapter } from '../adapters/types.ts';
 import { createFaultInjector, type FaultInjector } from '../faults/index.ts';
 import type { GenerateOptions, GenerateResult } from '../gguf/generator.ts';
 import type { Oracle } from '../gguf/oracle.ts';
+import type { GoldenSet } from '../golden/golden-file.ts';
 import type { HostHandle, StartHostOptions } from '../host/types.ts';
 import { RequestLedger } from '../host/request-ledger.ts';
 import type { LatencySummary, SamplePoint, ScenarioResult } from '../report/schema.ts';
@@ -37,6 +38,10 @@ export interface RunEnv {
   emit(e: RunEvent): void;
   deps: ScenarioDeps;
   oracles: Map<string, Promise<Oracle>>;
+  /** Why the oracle could not run a model, by path (the report's references say it). */
+  oracleErrors?: Map<string, string>;
+  /** The run's golden vectors (config `golden`), when they are its reference. */
+  golden?: GoldenSet;
   models: Map<string, Promise<GenerateResult>>;
   /** How long a scenario's processes get to exit by themselves before the sweep kills them (default 2500 ms). */
   sweepGraceMs?: number;
@@ -296,6 +301,7 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
 
     model: env.model,
     tmpDir: env.tmpDir,
+    ...(env.golden ? { golden: env.golden } : {}),
     generateModel(name, opts) {
       if (!/^[a-z0-9][a-z0-9._-]*$/i.test(name)) throw new Error(`generateModel: name must be a plain file name, got ${JSON.stringify(name)}`);
       const out = path.join(env.tmpDir, `${name}-${opts.seed}.gguf`);
@@ -312,7 +318,10 @@ export function createScenarioContext(def: AnyScenario, adapter: ResolvedAdapter
       if (!p) {
         p = env.deps.loadOracle(modelPath);
         env.oracles.set(modelPath, p);
-        p.catch(() => env.oracles.delete(modelPath));
+        p.catch((e: unknown) => {
+          env.oracles.delete(modelPath);
+          env.oracleErrors?.set(modelPath, e instanceof Error ? e.message : String(e));
+        });
       }
       return p;
     },

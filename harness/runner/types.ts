@@ -7,6 +7,7 @@ import type { ResolvedAdapter } from '../adapters/types.ts';
 import type { FaultInjector, FaultRecord } from '../faults/index.ts';
 import type { HostHandle, HostMemory, StartHostOptions } from '../host/types.ts';
 import type { Oracle } from '../gguf/oracle.ts';
+import type { GoldenSet } from '../golden/golden-file.ts';
 import type { GenerateOptions, GenerateResult } from '../gguf/generator.ts';
 import type { BreakdownPart, LatencySummary, SamplePoint, ScenarioResult, TimelineEvent } from '../report/schema.ts';
 import type { ScenarioRng } from './rng.ts';
@@ -132,6 +133,11 @@ export interface ScenarioContext<S extends ScenarioSizes = ScenarioSizes> {
   generateModel(name: string, opts: Omit<GenerateOptions, 'out'>): Promise<GenerateResult>;
   /** The independent forward pass for a model (default: the run's model); loaded once per path. */
   oracle(modelPath?: string): Promise<Oracle>;
+  /**
+   * Golden vectors (config `golden`), when the run is judged against them instead of the oracle: scenarios compare
+   * their vectors with these (ctx.golden.lookup(text), the corpus scenario with its whole corpus).
+   */
+  readonly golden?: GoldenSet;
 }
 
 export interface RunModel {

@@ -13,7 +13,8 @@ export type GauntletErrorCode =
   | 'GAUNTLET_CLOSED'
   | 'GAUNTLET_INTERNAL'
   | 'GAUNTLET_HOST_DIED'
-  | 'GAUNTLET_INTERRUPTED';
+  | 'GAUNTLET_INTERRUPTED'
+  | 'GAUNTLET_GOLDEN_INVALID';
 
 export class GauntletError extends Error {
   readonly code: GauntletErrorCode;

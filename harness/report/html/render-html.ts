@@ -2,6 +2,7 @@
  * report.html as one self-contained string: CSS, JS (uPlot + our client) and the RunReport inlined. Tables and the
  * timeline SVGs are rendered here, so the page reads without JS; the client script draws the uPlot charts.
  */
+import { referenceRows } from '../references.ts';
 import { formatValue as benchValue } from '../../bench/format.ts';
 import type { RunReport } from '../schema.ts';
 import { xmlText as esc } from '../escape.ts';
@@ -40,11 +41,14 @@ function renderHeader(report: RunReport): string {
 function renderEnvironment(report: RunReport): string {
   const env = (report.environment ?? {}) as unknown as Record<string, unknown>;
   const model = (report.model ?? {}) as Record<string, unknown>;
+  const refs = referenceRows(report);
   const rows = (o: Record<string, unknown>) => Object.entries(o).filter(([, v]) => v !== undefined && v !== null)
     .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(k.endsWith('Bytes') || k === 'bytes' ? `${formatValue(Number(v), 'bytes')} (${v})` : v)}</td></tr>`).join('');
   return `<section id="environment"><h2>Environment and reproduction</h2>`
     + `<p>Reproduce this run (seed <strong>${report.seed}</strong>):</p><pre id="command">${esc(report.command)}</pre>`
-    + `<div class="two"><table class="kv"><caption>environment</caption>${rows(env)}</table><table class="kv"><caption>model</caption>${rows(model)}</table></div></section>`;
+    + `<div class="two"><table class="kv"><caption>environment</caption>${rows(env)}</table><table class="kv"><caption>model</caption>${rows(model)}</table></div>`
+    + (refs.length ? `<table class="kv" id="references"><caption>reference (what embeddings-match-reference judged against)</caption>${refs.map(([a, t]) => `<tr><th>${esc(a)}</th><td>${esc(t)}</td></tr>`).join('')}</table>` : '')
+    + `</section>`;
 }
 
 function renderBench(report: RunReport): string {
