@@ -5,7 +5,7 @@
  * stand-in, pipe-disconnect's relay, the bench's echo peer), so that nothing is built inside a user's node_modules. Prints what it wrote and how long it took.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { BUNDLED_ENTRIES, buildBundle, bundleName } from '../harness/util/bundle.ts';
@@ -47,6 +47,23 @@ step(`copying ${ASSETS.length} report assets`, () => {
   for (const rel of ASSETS) {
     mkdirSync(path.dirname(path.join(dist, rel)), { recursive: true });
     copyFileSync(packagePath(rel), path.join(dist, rel));
+  }
+});
+// onnx-proto (the ONNX schema, for `gauntlet gguf export-onnx`) pulls in protobufjs: 22 MB of node_modules for ~0.4 MB
+// of code. It is a devDependency, vendored here as one file that the compiled module imports instead.
+step('vendoring onnx-proto', () => {
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  esbuild.buildSync({
+    stdin: { contents: "import m from 'onnx-proto';\nexport default m;\n", resolveDir: packagePath(), loader: 'js' },
+    outfile: path.join(dist, 'vendor', 'onnx-proto.mjs'), bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error',
+    banner: { js: "import { createRequire as __gauntletCreateRequire } from 'node:module'; const require = __gauntletCreateRequire(import.meta.url);" },
+  });
+  for (const rel of ['harness/gguf/export-onnx-graph.js', 'harness/gguf/export-onnx-graph.d.ts']) {
+    const file = path.join(dist, rel);
+    const text = readFileSync(file, 'utf8');
+    const out = text.replaceAll("from 'onnx-proto'", "from '../../vendor/onnx-proto.mjs'");
+    if (rel.endsWith('.js') && out === text) throw new Error(`build: ${rel} no longer imports 'onnx-proto'; update the vendoring step`);
+    writeFileSync(file, out);
   }
 });
 step(`bundling ${BUNDLED_ENTRIES.join(', ')}`, () => {

@@ -42,7 +42,19 @@ let loading: Promise<{ api: NodeLlamaCppApi; from: string }> | undefined;
 
 /** Imports node-llama-cpp once; `from` says which copy of its JavaScript (for the log). */
 export function importNodeLlamaCpp(): Promise<{ api: NodeLlamaCppApi; from: string }> {
-  loading ??= (async () => {
+  loading ??= load().catch((e: unknown) => {
+    const err = e as NodeJS.ErrnoException;
+    if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('node-llama-cpp')) {
+      // Kept in step with harness/engines/node-llama-cpp.ts (not imported: this file is in the embedder's bundle).
+      throw new Error('the llama engine needs node-llama-cpp, an optional peer dependency of gauntlet that is not installed; add it with: npm install -D node-llama-cpp', { cause: e });
+    }
+    throw e;
+  });
+  return loading;
+}
+
+function load(): Promise<{ api: NodeLlamaCppApi; from: string }> {
+  return (async () => {
     const spec = typeof __GAUNTLET_NLC_BUNDLE__ === 'string' && __GAUNTLET_NLC_BUNDLE__ ? (JSON.parse(__GAUNTLET_NLC_BUNDLE__) as { file: string; version: string }) : undefined;
     if (spec) {
       const url = new URL(`./${spec.file}`, import.meta.url);
@@ -59,5 +71,4 @@ export function importNodeLlamaCpp(): Promise<{ api: NodeLlamaCppApi; from: stri
     }
     return { api: (await import('node-llama-cpp')) as NodeLlamaCppApi, from: 'the installed node-llama-cpp package' };
   })();
-  return loading;
 }

@@ -1,4 +1,5 @@
 /** Builds the client for one resolved adapter. Each kind is imported lazily (in-process pulls in node-llama-cpp). */
+import { requireNodeLlamaCpp } from '../engines/node-llama-cpp.ts';
 import { GauntletError } from '../util/errors.ts';
 import type { EmbedderClient, ResolvedAdapter } from './types.ts';
 
@@ -14,6 +15,7 @@ export async function createClient(resolved: ResolvedAdapter): Promise<EmbedderC
         const { InProcessOnnxClient } = await import('./in-process-onnx.ts');
         return new InProcessOnnxClient(resolved);
       }
+      requireNodeLlamaCpp(`adapters.${resolved.name} (kind "in-process")`);
       const { InProcessClient } = await import('./in-process.ts');
       return new InProcessClient(resolved);
     }

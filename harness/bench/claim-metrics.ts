@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import type { FigureInterval, RunReport, ScenarioResult } from '../report/schema.ts';
 import { GauntletError } from '../util/errors.ts';
 import { metricKey } from '../claims/metrics-catalogue.ts';
-import { shmNotApplicableNote } from '../claims/evaluate.ts';
+import { referenceNotApplicableNote, shmNotApplicableNote } from '../claims/evaluate.ts';
+import { isNodeLlamaCppMissing } from '../engines/node-llama-cpp.ts';
 import type { BenchResult, CodecResults, IsolationResults, TransportResults } from './types.ts';
 
 /** The pseudo-adapter and scenario id under which benchmark figures are evaluated (harness/claims BENCH_ADAPTER). */
@@ -131,6 +132,8 @@ function benchNotes(skipped: ReadonlyArray<{ section: string; reason: string }> 
     ...(skipped ?? []).map((s) => `bench section ${s.section} skipped: ${s.reason}`),
     // Shared memory that cannot be had makes the shm claims not-applicable (with this reason), not inconclusive.
     ...(t?.shm && !t.shm.available ? [shmNotApplicableNote(t.shm.reason ?? 'shared memory unavailable')] : []),
+    // So does a section that needs node-llama-cpp where it is not installed (claims with `requires: 'reference'`).
+    ...(skipped ?? []).filter((s) => s.section === 'isolation' && isNodeLlamaCppMissing(s.reason)).map((s) => referenceNotApplicableNote(s.reason)),
   ];
 }
 

@@ -2,6 +2,7 @@
  * runBench: the four sections one after the other (they would disturb each other's figures if run together),
  * inside one time budget. A section that fails or finds no time left is recorded in `skipped`, not thrown.
  */
+import { nodeLlamaCpp, nodeLlamaCppMissing } from '../engines/node-llama-cpp.ts';
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import { environmentInfo } from '../runner/environment.ts';
@@ -60,6 +61,13 @@ export async function runBench(opts: RunBenchOptions = {}): Promise<BenchResult>
 
   for (const section of BENCH_SECTIONS) {
     if (!sections.includes(section)) continue;
+    if ((section === 'isolation' || section === 'overhead') && !nodeLlamaCpp()) {
+      // Both run the reference embedder (isolation: beside the in-process adapter); the other sections need neither.
+      const reason = nodeLlamaCppMissing(`the ${section} section (it runs gauntlet's reference embedder${section === 'isolation' ? ' and the in-process adapter' : ''})`);
+      result.skipped.push({ section, reason });
+      emit({ type: 'skipped', section, reason });
+      continue;
+    }
     if (remaining() < MIN_SECTION_MS[section]) {
       const reason = `no time left in the ${Math.round(budgetMs / 1000)} s budget`;
       result.skipped.push({ section, reason });

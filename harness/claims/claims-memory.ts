@@ -105,6 +105,7 @@ export const MEMORY_CLAIMS: Claim[] = [
     stated: 'memory reduction > 80% (the seed claims > 99% achieved: 300MB to < 1MB)',
     baseline: 'seed 002: 0% reduction before',
     severity: 'advisory',
+    requires: 'reference',
     rationale: 'A comparison between adapters, measured by the isolation benchmark with the same model; the size of the cut depends on the model, hence advisory.',
   },
   {

@@ -66,10 +66,17 @@ export function shmNotApplicableNote(reason: string): string {
   return `${SHM_NOT_APPLICABLE}${reason}`;
 }
 
-function shmNotApplicableReason(results: readonly ScenarioResult[]): string | undefined {
+const REFERENCE_NOT_APPLICABLE = 'reference embedder not applicable: ';
+
+/** The note a result carries when node-llama-cpp is not installed (claims with `requires: 'reference'` read it). */
+export function referenceNotApplicableNote(reason: string): string {
+  return `${REFERENCE_NOT_APPLICABLE}${reason}`;
+}
+
+function requirementReason(results: readonly ScenarioResult[], prefix: string): string | undefined {
   for (const r of results) {
-    const note = r.notes?.find((n) => n.startsWith(SHM_NOT_APPLICABLE));
-    if (note) return note.slice(SHM_NOT_APPLICABLE.length);
+    const note = r.notes?.find((n) => n.startsWith(prefix));
+    if (note) return note.slice(prefix.length);
   }
   return undefined;
 }
@@ -93,7 +100,8 @@ export function evaluateOne(claim: ResolvedClaim, results: readonly ScenarioResu
   }
   const values = collect(results, claim.metric, def, threshold.aggregation);
   const expected = results.filter((r) => def.scenarios.includes(r.scenario as never));
-  const noShm = claim.requires === 'shm' && values.length === 0 ? shmNotApplicableReason(expected) : undefined;
+  const prefix = claim.requires === 'shm' ? SHM_NOT_APPLICABLE : claim.requires === 'reference' ? REFERENCE_NOT_APPLICABLE : undefined;
+  const noShm = prefix && values.length === 0 ? requirementReason(expected, prefix) : undefined;
   if (noShm) {
     return row(claim, adapter.name, { verdict: 'not-applicable', value: null, reason: noShm, evidence: { scenarios: expected.map((r) => r.scenario) } });
   }

@@ -70,8 +70,10 @@ interface ClaimBase {
    * A feature of gauntlet's protocol the claim is about: 'limits' = the frame and batch limits. An adapter that does
    * not promise it (adapters.NAME.enforcesLimits false, the default for http) gets not-applicable.
    * 'shm' = seed 004's shared memory: not-applicable, with the reason, where the bench could not have it.
+   * 'reference' = gauntlet's reference embedder and in-process adapter (node-llama-cpp, an optional peer dependency):
+   * not-applicable, naming the command that adds it, where it is not installed.
    */
-  requires?: 'limits' | 'shm';
+  requires?: 'limits' | 'shm' | 'reference';
   preconditions?: Precondition[];
   /** 'config' for a claim a gauntlet config added (absent: built-in, from the catalogue). */
   origin?: 'config';

@@ -14,7 +14,7 @@ export const HELP = `usage: gauntlet embed --adapter NAME [--config FILE] [--mod
 Embeds each TEXT through one adapter (orchestrator -> host process -> adapter -> embedder).
 
 options:
-  --adapter NAME   adapter from the config (default: reference)
+  --adapter NAME   adapter from the config (default: the config's first default adapter; reference in gauntlet's own)
   --config FILE    gauntlet config file (default: ./gauntlet.config.ts, else the package's)
   --model FILE     GGUF model (default: the config's; the generated tiny model unless set)
   --normalize      L2-normalise the vectors
@@ -29,7 +29,7 @@ export async function run(argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       options: {
-        adapter: { type: 'string', default: 'reference' },
+        adapter: { type: 'string' },
         config: { type: 'string' },
         model: { type: 'string' },
         normalize: { type: 'boolean', default: false },
@@ -47,15 +47,17 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const config = await loadConfig(values.config);
+  for (const w of config.warnings ?? []) process.stderr.write(`gauntlet: warning: ${w}\n`);
   if (values.list) {
     process.stdout.write(adapterNames(config).join('\n') + '\n');
     return 0;
   }
   if (positionals.length === 0) throw usageError(`give at least one TEXT to embed\n\n${HELP}`);
+  const name = values.adapter ?? config.defaultAdapters[0] ?? 'reference';
   // Check the name before generating a model or forking anything.
-  resolveAdapter(config, values.adapter);
+  resolveAdapter(config, name);
   const model = values.model ?? (await ensureModel(config.model));
-  const adapter = resolveAdapter(config, values.adapter, model);
+  const adapter = resolveAdapter(config, name, model);
   if (values.normalize) adapter.normalize = true;
 
   const host = await startHost(adapter);

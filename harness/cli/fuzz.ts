@@ -14,6 +14,7 @@ import { casesFromTimeline, type FuzzCase } from '../fuzz/cases.ts';
 import { replayCase } from '../fuzz/replay.ts';
 import { runGauntlet } from '../runner/run.ts';
 import { usageError } from '../util/errors.ts';
+import { referenceAbsent } from '../engines/node-llama-cpp.ts';
 import fuzzScenario from '../../scenarios/fuzz.ts';
 
 export const HELP = `usage: gauntlet fuzz --adapter NAME [--frames N] [--seed S] [--quick] [--json]
@@ -27,7 +28,8 @@ huge bodies and batches, lying lengths, bad headers, raw garbage, slow clients).
 same frame. Each crash is printed as a case: seed, indices, kinds and the bytes (base64).
 
 options:
-  --adapter NAME   adapter from the config (default: reference; in-process adapters have no wire)
+  --adapter NAME   adapter from the config (default: the config's first default adapter, reference in gauntlet's
+                   own; in-process adapters have no wire)
   --frames N       frames (process) or requests (http) to send (default: the scenario's full size, 20000 / 3000)
   --seed S         seed of the frames (default: the config's)
   --quick          the scenario's quick sizes (2000 frames / 300 requests) unless --frames says otherwise
@@ -44,7 +46,7 @@ function parse(argv: string[]) {
     return parseArgs({
       args: argv, allowPositionals: false, strict: true,
       options: {
-        adapter: { type: 'string', default: 'reference' },
+        adapter: { type: 'string' },
         frames: { type: 'string' },
         seed: { type: 'string' },
         quick: { type: 'boolean', default: false },
@@ -74,12 +76,13 @@ export async function run(argv: string[]): Promise<number> {
   const frames = positiveInt('--frames', values.frames, 10_000_000);
   const seedArg = positiveInt('--seed', values.seed, 0xffffffff);
   const config = await loadConfig(values.config);
-  if (!adapterNames(config).includes(values.adapter)) {
-    throw usageError(`--adapter: unknown adapter ${JSON.stringify(values.adapter)}; known: ${adapterNames(config).join(', ')}`);
+  const name = values.adapter ?? config.defaultAdapters[0] ?? 'reference';
+  if (!adapterNames(config).includes(name)) {
+    throw usageError(`--adapter: ${referenceAbsent(name, adapterNames(config)) ?? `unknown adapter ${JSON.stringify(name)}; known: ${adapterNames(config).join(', ')}`}`);
   }
   const seed = seedArg ?? config.seed;
   const modelPath = await ensureModel(config.model);
-  const adapter = resolveAdapter(config, values.adapter, modelPath);
+  const adapter = resolveAdapter(config, name, modelPath);
   if (adapter.config.kind === 'in-process') throw usageError(`--adapter ${adapter.name}: an in-process adapter has no wire between host and model to fuzz`);
 
   if (values.replay !== undefined) return replay(values.replay, adapter, values.json);

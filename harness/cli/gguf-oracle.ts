@@ -3,6 +3,7 @@
  * `gauntlet gguf verify FILE [--json] [--verbose]`: oracle vs node-llama-cpp over the corpus; exit 0 when it passes.
  * harness/cli/gguf.ts dispatches here.
  */
+import { requireNodeLlamaCpp } from '../engines/node-llama-cpp.ts';
 import { parseArgs } from 'node:util';
 import { usageError } from '../util/errors.ts';
 import { loadOracle } from '../gguf/oracle.ts';
@@ -79,6 +80,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw usageError(`expected exactly one model file, got ${positionals.length}\n${VERIFY_USAGE}`);
   const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeoutMs !== undefined && !(timeoutMs > 0)) throw usageError(`--timeout: expected milliseconds > 0, got ${JSON.stringify(values.timeout)}`);
+  requireNodeLlamaCpp('gauntlet gguf verify (it compares the oracle with node-llama-cpp)');
   const report = await verifyModel(positionals[0]!, { timeoutMs });
   if (values.json) {
     const { perText, ...rest } = report;

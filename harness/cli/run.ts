@@ -28,6 +28,7 @@ import type { RunModel } from '../runner/types.ts';
 import { DEFAULT_LANES, runGauntlet } from '../runner/run.ts';
 import { parseShard } from '../runner/shard.ts';
 import { usageError } from '../util/errors.ts';
+import { nodeLlamaCppMissing, referenceAbsent } from '../engines/node-llama-cpp.ts';
 import { allScenarios, SCENARIO_IDS } from '../../scenarios/index.ts';
 
 const OVERLAP_IDS = allScenarios().filter((s) => s.overlap === true).map((s) => s.id);
@@ -94,11 +95,20 @@ function parse(argv: string[]) {
   }
 }
 
+/** Why a config has no adapters, and what adds one (empty when it has some). */
+function noAdapters(config: ResolvedConfig): string {
+  if (Object.keys(config.adapters).length > 0) return '';
+  return `: the config (${config.configFile ?? 'the package\'s'}) defines none, and ${nodeLlamaCppMissing('gauntlet\'s reference embedder')}. \`npx gauntlet init\` adds an adapter for your own embedder`;
+}
+
 function pickNames(flag: string, asked: string[] | undefined, known: readonly string[], fallback: readonly string[]): string[] {
   if (!asked || asked.length === 0) return [...fallback];
   const names = asked.flatMap((a) => a.split(',')).map((a) => a.trim()).filter(Boolean);
   for (const n of names) {
-    if (!known.includes(n)) throw usageError(`--${flag}: unknown ${flag} ${JSON.stringify(n)}; valid values: ${known.join(', ')}`);
+    if (known.includes(n)) continue;
+    const absent = flag === 'adapter' ? referenceAbsent(n, known) : undefined;
+    if (absent) throw usageError(`--adapter: ${absent}`);
+    throw usageError(`--${flag}: unknown ${flag} ${JSON.stringify(n)}; valid values: ${known.join(', ')}`);
   }
   return [...new Set(names)];
 }
@@ -197,6 +207,7 @@ export async function run(argv: string[]): Promise<number> {
   const shard = values.shard === undefined ? undefined : parseShard(values.shard);
   const reporterNames = values.reporter ? pickNames('reporter', values.reporter, REPORTER_NAMES, []) : undefined;
   const config = await loadConfig(values.config);
+  for (const w of config.warnings ?? []) process.stderr.write(`gauntlet: warning: ${w}\n`);
   const adapterNames = pickNames('adapter', values.adapter, Object.keys(config.adapters), config.defaultAdapters);
   const registry = allScenarios(config.scenarios);
   const registryIds = registry.map((s) => s.id);
@@ -218,7 +229,7 @@ export async function run(argv: string[]): Promise<number> {
       const tags = [a.kind, ...(config.defaultAdapters.includes(name) ? ['default'] : []), ...(a.comparison ? ['comparison'] : [])];
       return `  ${name} (${tags.join(', ')})${a.description ? `: ${a.description}` : ''}\n`;
     }).join('');
-    process.stdout.write(`scenarios: ${SCENARIO_IDS.join(', ')}\n${own}${ownClaims}adapters: ${Object.keys(config.adapters).join(', ')}\n${adapterLines}`);
+    process.stdout.write(`scenarios: ${SCENARIO_IDS.join(', ')}\n${own}${ownClaims}adapters: ${Object.keys(config.adapters).join(', ') || `(none)${noAdapters(config)}`}\n${adapterLines}`);
     return 0;
   }
   const outDir = path.resolve(values.out ?? config.outDir);
@@ -226,6 +237,7 @@ export async function run(argv: string[]): Promise<number> {
   const reporters = createReporters(reporterSpecs);
   claimsForConfig(config.claims, config.userClaims); // bad overrides fail before a model is generated
 
+  if (adapterNames.length === 0) throw usageError(`nothing to run: no adapters${noAdapters(config)}`);
   const modelPath = await ensureModel(config.model);
   const claims = claimsForConfig(config.claims, config.userClaims, await modelReferenceBound(modelPath));
   const adapters: ResolvedAdapter[] = adapterNames.map((n) => resolveAdapter(config, n, modelPath));

@@ -16,6 +16,7 @@ import type { Arch } from '../gguf/model-spec.ts';
 import type { PlannedFault } from '../selfcheck/plan.ts';
 import { readGguf } from '../gguf/reader.ts';
 import type { RunModel } from '../runner/types.ts';
+import { requireNodeLlamaCpp } from '../engines/node-llama-cpp.ts';
 import { formatSelfcheck, selfcheckJson } from '../selfcheck/format.ts';
 import { pickFaults, selfcheckPlan } from '../selfcheck/plan.ts';
 import { runSelfcheck, type SelfcheckEvent } from '../selfcheck/run-selfcheck.ts';
@@ -134,6 +135,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  requireNodeLlamaCpp('gauntlet selfcheck (it plants faults in the reference embedder)');
   const plan = pickFaults(values.fault);
   if (values.list) {
     for (const p of plan) process.stdout.write(`${p.id.padEnd(22)} ${p.base.padEnd(8)} ${p.scenarios.join(', ').padEnd(36)} ${p.legal ? 'legal: must pass every required claim' : `expects ${p.expect.join(', ')}`}\n`);

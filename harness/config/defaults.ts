@@ -4,6 +4,7 @@ import path from 'node:path';
 import process from 'node:process';
 import type { AdapterConfig } from '../adapters/types.ts';
 import { DEFAULT_LIMITS } from '../protocol/messages.ts';
+import { nodeLlamaCpp } from '../engines/node-llama-cpp.ts';
 import { shmLikelyAvailable } from '../transport/shm-native.ts';
 import { nodeEntryArgs } from '../util/bundle.ts';
 import type { LimitsConfig, ReporterEntry } from './types.ts';
@@ -14,8 +15,13 @@ export function referenceCommand(...args: string[]): string[] {
   return [process.execPath, ...nodeEntryArgs('reference-embedder/main.ts'), ...args, ...limits];
 }
 
-/** The adapters every run knows: the reference embedder over each transport/codec, in-process, and with a warm standby. */
+/**
+ * The adapters every run knows: the reference embedder over each transport/codec, in-process, and with a warm standby.
+ * All of them run node-llama-cpp, an optional peer dependency: where it is not installed there are none (a user's
+ * config brings its own; harness/engines/node-llama-cpp.ts names the command that adds them).
+ */
 export function defaultAdapters(): Record<string, AdapterConfig> {
+  if (!nodeLlamaCpp()) return {};
   return {
     reference: {
       kind: 'process',

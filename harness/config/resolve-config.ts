@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { AdapterConfig, ResolvedAdapter } from '../adapters/types.ts';
 import { GauntletError } from '../util/errors.ts';
+import { nodeLlamaCpp, nodeLlamaCppMissing, REFERENCE_ADAPTERS, unknownAdapterMessage } from '../engines/node-llama-cpp.ts';
 import { PACKAGE_ROOT } from '../util/ts-runner.ts';
 import { DEFAULT_POOLING, type Arch, type Pooling } from '../gguf/model-spec.ts';
 import { DEFAULT_LIMITS_CONFIG, DEFAULT_MODEL, DEFAULTS, defaultAdapters, defaultCacheDir } from './defaults.ts';
@@ -91,7 +92,10 @@ export function resolveConfig(input: GauntletConfig = {}, opts: ResolveOptions =
   const defaultNames = c.defaultAdapters ?? Object.keys(adapters);
   const unknown = defaultNames.filter((n) => !(n in adapters));
   if (unknown.length > 0) {
-    throw invalid([`defaultAdapters: unknown adapter ${describeValue(unknown[0])}; known: ${Object.keys(adapters).join(', ')}`], opts.configFile);
+    const name = unknown[0]!;
+    throw invalid([(REFERENCE_ADAPTERS as readonly string[]).includes(name) && !nodeLlamaCpp()
+      ? `defaultAdapters: ${describeValue(name)} ${nodeLlamaCppMissing('is gauntlet\'s reference embedder, which')}; or remove it from defaultAdapters`
+      : `defaultAdapters: unknown adapter ${describeValue(name)}; known: ${Object.keys(adapters).join(', ')}`], opts.configFile);
   }
 
   const reporters = (c.reporters ?? DEFAULTS.reporters).map((r): [string, Record<string, unknown>] => (typeof r === 'string' ? [r, {}] : [r[0], r[1]]));
@@ -118,7 +122,23 @@ export function resolveConfig(input: GauntletConfig = {}, opts: ResolveOptions =
     bench: c.bench ?? DEFAULTS.bench,
     ...(c.golden !== undefined ? { golden: path.resolve(root, c.golden) } : {}),
     configFile: opts.configFile,
+    warnings: adapterWarnings(own),
   };
+}
+
+/**
+ * Adapter shapes the schema accepts that find no server unless it does one particular thing: an http command with
+ * neither {port} nor baseUrl nor freePort starts a server on a port gauntlet does not know, which works only when it
+ * prints the ready line {"ready": true, "port": N}.
+ */
+export function adapterWarnings(adapters: Record<string, AdapterConfig>): string[] {
+  const out: string[] = [];
+  for (const [name, a] of Object.entries(adapters)) {
+    if (a.kind !== 'http' || !a.command || a.baseUrl || a.freePort) continue;
+    if (a.command.some((w) => w.includes('{port}'))) continue; // {port} is 0: the server names its port (reference-http)
+    out.push(`adapters.${name}: the command has no {port} and there is no baseUrl, so the host learns where the server listens only from a stdout line {"ready": true, "port": N}; if it prints none, add {port} to the command with freePort: true (gauntlet picks the port), or set baseUrl to the address it listens on`);
+  }
+  return out;
 }
 
 /** The adapter names, for messages. */
@@ -133,7 +153,7 @@ export function adapterNames(config: ResolvedConfig): string[] {
 export function resolveAdapter(config: ResolvedConfig, name: string, modelPath: string = config.model.path): ResolvedAdapter {
   const adapter = config.adapters[name];
   if (!adapter) {
-    throw new GauntletError('GAUNTLET_USAGE', `unknown adapter ${JSON.stringify(name)}; known adapters: ${adapterNames(config).join(', ')}`);
+    throw new GauntletError('GAUNTLET_USAGE', unknownAdapterMessage(name, adapterNames(config)));
   }
   return {
     name,

@@ -132,4 +132,9 @@ export interface ResolvedConfig {
   golden?: string;
   /** The file the config came from, if any. */
   configFile: string | undefined;
+  /**
+   * What the config allows but will probably not work as meant, each naming the adapter and the fix (an http
+   * command with no {port} and no baseUrl, say); the commands print them. Optional: hand-built configs may omit it.
+   */
+  warnings?: string[];
 }

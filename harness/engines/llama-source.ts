@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { GauntletError } from '../util/errors.ts';
+import { nodeLlamaCppMissing } from './node-llama-cpp.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -14,7 +15,7 @@ function nodeLlamaCppDir(): string {
   try {
     dir = path.dirname(require.resolve('node-llama-cpp'));
   } catch (e) {
-    throw new GauntletError('GAUNTLET_USAGE', 'node-llama-cpp is not installed, and llama.cpp\'s source comes from it; run npm install', { cause: e });
+    throw new GauntletError('GAUNTLET_USAGE', `${nodeLlamaCppMissing('building llama-server (llama.cpp\'s source comes from it)')}`, { cause: e });
   }
   for (let i = 0; i < 6 && !existsSync(path.join(dir, 'llama', 'llama.cpp.info.json')); i++) dir = path.dirname(dir);
   return dir;
