@@ -7,9 +7,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONFIG_NAMES } from '../config/load-config.ts';
-import { defaultAdapters } from '../config/defaults.ts';
+import { REFERENCE_ADAPTERS } from '../engines/node-llama-cpp.ts';
+import { notApplicableClaims } from '../init/not-applicable.ts';
 import { splitCommand } from '../init/split-command.ts';
-import { configText, PACKAGE_SCRIPT, REPORT_DIR, showCommand, usageLines, workflowText, type InitKind, type InitOptions } from '../init/templates.ts';
+import { configText, hasPortPlaceholder, PACKAGE_SCRIPT, REPORT_DIR, showCommand, usageLines, workflowText, type InitKind, type InitOptions } from '../init/templates.ts';
 import { usageError } from '../util/errors.ts';
 
 export const HELP = `usage: gauntlet init [--kind process|http] [--command "..."] [--url URL] [--name NAME] [--force]
@@ -24,7 +25,8 @@ options:
                      http: an OpenAI-compatible /v1/embeddings server (default: http with --url, else process)
   --command "..."    the embedder's (or server's) command line, split like a shell would, e.g.
                      --command "python3 embedder.py"; placeholders such as {model}, {socket}, {port} stay as they are
-  --url URL          http: the server's base URL, e.g. http://127.0.0.1:8080 (with or without --command)
+  --url URL          http: the server's base URL, e.g. http://127.0.0.1:8080 (with or without --command);
+                     an http --command with {port} and no --url gets freePort: true (a free port per start)
   --name NAME        the adapter's name in the config (default: package.json's name, else "embedder")
   --transport T      process: stdio or uds (default: uds when the command has {socket}, else stdio)
   --codec C          process: ndjson or msgpack (default: ndjson)
@@ -34,6 +36,7 @@ examples:
   npx gauntlet init --kind process --command "python3 embedder.py"
   npx gauntlet init --kind process --command "./target/release/my-embedder --socket {socket}" --codec msgpack
   npx gauntlet init --kind http --url http://127.0.0.1:11434
+  npx gauntlet init --kind http --command "python3 server.py --model {model} --port {port}"
   npx gauntlet init --kind http --command "llama-server --embeddings -m {model} --port {port}" --url http://127.0.0.1:18080
 `;
 
@@ -85,7 +88,8 @@ function parseUrl(text: string): string {
 
 /** The adapter name: --name, else package.json's name without its scope, else "embedder". */
 function pickName(asked: string | undefined, pkgName: unknown): string {
-  const builtIn = Object.keys(defaultAdapters());
+  // gauntlet's own adapters, whether node-llama-cpp is installed now or later (a config's adapter would replace one).
+  const builtIn: readonly string[] = REFERENCE_ADAPTERS;
   if (asked !== undefined) {
     if (!/^[A-Za-z0-9][\w.-]*$/.test(asked)) {
       throw usageError(`--name: expected letters, digits, '.', '_' or '-' (e.g. my-embedder), got ${JSON.stringify(asked)}`);
@@ -118,7 +122,8 @@ function initOptions(values: ReturnType<typeof parse>, pkgName: unknown): InitOp
   for (const flag of ['transport', 'codec'] as const) {
     if (values[flag] !== undefined) throw usageError(`--${flag} ${values[flag]}: only a process adapter has one; an http adapter speaks JSON over HTTP`);
   }
-  return { kind, name, command, url, transport: 'stdio', codec: 'ndjson' };
+  const notApplicable = command ? undefined : notApplicableClaims({ kind: 'http', baseUrl: url! }, name);
+  return { kind, name, command, url, transport: 'stdio', codec: 'ndjson', notApplicable };
 }
 
 type Outcome = 'wrote' | 'overwrote' | 'kept' | 'unchanged';
@@ -177,6 +182,9 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
   const opts = initOptions(values, pkg.data.name);
   const force = values.force;
   const warnings: string[] = [];
+  if (opts.kind === 'http' && opts.command && !opts.url && !hasPortPlaceholder(opts.command)) {
+    warnings.push('the command has no {port} and there is no --url: the server must print {"ready": true, "port": N} on stdout once it listens; if it does not, add {port} to the command (gauntlet then picks a free one), or give --url (where it listens). The config says so too');
+  }
   if (opts.kind === 'process' && opts.transport === 'uds' && !opts.command!.some((w) => w.includes('{socket}'))) {
     warnings.push('transport uds: the command has no {socket}; the embedder learns the socket path to listen on from it');
   }

@@ -12,6 +12,16 @@ export interface InitOptions {
   url?: string;
   transport: 'stdio' | 'uds';
   codec: 'msgpack' | 'ndjson';
+  /**
+   * http with --url only (a server gauntlet does not start): the claims that cannot apply to it, each with the
+   * reason its scenarios give (computed by `gauntlet init` from the scenarios' own applicability checks).
+   */
+  notApplicable?: Array<{ claims: string[]; reason: string }>;
+}
+
+/** Whether an http command carries {port}: then gauntlet can choose the port (freePort: true). */
+export function hasPortPlaceholder(command: readonly string[] | undefined): boolean {
+  return !!command?.some((w) => w.includes('{port}'));
 }
 
 /** Where the generated config sends its reports (and the workflow uploads them from). */
@@ -78,10 +88,20 @@ function httpAdapter(o: InitOptions): string[] {
     );
     if (o.url) {
       lines.push(`      baseUrl: ${tsString(o.url)},`);
+    } else if (hasPortPlaceholder(o.command)) {
+      lines.push(
+        `      // gauntlet picks a free loopback port before every start, passes it as {port} and talks to`,
+        `      // http://127.0.0.1:{port}, so parallel hosts and restarts never collide. For a fixed port instead, drop`,
+        `      // this line and set baseUrl: 'http://127.0.0.1:18080' ({port} is then 18080).`,
+        `      freePort: true,`,
+      );
     } else {
       lines.push(
-        `      // No baseUrl: the server must print one stdout line {"ready": true, "port": N} once it listens.`,
-        `      // If it cannot, give it a fixed port: baseUrl: 'http://127.0.0.1:18080', and {port} in the command.`,
+        `      // The command has no {port} and there is no baseUrl, so gauntlet cannot know where the server listens`,
+        `      // unless it prints one stdout line {"ready": true, "port": N} once it does (gauntlet's protocol for this;`,
+        `      // a start without it fails after a few seconds quoting what the server printed). A server that does not:`,
+        `      // add {port} to the command and freePort: true (gauntlet picks the port), or baseUrl: 'http://127.0.0.1:PORT'`,
+        `      // (the address it always listens on). \`gauntlet run\` and \`embed\` warn about this shape when they load it.`,
       );
     }
     lines.push(
@@ -90,8 +110,10 @@ function httpAdapter(o: InitOptions): string[] {
     );
   } else {
     lines.push(
-      `      // A server you start yourself: gauntlet connects, and cannot kill, restart or sample its memory (those`,
-      `      // claims are not applicable or inconclusive). Give a \`command\` to have the host start it instead.`,
+      `      // A server you start yourself: gauntlet connects, and cannot kill, restart, stop or sample it. Start it`,
+      `      // before \`gauntlet run\` (a refused connection fails the start at once, naming this URL), or give a`,
+      `      // \`command\` to have the host start it. The claims below the adapters that need a server gauntlet starts are`,
+      `      // not applicable to this one (the report says why).`,
       `      baseUrl: ${tsString(o.url!)},`,
     );
   }
@@ -115,6 +137,12 @@ function claimLines(o: InitOptions): string[] {
     `  // 'embed-latency-p50-under-25ms': { threshold: 'p50<50ms', severity: 'required' },`,
     `  claims: {`,
   ];
+  if (external && o.notApplicable?.length) {
+    lines.push(`    // Not applicable to a server gauntlet does not start (each verdict says N/A with this reason):`);
+    for (const g of o.notApplicable) {
+      lines.push(...wrapComment(`${g.claims.join(', ')}: ${g.reason}.`, '    //   '));
+    }
+  }
   if (external) {
     lines.push(
       `    // A server of your own serves its own model, not the run's GGUF, so its vectors cannot match gauntlet's`,
@@ -131,6 +159,20 @@ function claimLines(o: InitOptions): string[] {
   }
   lines.push(`  },`);
   return lines;
+}
+
+/** `text` as comment lines of at most ~110 columns, each starting with `prefix`. */
+function wrapComment(text: string, prefix: string): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of inComment(text).split(/\s+/)) {
+    if (line && prefix.length + line.length + 1 + word.length > 112) {
+      out.push(`${prefix}${line}`);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(`${prefix}${line}`);
+  return out;
 }
 
 /** Command lines with their comments aligned: `cmd   # what it does`. */
@@ -175,7 +217,8 @@ export function configText(o: InitOptions): string {
     ...(o.kind === 'process' ? processAdapter(o, o.command!) : httpAdapter(o)),
     `  },`,
     `  // What \`gauntlet run\` runs without --adapter. gauntlet's own reference embedder (the seeds' recommended design,`,
-    `  // stdio + MessagePack) is always defined too: add it to read every table with yours beside it,`,
+    `  // stdio + MessagePack) comes with node-llama-cpp, an optional peer dependency (npm install -D node-llama-cpp);`,
+    `  // with it installed, add it to read every table with yours beside it,`,
     `  //   defaultAdapters: [${tsString(o.name)}, 'reference'],`,
     `  // (also 'reference-uds', 'reference-ndjson', 'reference-http', and 'in-process', the design the seeds reject).`,
     `  defaultAdapters: [${tsString(o.name)}],`,

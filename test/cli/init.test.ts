@@ -192,17 +192,48 @@ describe('gauntlet init (a real process in a temporary project)', () => {
     expect(c.defaultAdapters).toEqual(['ollama']);
   });
 
-  it('--kind http --command: a server the host starts, from the project folder, no baseUrl', async () => {
+  it('--kind http --command with {port}: a server the host starts on a free port it picks (freePort: true), no baseUrl', async () => {
     const dir = project({ name: 'srv' });
     const r = await gauntlet(dir, 'init', '--kind', 'http', '--command', 'python3 server.py --port {port} -m {model}');
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('warning');
     const c = await resolved(dir);
     const a = c.adapters.srv as HttpAdapterConfig;
-    expect(a).toMatchObject({ kind: 'http', command: ['python3', 'server.py', '--port', '{port}', '-m', '{model}'] });
+    expect(a).toMatchObject({ kind: 'http', freePort: true, command: ['python3', 'server.py', '--port', '{port}', '-m', '{model}'] });
     expect(a.baseUrl).toBeUndefined();
     expect(path.resolve(a.cwd!)).toBe(path.resolve(dir));
     expect(c.claims).toEqual({});
+    expect(c.warnings).toEqual([]);
+  });
+
+  it('--kind http --command without {port} or --url: a comment, a warning from init and one each time the config loads', async () => {
+    const dir = project({ name: 'srv' });
+    const r = await gauntlet(dir, 'init', '--kind', 'http', '--command', 'python3 server.py -m {model}');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/warning: the command has no \{port\} and there is no --url/);
+    const c = await resolved(dir);
+    const a = c.adapters.srv as HttpAdapterConfig;
+    expect(a.freePort).toBeUndefined();
+    expect(a.baseUrl).toBeUndefined();
     expect(read(dir, 'gauntlet.config.ts')).toContain('{"ready": true, "port": N}');
+    expect(c.warnings).toEqual([expect.stringMatching(/^adapters\.srv: the command has no \{port\} and there is no baseUrl.*freePort: true.*baseUrl/)]);
+    // and `gauntlet run` prints it when it loads the config
+    const list = await gauntlet(dir, 'run', '--list');
+    expect(list.stderr).toMatch(/warning: adapters\.srv: the command has no \{port\}/);
+  });
+
+  it('--url only: baseUrl, and the claims that cannot apply to a server gauntlet does not start listed with the reason', async () => {
+    const dir = project({ name: 'srv' });
+    const r = await gauntlet(dir, 'init', '--url', 'http://127.0.0.1:11434');
+    expect(r.code, r.stderr).toBe(0);
+    const config = read(dir, 'gauntlet.config.ts');
+    expect(config).toContain('Not applicable to a server gauntlet does not start');
+    for (const id of ['recovers-after-kill', 'restart-under-5s', 'restart-limit-ends-in-clear-error']) expect(config).toContain(id);
+    expect(config.replace(/\n\s*\/\/\s+/g, ' ')).toMatch(/recovers-after-kill, restart-under-5s,.*: an external http server \(baseUrl, no command\) is not the harness's to kill and restart/);
+    // a process adapter's config lists none of them
+    const dir2 = project({ name: 'p' });
+    expect((await gauntlet(dir2, 'init', '--command', 'python3 e.py')).code).toBe(0);
+    expect(read(dir2, 'gauntlet.config.ts')).not.toContain('Not applicable to');
   });
 
   it('a command with {socket} defaults to transport uds; --codec msgpack is taken', async () => {
