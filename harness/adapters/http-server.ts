@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { EmbedderProcess, describeExit } from '../supervisor/embedder-process.ts';
 import { stopEmbedder } from '../supervisor/stop-embedder.ts';
 import { GauntletError } from '../util/errors.ts';
+import { TailBuffer } from '../supervisor/stderr-tail.ts';
 
 export interface ServerSpec {
   argv: string[];
@@ -17,12 +18,15 @@ export class HttpServerProcess {
   readonly proc: EmbedderProcess;
   /** Resolves with the port of the first `{"ready":true,"port":N}` line (undefined if the line names none). */
   readonly readyLine: Promise<{ port?: number }>;
+  /** The last ~2 KB the server printed on stdout (quoted when no ready line came). */
+  private readonly stdout = new TailBuffer(2048);
 
   constructor(spec: ServerSpec) {
     this.proc = new EmbedderProcess({ argv: spec.argv, env: spec.env ?? {}, cwd: spec.cwd });
     this.readyLine = new Promise((resolve) => {
       const lines = createInterface({ input: this.proc.stdout, crlfDelay: Infinity });
       lines.on('line', (line) => {
+        this.stdout.push(`${line}\n`);
         const t = line.trim();
         if (!t.startsWith('{')) return;
         try {
@@ -33,6 +37,10 @@ export class HttpServerProcess {
         }
       });
     });
+  }
+
+  stdoutTail(): string {
+    return this.stdout.text();
   }
 
   get pid(): number | undefined {

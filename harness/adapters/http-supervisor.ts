@@ -24,6 +24,8 @@ import type { Embedder, EmbedderDriver, EmbedderRole, Started } from '../supervi
 import { describeExit } from '../supervisor/embedder-process.ts';
 import { resolveSupervisorOptions } from '../supervisor/options.ts';
 import { lastLines } from '../supervisor/supervisor-errors.ts';
+import { listeningPorts, outputTails, spawnFailure } from '../supervisor/start-diagnosis.ts';
+import { StartWatch } from './http-start-watch.ts';
 import type { RestartPolicy, SupervisorCounters, SupervisorState } from '../supervisor/types.ts';
 import { httpHealth } from '../transport/http-client.ts';
 import type { LifecycleEmitter } from './emitter.ts';
@@ -36,6 +38,9 @@ import type { HttpSupervisorTuning } from './types.ts';
 
 /** Readiness poll period while a server loads its model (a GET to a loopback server costs well under 1 ms). */
 const POLL_MS = 10;
+/** How often a server without a ready line is checked for a listening socket, and how long it may listen silently. */
+const READY_LINE_CHECK_MS = 250;
+const READY_LINE_GRACE_MS = 1_500;
 
 export interface HttpSupervisorOptions {
   /** The adapter's name, for messages. */
@@ -258,7 +263,8 @@ export class HttpServerSupervisor {
         const refusal = exit !== undefined && exit.signal === null && exit.exitCode !== null && this.o.terminalExitCodes.includes(exit.exitCode) && error.code === 'GAUNTLET_EMBEDDER_CRASHED';
         let out = error;
         if (spawnFailed) {
-          out = new GauntletError('GAUNTLET_CONFIG_INVALID', `adapters.${o.name}: could not spawn the http server ${JSON.stringify(e.argv[0])}: ${describeExit(exit!)}; check the command`, { cause: error, details: { command: e.argv } });
+          const why = spawnFailure(e.argv[0]!, exit!.spawnError!, o.cwd, o.env?.PATH ?? process.env.PATH);
+          out = new GauntletError('GAUNTLET_CONFIG_INVALID', `adapters.${o.name}: could not spawn the http server ${JSON.stringify(e.argv[0])}: ${why}`, { cause: error, details: { command: e.argv } });
         } else if (refusal) {
           out = new GauntletError('GAUNTLET_EMBEDDER_CRASHED', `${error.message}; exit code ${exit!.exitCode} is in supervisor.terminalExitCodes, so it is not restarted`, { cause: error, details: error.details });
         }
@@ -291,7 +297,7 @@ export class HttpServerSupervisor {
     died.catch(() => {});
     let baseUrl = e.freePort === undefined ? o.baseUrl : `http://127.0.0.1:${e.freePort}`;
     if (!baseUrl) {
-      const line = await withDeadline(Promise.race([server.readyLine, died]), left(), `the http server's {"ready":true,"port":N} line`, signal);
+      const line = await Promise.race([this.readyLineOrWhy(e, left(), signal), died]);
       if (line.port === undefined) {
         throw new GauntletError('GAUNTLET_CONFIG_INVALID', `adapters.${o.name}: no baseUrl, and the server's ready line names no port; set baseUrl`, { details: { terminal: true } });
       }
@@ -310,23 +316,61 @@ export class HttpServerSupervisor {
 
   private async pollReady(baseUrl: string, end: number, server: HttpServerProcess, signal: AbortSignal): Promise<void> {
     const url = this.readyUrlFor(baseUrl) ?? new URL('/health', baseUrl).href;
+    const watch = new StartWatch(this.opts.name, baseUrl, url, this.opts.readyUrl !== undefined, server, this.opts.command);
     let last = '';
     for (;;) {
       if (signal.aborted) throw new GauntletError('GAUNTLET_CLOSED', `adapter ${this.opts.name} was closed while its http server started`);
       const left = end - performance.now();
       if (left <= 0) {
-        throw new GauntletError('GAUNTLET_TIMEOUT', `${url} was not ready before the deadline${last ? ` (last: ${last})` : ''}`, {
+        throw new GauntletError('GAUNTLET_TIMEOUT', `${url} was not ready before the deadline${last ? ` (last: ${last})` : ''}${watch.atDeadline()}`, {
           details: { stderrTail: server.proc.stderrTail() },
         });
       }
       if (!server.proc.alive) return; // the race with `died` reports it
       try {
-        if ((await this.healthOnce(baseUrl, Math.min(left, 2_000))) === 'ok') return;
+        if ((await this.healthOnce(baseUrl, Math.max(1, Math.round(Math.min(left, 2_000))))) === 'ok') return;
         last = `${url} says the model is loading`;
+        watch.answered(undefined);
       } catch (e) {
         last = toError(e).message;
+        watch.answered(e);
       }
+      watch.check(); // throws, naming the fix, once the cause is certain (a 404 route, a server listening elsewhere)
       await sleep(Math.min(POLL_MS, Math.max(0, end - performance.now())), signal);
+    }
+  }
+
+  /**
+   * The `{"ready":true,"port":N}` line of a server started with {port} = 0 (or without {port}), within `ms`. A server
+   * that already listens but printed no such line is told apart from one still loading: after READY_LINE_GRACE_MS of
+   * listening without a line, the start fails terminally, quoting what it printed and naming freePort / baseUrl.
+   */
+  private async readyLineOrWhy(e: HttpEmbedder, ms: number, signal: AbortSignal): Promise<{ port?: number }> {
+    const o = this.opts;
+    const { server } = e;
+    const hasPort = o.command.some((w) => w.includes('{port}'));
+    const fix = hasPort
+      ? 'gauntlet started it with {port} = 0 (no baseUrl, no freePort), so it can only learn the port from that line: add freePort: true (gauntlet picks a free port and passes it as {port}), or set baseUrl to a fixed address'
+      : 'its command has no {port} and there is no baseUrl: add {port} to the command with freePort: true, or set baseUrl to the address it listens on';
+    const noLine = (detail: string) => `adapters.${o.name}: the http server (pid ${server.proc.pid}) ${detail} but printed no {"ready": true, "port": N} line on stdout; ${fix}; ${outputTails(server.stdoutTail(), server.proc.stderrTail())}`;
+    const end = performance.now() + ms;
+    let listeningSince: number | undefined;
+    for (;;) {
+      const line = await withDeadline(server.readyLine, Math.max(1, Math.min(READY_LINE_CHECK_MS, end - performance.now())), 'ready line', signal).catch((err: GauntletError) => {
+        if (err.code !== 'GAUNTLET_TIMEOUT') throw err;
+        return undefined;
+      });
+      if (line) return line;
+      const ports = listeningPorts(server.proc.pid);
+      if (ports?.length) {
+        listeningSince ??= performance.now();
+        if (performance.now() - listeningSince >= READY_LINE_GRACE_MS) {
+          throw new GauntletError('GAUNTLET_CONFIG_INVALID', noLine(`has listened on port ${ports.join(', ')} for ${READY_LINE_GRACE_MS} ms`), { details: { terminal: true, ports, stdoutTail: server.stdoutTail(), stderrTail: server.proc.stderrTail() } });
+        }
+      }
+      if (performance.now() >= end) {
+        throw new GauntletError('GAUNTLET_TIMEOUT', noLine(`ran ${o.readyTimeoutMs} ms (readyTimeoutMs)${ports ? ', listening on no port,' : ''}`), { details: { stdoutTail: server.stdoutTail(), stderrTail: server.proc.stderrTail() } });
+      }
     }
   }
 

@@ -12,6 +12,7 @@ import { LifecycleEmitter, normalizeInPlace } from './emitter.ts';
 import { httpEmbed, httpHealth } from '../transport/http-client.ts';
 import { getOk } from './http-ready.ts';
 import { probeUntilReady } from './http-probe.ts';
+import { StartWatch } from './http-start-watch.ts';
 import { HttpServerSupervisor } from './http-supervisor.ts';
 import { substituteArgs } from './substitute.ts';
 import type { EmbedCallOptions, EmbedderClient, HttpAdapterConfig, LifecycleListener, ResolvedAdapter, StartInfo } from './types.ts';
@@ -74,11 +75,12 @@ export class HttpClient implements EmbedderClient {
   }
 
   private async pollReady(url: string, end: number): Promise<void> {
+    const watch = new StartWatch(this.name, this.baseUrl!, url, this.config.readyUrl !== undefined);
     let last = '';
     for (;;) {
       const left = end - Date.now();
       if (left <= 0) {
-        throw new GauntletError('GAUNTLET_TIMEOUT', `${url} was not ready before the deadline${last ? ` (last: ${last})` : ''}`, {
+        throw new GauntletError('GAUNTLET_TIMEOUT', `${url} was not ready before the deadline${last ? ` (last: ${last})` : ''}${watch.atDeadline()}`, {
         });
       }
       try {
@@ -90,9 +92,12 @@ export class HttpClient implements EmbedderClient {
         const state = await httpHealth(this.baseUrl!, { timeoutMs });
         if (state === 'ok') return;
         last = `${url} says the model is loading`;
+        watch.answered(undefined);
       } catch (e) {
         last = (e as Error).message;
+        watch.answered(e);
       }
+      watch.check(); // a 404 route or nothing listening at baseUrl: the start ends now, naming the fix
       await sleep(Math.min(POLL_MS, Math.max(0, end - Date.now())));
     }
   }

@@ -141,7 +141,21 @@ class ForkedHost extends EventEmitter implements HostHandle {
 
   async start(opts: HostCallOptions = {}): Promise<StartInfo> {
     const deadline = this.opts.startTimeoutMs ?? this.adapter.startTimeoutMs + 10_000;
-    this.info = await this.call<StartInfo>('start', {}, { signal: opts.signal }, opts.timeoutMs ?? deadline);
+    // The adapter's failed attempts, so that a start the host's deadline ends still says why it did not succeed.
+    const failed: Array<{ message?: unknown; code?: unknown }> = [];
+    const onEvent = (ev: { type?: string; message?: unknown; code?: unknown }) => { if (ev.type === 'start-failed') failed.push(ev); };
+    this.on('lifecycle', onEvent as never);
+    try {
+      this.info = await this.call<StartInfo>('start', {}, { signal: opts.signal }, opts.timeoutMs ?? deadline);
+    } catch (e) {
+      const last = failed.at(-1);
+      if (e instanceof GauntletError && e.code === 'GAUNTLET_TIMEOUT' && last && typeof last.message === 'string') {
+        throw new GauntletError('GAUNTLET_TIMEOUT', `${e.message}; the adapter's start failed ${failed.length} time(s) meanwhile (restarted within supervisor.restart), the last with: ${last.message}`, { cause: e, details: { ...e.details, startFailures: failed.length } });
+      }
+      throw e;
+    } finally {
+      this.off('lifecycle', onEvent as never);
+    }
     return this.info;
   }
   embed(text: string, opts?: HostCallOptions): Promise<Float32Array> {

@@ -14,12 +14,13 @@
  * Requests made while starting/restarting are queued and sent once an embedder is ready, within their own deadline;
  * those in flight when it dies fail with GAUNTLET_EMBEDDER_CRASHED (or are queued once more: retryOnceAfterRestart).
  */
+import { spawnFailure } from './start-diagnosis.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { rmSync } from 'node:fs';
 import type { RequestBody, Response } from '../protocol/messages.ts';
 import { mergeConnectionStats, type ConnectionStats, type MessageConnection } from '../protocol/connection.ts';
-import { GauntletError } from '../util/errors.ts';
+import { GauntletError, toError } from '../util/errors.ts';
 import { SupervisorCore } from './core.ts';
 import type { Embedder, EmbedderDriver, Started } from './embedder-driver.ts';
 import { defaultConnector } from './default-connector.ts';
@@ -30,7 +31,7 @@ import { checkResponse, createPending, type Pending } from './pending.ts';
 import { stopEmbedder } from './stop-embedder.ts';
 import { RequestTable } from './request-table.ts';
 import { LifecycleEmitter } from './lifecycle-emitter.ts';
-import { crashedError } from './supervisor-errors.ts';
+import { crashedError, lastLines } from './supervisor-errors.ts';
 import type {
   CrashReason, InitInfo, LifecycleListener, RequestOptions, ResolvedSupervisorOptions, ResponseFor, StartPhases, StopResult,
   SupervisorCounters, SupervisorOptions, SupervisorState,
@@ -46,7 +47,12 @@ export interface SupervisorDeps {
 interface ProcessEmbedder extends Embedder {
   link: EmbedderLink | undefined;
   socketPath: string | undefined;
+  /** While it starts: what it sent that was not the `initialized` answer (undecodable frames, other messages). */
+  sentInstead?: string[];
 }
+
+/** How long a start waits for `initialized` after the embedder sent something else first. */
+const SENT_INSTEAD_GRACE_MS = 1_000;
 
 export class Supervisor {
   readonly options: ResolvedSupervisorOptions;
@@ -244,7 +250,7 @@ export class Supervisor {
     // Every step of the start races the process's exit.
     const died = proc.exited.then((exit): never => {
       if (exit.spawnError) {
-        throw new GauntletError('GAUNTLET_CONFIG_INVALID', `could not spawn the embedder ${JSON.stringify(argv[0])}: ${exit.spawnError.message.split('\n')[0]}; check the command`, {
+        throw new GauntletError('GAUNTLET_CONFIG_INVALID', `could not spawn the embedder ${JSON.stringify(argv[0])}: ${spawnFailure(argv[0]!, exit.spawnError, o.cwd, o.env?.PATH ?? process.env.PATH)}`, {
           cause: exit.spawnError, details: { command: argv, terminal: true },
         });
       }
@@ -261,10 +267,30 @@ export class Supervisor {
       link = await Promise.race([linkUds(ready.socket ?? e.socketPath!, this.connector, o.codec, o.limits, left(), signal), died]);
     }
     e.link = link;
+    const sentInstead: string[] = [];
+    e.sentInstead = sentInstead;
     this.wire(link.connection, gen);
     const init = this.makePending({ type: 'initialize', modelPath: o.modelPath, options: o.initOptions }, left(), true);
     if (!this.table.send(init.pending, gen, link.connection)) proc.kill('SIGKILL');
-    const response = (await Promise.race([init.promise, died])) as InitializedResponse;
+    // Something else first (a log line on stdout, another message): `initialized` gets SENT_INSTEAD_GRACE_MS more.
+    const instead = new Promise<never>((_, reject) => {
+      const timer = setInterval(() => {
+        if (sentInstead.length === 0 || !proc.alive) return;
+        clearInterval(timer);
+        setTimeout(() => reject(new GauntletError('GAUNTLET_EMBEDDER_ERROR', 'sent something else first')), SENT_INSTEAD_GRACE_MS).unref();
+      }, 50);
+      timer.unref();
+      void init.promise.then(() => clearInterval(timer), () => clearInterval(timer));
+    });
+    instead.catch(() => {});
+    let response: InitializedResponse;
+    try {
+      response = (await Promise.race([init.promise, died, instead])) as InitializedResponse;
+    } catch (err) {
+      throw this.notInitialized(e, err, o.readyTimeoutMs);
+    } finally {
+      e.sentInstead = undefined;
+    }
     const { dims, vocabSize, model, contextSize, lanes } = response;
     const phases = startPhases(e, performance.now(), response.timing);
     return { phases, info: { dims, vocabSize, model, ...(contextSize !== undefined ? { contextSize } : {}), ...(lanes !== undefined ? { lanes } : {}) } };
@@ -272,11 +298,16 @@ export class Supervisor {
 
   private wire(connection: MessageConnection, gen: number): void {
     const core = this.core;
+    const starting = () => (core.live?.gen === gen ? core.live : core.spareOf(gen))?.sentInstead;
     connection.onMessage((message) => {
+      const notes = starting();
+      const m = message as Response;
+      if (notes && m.type !== 'initialized') notes.push(m.type === 'error' ? `an error (id ${m.id}, ${m.code}: ${m.message})` : `a ${JSON.stringify(m.type)} message (id ${m.id})`);
       // Ids are never reused: a spare's answers can only settle its own requests (its handshake).
       if (gen === core.generation || core.spareOf(gen)) this.onMessage(message as Response);
     });
     connection.onFault((fault) => {
+      starting()?.push(`${fault.fatal ? 'a fatal' : 'an'} undecodable frame (${fault.code}: ${fault.message})`);
       if (core.spareOf(gen) && gen !== core.generation) {
         if (fault.fatal) core.killSpare(gen, 'protocol');
         return;
@@ -350,6 +381,31 @@ export class Supervisor {
   }
 
   // ------------------------------------------------------------------ requests
+
+  /**
+   * The start's error when `initialize` got no `initialized`: what the embedder sent instead (or that it sent
+   * nothing within readyTimeoutMs), its stderr tail, and the rule it broke. An error of the start itself (a refusal
+   * such as model-invalid, a spawn failure) passes through as it is.
+   */
+  private notInitialized(e: ProcessEmbedder, err: unknown, readyTimeoutMs: number): GauntletError {
+    const error = err instanceof GauntletError ? err : new GauntletError('GAUNTLET_EMBEDDER_CRASHED', toError(err).message, { cause: err });
+    const notes = e.sentInstead ?? [];
+    const stderr = e.proc.stderrTail();
+    const tail = stderr.trim() ? `; its stderr ended: ${lastLines(stderr)}` : '';
+    if (notes.length > 0 && error.details.requestType !== 'initialize') {
+      const shown = notes.slice(0, 3).join('; ') + (notes.length > 3 ? `; and ${notes.length - 3} more` : '');
+      return new GauntletError('GAUNTLET_EMBEDDER_ERROR',
+        `the embedder (pid ${e.proc.pid}) did not answer initialize with initialized; it sent instead: ${shown}. Its ${this.options.transport === 'stdio' ? 'stdout' : 'socket'} must carry protocol frames only (${this.options.codec}; logs go to stderr; gauntlet's docs/protocol.md)${tail}`,
+        // Terminal: the same program prints the same thing on its next start; restarting it only hides this message.
+        { cause: error, details: { sentInstead: notes, stderrTail: stderr, terminal: true } });
+    }
+    if (error.code === 'GAUNTLET_TIMEOUT' && notes.length === 0) {
+      return new GauntletError('GAUNTLET_TIMEOUT',
+        `the embedder (pid ${e.proc.pid}) sent nothing within ${readyTimeoutMs} ms of initialize (no initialized, no frame at all): is it reading ${this.options.transport === 'stdio' ? 'stdin' : 'the socket'} and answering in ${this.options.codec}? (raise readyTimeoutMs if loading takes longer)${tail}`,
+        { cause: error, details: { ...error.details, stderrTail: stderr } });
+    }
+    return error;
+  }
 
   private makePending(body: RequestBody, timeoutMs: number, internal: boolean, signal?: AbortSignal) {
     return createPending(body, { timeoutMs, internal, signal }, {
