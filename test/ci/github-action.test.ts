@@ -12,6 +12,7 @@ import { packagePath } from '../../harness/util/ts-runner.ts';
 
 const ACTION = packagePath('action.yml');
 const EXAMPLES = packagePath('ci', 'github-actions.yml');
+const VERSION = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 const HAS_PYYAML = spawnSync('python3', ['-c', 'import yaml']).status === 0;
 
 interface Step { name?: string; id?: string; if?: string; uses?: string; run?: string; shell?: string; env?: Record<string, string>; with?: Record<string, unknown> }
@@ -113,6 +114,15 @@ describe('action.yml: the Run gauntlet step (real bash, stub gauntlet)', () => {
     expect(r.outputs.bin).toBe(path.join(r.dir, 'node_modules', '.bin', 'gauntlet'));
   });
 
+  it('the default `package` is the npm release of this version, and every example names the action at its release tag', () => {
+    expect(readFileSync(ACTION, 'utf8')).toMatch(new RegExp(`^    default: gauntlet@${VERSION.replaceAll('.', '\\.')}$`, 'm'));
+    for (const file of [ACTION, EXAMPLES, packagePath('README.md')]) {
+      const refs = [...readFileSync(file, 'utf8').matchAll(/\/gauntlet@([^\s`'"]+)/g)].map((m) => m[1]);
+      expect(refs.length, file).toBeGreaterThan(0);
+      for (const ref of refs) expect(ref, `${file}: uses ...gauntlet@${ref}`).toBe(`v${VERSION}`);
+    }
+  });
+
   it('Find or install gauntlet: without one, npm install --no-save <package>; a failed install fails the step', () => {
     const r = runStep('Find or install gauntlet', { GAUNTLET_PACKAGE: 'gauntlet@0.1.0' }, 0, (dir) => {
       mkdirSync(path.join(dir, 'bin'));
@@ -196,7 +206,7 @@ describe.skipIf(!HAS_PYYAML)('ci/github-actions.yml: the three example workflows
     const steps = compare.jobs.compare!.steps;
     const download = steps.find((s) => s.name === 'Download the main branch\'s last report')!;
     expect(download.run).toContain('gh run download "$run_id" --repo "$GITHUB_REPOSITORY" --name gauntlet-report --dir baseline');
-    const action = steps.find((s) => s.uses?.endsWith('/gauntlet@v0'))!;
+    const action = steps.find((s) => s.uses?.endsWith(`/gauntlet@v${VERSION}`))!;
     expect(action.with).toMatchObject({ baseline: 'baseline/report.json', quick: true });
   });
 
@@ -211,7 +221,7 @@ describe.skipIf(!HAS_PYYAML)('ci/github-actions.yml: the three example workflows
     const shards = sharded.jobs.shards!;
     expect(shards.strategy!['fail-fast']).toBe(false);
     expect(shards.strategy!.matrix.shard).toEqual(['1/3', '2/3', '3/3']);
-    const action = shards.steps.find((s) => s.uses?.endsWith('/gauntlet@v0'))!;
+    const action = shards.steps.find((s) => s.uses?.endsWith(`/gauntlet@v${VERSION}`))!;
     expect(action.with).toMatchObject({ shard: '${{ matrix.shard }}', quick: true });
     const merge = sharded.jobs.merge!;
     expect(merge.needs).toBe('shards');

@@ -1,16 +1,24 @@
 /**
  * The package round trip a user makes: `npm pack` in this checkout (prepack builds dist/), `npm install -D` of the
- * tarball into an empty project outside the repository (preferring the npm cache that `npm ci` filled),
- * then gauntlet run from there with plain node: a TypeScript config importing 'gauntlet', an embedding that matches
- * the oracle, a real scenario run writing its reports into the project, every example config, and nothing written
- * inside node_modules/gauntlet. GAUNTLET_TARBALL=path reuses a tarball packed earlier.
+ * tarball into an empty project outside the repository (preferring the npm cache that `npm ci` filled). First lean,
+ * as a user who tests only their own engine has it: node_modules under 60 MB, no node-llama-cpp, the reference
+ * adapters absent and named with the command that adds them, and every `gauntlet init` shape run with `embed` and a
+ * quick scenario against a small Python HTTP server (fixtures/server.py) and the Python protocol skeleton
+ * (examples/python-sidecar/embedder.py). Then with node-llama-cpp added the documented way (`npm install -D
+ * node-llama-cpp`): a TypeScript config importing 'gauntlet', an embedding that matches the oracle, a real scenario
+ * run writing its reports into the project, every example config, and nothing written inside node_modules/gauntlet.
+ * GAUNTLET_TARBALL=path reuses a tarball packed earlier.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureModel } from '../../harness/config/ensure-model.ts';
+import { REFERENCE_INSTALL } from '../../harness/engines/node-llama-cpp.ts';
+import { dependencyManifest } from '../../harness/util/ts-runner.ts';
 import { resolveConfig } from '../../harness/config/resolve-config.ts';
 import { loadOracle } from '../../harness/gguf/oracle.ts';
 import { locateTransformersJs } from '../../harness/engines/install-transformers.ts';
@@ -40,9 +48,20 @@ function sh(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: numbe
   });
 }
 
-/** The installed gauntlet's own bin, run with plain node (what `npx gauntlet` runs). */
-function gauntlet(args: string[], timeoutMs = 120_000): Promise<Ran> {
-  return sh(process.execPath, [path.join(project, 'node_modules', '.bin', 'gauntlet'), ...args], { timeoutMs });
+/** The installed gauntlet's own bin, run with plain node (what `npx gauntlet` runs), in the project or a folder of it. */
+function gauntlet(args: string[], timeoutMs = 120_000, cwd = project): Promise<Ran> {
+  return sh(process.execPath, [path.join(project, 'node_modules', '.bin', 'gauntlet'), ...args], { timeoutMs, cwd });
+}
+
+/** Bytes under a folder (du's apparent size), symlinks not followed. */
+function treeBytes(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) n += treeBytes(full);
+    else if (e.isFile()) n += statSync(full).size;
+  }
+  return n;
 }
 
 function ok(r: Ran, what: string): Ran {
@@ -75,6 +94,8 @@ function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 let before: Map<string, string>;
 let tarball: string;
+let installSeconds = 0;
+let leanBytes = 0;
 
 beforeAll(async () => {
   if (process.env.GAUNTLET_TARBALL) {
@@ -88,7 +109,10 @@ beforeAll(async () => {
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'my-embedder', version: '1.0.0', private: true }, null, 2));
   // --prefer-offline, not --offline: `npm ci` fills the cache with tarballs but not with the packuments a fresh install
   // resolves versions from (a fresh machine failed with ENOTCACHED @msgpack/msgpack); the registry is reachable.
+  const t0 = performance.now();
   ok(await sh('npm', ['install', '-D', '--prefer-offline', '--no-audit', '--no-fund', tarball], { timeoutMs: 300_000 }), 'npm install -D <tarball> --prefer-offline');
+  installSeconds = (performance.now() - t0) / 1000;
+  leanBytes = treeBytes(path.join(project, 'node_modules'));
   before = snapshot(installed);
 }, 600_000);
 
@@ -109,7 +133,119 @@ describe('npm pack', () => {
   });
 });
 
-describe('installed into an empty project', () => {
+describe('npm publish --dry-run', () => {
+  it('lists exactly the files of the packed tarball (what ships), with README and LICENSE', async () => {
+    const pub = ok(await sh('npm', ['publish', '--dry-run', '--ignore-scripts', '--json'], { cwd: PACKAGE_ROOT, timeoutMs: 120_000 }), 'npm publish --dry-run');
+    const listed = (JSON.parse(pub.stdout.slice(pub.stdout.indexOf('{'))) as { gauntlet: { files: Array<{ path: string }> } }).gauntlet.files.map((f) => f.path).sort();
+    const tar = ok(await sh('tar', ['tzf', tarball]), 'tar tzf').stdout.split('\n').filter((l) => l && !l.endsWith('/')).map((l) => l.replace(/^package\//, '')).sort();
+    expect(listed).toEqual(tar);
+    expect(tar).toEqual(expect.arrayContaining(['README.md', 'LICENSE', 'package.json', 'bin/gauntlet.mjs', 'dist/vendor/onnx-proto.mjs']));
+    const outside = tar.filter((f) => !/^(dist\/|harness\/native\/|bin\/gauntlet\.mjs$|package\.json$|README\.md$|LICENSE$)/.test(f));
+    expect(outside).toEqual([]);
+  }, 180_000);
+});
+
+describe('lean: installed without node-llama-cpp (a user who tests their own engine)', () => {
+  const server = path.join(PACKAGE_ROOT, 'test', 'package', 'fixtures', 'server.py');
+  const sidecar = path.join(PACKAGE_ROOT, 'examples', 'python-sidecar', 'embedder.py');
+  const external: ChildProcess[] = [];
+  afterAll(() => { for (const c of external) c.kill('SIGKILL'); });
+
+  /** A folder of the project with its own package.json (init needs one); it resolves gauntlet from the project's node_modules. */
+  function folder(name: string, files: Record<string, string> = {}): string {
+    const dir = path.join(project, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true }, null, 2));
+    for (const [to, from] of Object.entries(files)) cpSync(from, path.join(dir, to));
+    return dir;
+  }
+
+  /** Runs `init ARGS`, `embed --adapter NAME`, and `run --quick --scenario S`; returns the report's verdicts for NAME. */
+  async function initShape(dir: string, name: string, initArgs: string[], scenario: string) {
+    const init = ok(await gauntlet(['init', ...initArgs], 60_000, dir), `init ${initArgs.join(' ')}`);
+    const embed = ok(await gauntlet(['embed', '--adapter', name, '--json', 'hello world'], 120_000, dir), `embed --adapter ${name}`);
+    expect((JSON.parse(embed.stdout) as { dims: number }).dims).toBeGreaterThan(0);
+    const run = await gauntlet(['run', '--quick', '--bench', 'off', '--scenario', scenario], 300_000, dir);
+    const report = JSON.parse(readFileSync(path.join(dir, 'reports', 'gauntlet', 'report.json'), 'utf8')) as { summary: { exitCode: number }; verdicts: Array<{ claim: string; adapter: string; verdict: string; reason?: string }> };
+    expect(report.summary.exitCode, `run --scenario ${scenario}: ${run.stdout.slice(-3000)}\n${run.stderr.slice(-2000)}`).toBe(run.status);
+    const verdict = (id: string) => report.verdicts.find((v) => v.claim === id && v.adapter === name);
+    return { init, embed, run, report, verdict };
+  }
+
+  it(`node_modules is at most 60 MB and holds no node-llama-cpp (measured: see the console)`, () => {
+    process.stderr.write(`install test: npm install -D <tarball> took ${installSeconds.toFixed(1)} s; node_modules ${(leanBytes / 1e6).toFixed(1)} MB\n`);
+    expect(leanBytes).toBeLessThanOrEqual(60e6);
+    expect(existsSync(path.join(project, 'node_modules', 'node-llama-cpp'))).toBe(false);
+    expect(existsSync(path.join(project, 'node_modules', '@node-llama-cpp'))).toBe(false);
+    expect(existsSync(path.join(project, 'node_modules', 'protobufjs'))).toBe(false);
+    const pkg = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as { peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional: boolean }>; dependencies: Record<string, string> };
+    expect(pkg.peerDependenciesMeta['node-llama-cpp']).toEqual({ optional: true });
+    expect(Object.keys(pkg.dependencies)).not.toContain('node-llama-cpp');
+  });
+
+  it('the reference adapters are absent; asking for one names the command that adds them', async () => {
+    const list = ok(await gauntlet(['run', '--list']), 'run --list');
+    expect(list.stdout).toMatch(/^adapters: \(none\): .*needs node-llama-cpp, an optional peer dependency of gauntlet that is not installed; add it with: npm install -D node-llama-cpp/m);
+    const embed = await gauntlet(['embed', '--adapter', 'reference', 'hi']);
+    expect(embed.status).toBe(2);
+    expect(embed.stderr).toContain(`adapter "reference" is not available: it needs node-llama-cpp, an optional peer dependency of gauntlet that is not installed; add it with: ${REFERENCE_INSTALL}`);
+    const selfcheck = await gauntlet(['selfcheck', '--quick']);
+    expect(selfcheck.status).toBe(2);
+    expect(selfcheck.stderr).toContain(REFERENCE_INSTALL);
+  });
+
+  it.runIf(onPath('python3'))('init --kind http --command with {port}: freePort: true; embed and forced-kill work at once', async () => {
+    const dir = folder('http-port', { 'server.py': server });
+    const r = await initShape(dir, 'http-port', ['--kind', 'http', '--command', 'python3 server.py --model {model} --port {port}'], 'forced-kill');
+    expect(readFileSync(path.join(dir, 'gauntlet.config.ts'), 'utf8')).toMatch(/^ {6}freePort: true,$/m);
+    expect(r.run.stderr).not.toMatch(/warning/);
+    expect([r.verdict('host-never-crashes')?.verdict, r.verdict('recovers-after-kill')?.verdict, r.verdict('restart-same-vectors')?.verdict]).toEqual(['pass', 'pass', 'pass']);
+    // a server that hashes texts cannot match the oracle: the one required claim this init shape keeps and it fails
+    expect(r.verdict('embeddings-match-reference')?.verdict).toBe('fail');
+  }, 600_000);
+
+  it.runIf(onPath('python3'))('init --kind http --command without {port}: a warning; a server that prints the ready line works', async () => {
+    const dir = folder('http-ready-line', { 'server.py': server });
+    const r = await initShape(dir, 'http-ready-line', ['--kind', 'http', '--command', 'python3 server.py --model {model} --ready-line'], 'latency');
+    expect(r.init.stdout).toMatch(/warning: the command has no \{port\} and there is no --url/);
+    expect(r.embed.stderr).toMatch(/warning: adapters\.http-ready-line: the command has no \{port\} and there is no baseUrl/);
+    expect(r.verdict('host-never-crashes')?.verdict).toBe('pass');
+  }, 600_000);
+
+  it.runIf(onPath('python3'))('init --url (a server you run): baseUrl; claims that need a server gauntlet starts are not applicable', async () => {
+    const dir = folder('http-url', { 'server.py': server });
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+    });
+    const child = spawn('python3', [server, '--port', String(port)], { stdio: ['pipe', 'ignore', 'ignore'] });
+    external.push(child);
+    const r = await initShape(dir, 'http-url', ['--url', `http://127.0.0.1:${port}`], 'forced-kill');
+    expect(readFileSync(path.join(dir, 'gauntlet.config.ts'), 'utf8')).toContain('Not applicable to a server gauntlet does not start');
+    expect(r.verdict('recovers-after-kill')).toMatchObject({ verdict: 'not-applicable', reason: expect.stringMatching(/not the harness's to kill and restart/) });
+    expect(r.report.summary.exitCode).toBe(0);
+    child.kill('SIGKILL');
+  }, 600_000);
+
+  it.runIf(onPath('python3'))('init --kind process --command "python3 embedder.py": embed and forced-kill through the Python protocol skeleton', async () => {
+    const dir = folder('process', { 'embedder.py': sidecar });
+    const r = await initShape(dir, 'process', ['--kind', 'process', '--command', 'python3 embedder.py'], 'forced-kill');
+    expect([r.verdict('host-never-crashes')?.verdict, r.verdict('recovers-after-kill')?.verdict]).toEqual(['pass', 'pass']);
+  }, 600_000);
+});
+
+describe('with node-llama-cpp added the documented way (npm install -D node-llama-cpp)', () => {
+  beforeAll(async () => {
+    // The version this checkout runs (the one the bundled companion was built from); `npm install -D node-llama-cpp`
+    // in the README takes the newest 3.x, which works too (the embedder then imports the installed package).
+    const version = dependencyManifest('node-llama-cpp')!.version!;
+    ok(await sh('npm', ['install', '-D', '--prefer-offline', '--no-audit', '--no-fund', `node-llama-cpp@${version}`], { timeoutMs: 600_000 }), 'npm install -D node-llama-cpp');
+  }, 660_000);
+
+  it('the reference adapters are back in the defaults', async () => {
+    const list = ok(await gauntlet(['run', '--list']), 'run --list');
+    expect(list.stdout).toMatch(/^adapters: reference, reference-uds, reference-ndjson, reference-http, in-process, reference-standby/m);
+  });
+
   it('`gauntlet --help` runs from dist/ with plain node (no TypeScript loader)', async () => {
     const r = ok(await gauntlet(['--help']), 'gauntlet --help');
     expect(r.stdout).toMatch(/usage: gauntlet <command>/);
