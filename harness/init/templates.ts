@@ -80,7 +80,8 @@ function httpAdapter(o: InitOptions): string[] {
   if (o.command) {
     lines.push(
       `      // argv of the server, started (and restarted) by the host, run without a shell. Filled in per run: {model}`,
-      `      // (the run's GGUF path), {port} (the port of baseUrl, or 0 without one), {lanes}, {threads}, {maxBatch}`,
+      `      // (the run's GGUF path), {port} (with freePort a free port per start, else the port of baseUrl, else 0),`,
+      `      // {lanes}, {threads}, {maxBatch}`,
       `      // and {maxFrameBytes} (from \`limits\`).`,
       `      command: ${tsArray(o.command)},`,
       `      // The host process spawns the server, not your shell: relative paths in \`command\` start from here.`,
