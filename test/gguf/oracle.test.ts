@@ -52,11 +52,11 @@ describe('oracle against node-llama-cpp (tiny models)', { timeout: 120_000 }, ()
   it.each([
     ['f32', 0.9999],
     ['f16', 0.9999],
-    ['q8_0', 0.9999],
-    ['q4_0', 0.9999],
-    ['q4_k', 0.9995],
-    ['q5_k', 0.9995],
-    ['q6_k', 0.9995],
+    ['q8_0', 0.9995],
+    ['q4_0', 0.9995],
+    ['q4_k', 0.999],
+    ['q5_k', 0.999],
+    ['q6_k', 0.999],
   ] as const)('%s: every corpus text within cosine %d, same tokens', async (dtype, bound) => {
     const out = path.join(dir, `tiny-${dtype}.gguf`);
     await generateModel({ preset: 'tiny', seed: 7, dtype, out });
@@ -68,6 +68,9 @@ describe('oracle against node-llama-cpp (tiny models)', { timeout: 120_000 }, ()
     expect(r.tokenMismatches).toBe(0);
     expect(r.lengthMismatches).toBe(0);
     expect(r.minCosine).toBeGreaterThanOrEqual(bound);
+    // far inside the bound on bert (measured 1 - cosine: 3e-8 for Q8_0/Q4_0, 1.2e-6 for the K-quants): a block
+    // decoded differently by llama.cpp and gauntlet would cost orders of magnitude more
+    expect(1 - r.minCosine).toBeLessThan(1e-5);
     expect(r.pass).toBe(true);
     // the context-filling text really fills the context
     const oracle = await loadOracle(out);
