@@ -9,9 +9,7 @@ import { corpusFor } from './corpus.ts';
 import { loadOracle } from './oracle.ts';
 import { cosine } from './oracle-math.ts';
 import { readGguf } from './reader.ts';
-import { ggmlTypeName } from './ggml-types.ts';
-import { cosineBound } from './verify.ts';
-import { GgmlType } from './types.ts';
+import { boundForTypes, matrixTypes } from './reference-bound.ts';
 import type { ResolvedAdapter } from '../adapters/types.ts';
 import { startHost } from '../host/host-handle.ts';
 import { toError } from '../util/errors.ts';
@@ -43,8 +41,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export async function verifyAdapter(adapter: ResolvedAdapter, opts: { texts?: string[] } = {}): Promise<AdapterVerifyReport> {
   const t0 = performance.now();
   const file = await readGguf(adapter.model);
-  const matrixType = file.tensors.find((t) => /^blk\.0\.attn_(q|qkv)\.weight$/.test(t.name))?.type ?? GgmlType.F32;
-  const bound = cosineBound(matrixType);
+  const ref = boundForTypes(matrixTypes(file)); // the coarsest matrix type sets it, as in verifyModel and gauntlet run
+  const bound = ref.bound;
   const oracle = await loadOracle(adapter.model);
   const texts = opts.texts ?? corpusFor((t) => oracle.encode(t), oracle.contextSize);
   const host = await startHost(adapter);
@@ -89,7 +87,7 @@ export async function verifyAdapter(adapter: ResolvedAdapter, opts: { texts?: st
     model: adapter.model,
     adapter: adapter.name,
     arch: String(file.metadata.get('general.architecture')),
-    dtype: ggmlTypeName(matrixType).toLowerCase(),
+    dtype: ref.types.map((t) => t.toLowerCase()).join('+'),
     texts: texts.length,
     answered: cosines.length - lengthMismatches,
     minCosine,
