@@ -66,6 +66,9 @@ export const MEASURED: ReadonlyArray<{ dtype: string; model: string; engine: str
   { dtype: 'q4_0', model: 'qwen3 small', engine: 'node-llama-cpp', minCosine: 0.99991741224 },
   { dtype: 'q4_k', model: 'qwen3 small', engine: 'node-llama-cpp', minCosine: 0.99986651466 },
   { dtype: 'q6_k', model: 'qwen3 small', engine: 'node-llama-cpp', minCosine: 0.99984686776 },
+  // gauntlet run --quick (17 scenarios, the hard-text corpus included) through the reference adapter
+  { dtype: 'q8_0', model: 'bert tiny, gauntlet run --quick', engine: 'reference adapter', minCosine: 0.99999996529 },
+  { dtype: 'q4_k', model: 'qwen3 tiny (E 256), gauntlet run --quick', engine: 'reference adapter', minCosine: 0.99982436723 },
 ];
 
 /** Any other matrix type (one gauntlet measured no engine on): the loosest bound of the table. */
