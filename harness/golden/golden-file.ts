@@ -9,6 +9,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { CORPUS_CATEGORY_IDS } from '../corpus/categories.ts';
+import { cosine } from '../gguf/oracle-math.ts';
 import type { CorpusRequest, HardCorpus } from '../corpus/build-corpus.ts';
 import { GauntletError } from '../util/errors.ts';
 
@@ -108,18 +109,12 @@ export function parseGolden(json: unknown, file: string): GoldenFile {
       const prev = seen.get(t.text);
       if (prev && prev.some((x, k) => x !== t.vector[k])) {
         // the same text twice (the repeated batch) must have one answer, or the file contradicts itself
-        if (cosineOf(prev, t.vector) < 0.99999) throw invalid(file, `requests[${i}].texts[${j}]: text ${JSON.stringify(t.text.slice(0, 40))} appears earlier with another vector`);
+        if (cosine(prev, t.vector) < 0.99999) throw invalid(file, `requests[${i}].texts[${j}]: text ${JSON.stringify(t.text.slice(0, 40))} appears earlier with another vector`);
       }
       seen.set(t.text, t.vector);
     });
   });
   return g;
-}
-
-function cosineOf(a: number[], b: number[]): number {
-  let d = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) { d += a[i]! * b[i]!; na += a[i]! ** 2; nb += b[i]! ** 2; }
-  return d / Math.sqrt(na * nb);
 }
 
 export interface GoldenExpect {
